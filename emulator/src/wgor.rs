@@ -1,0 +1,350 @@
+//! `POST /WriteGetObjectResponse`: routed by `x-amz-request-route` whatever the Host says,
+//! verified for the service `s3-object-lambda`, validated as AWS does, and streamed through
+//! to the waiting GET caller.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http_body::Frame;
+use http_body_util::BodyExt;
+use s3s::{HttpResponse, S3Error};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::Credential;
+use crate::errors::{self, valid_error_code};
+use crate::sigv4::{self, AuthError};
+
+/// Frames of a WGOR body on their way to the GET caller.
+pub(crate) type BodyFrames = mpsc::Receiver<Result<Frame<Bytes>, io::Error>>;
+
+/// What a WGOR delivers to the GET caller.
+pub(crate) enum Delivery {
+    /// A response to relay: status, headers (prefix stripped) and the streamed body.
+    Response {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: BodyFrames,
+    },
+    /// An error response: status, code and message become the S3 XML error.
+    Error {
+        status: StatusCode,
+        code: Option<String>,
+        message: Option<String>,
+        headers: HeaderMap,
+    },
+    /// The WGOR was refused with ValidationError.
+    Invalid(String),
+}
+
+struct Pending {
+    route: String,
+    tx: oneshot::Sender<Delivery>,
+}
+
+/// Outstanding `outputToken`s and the ones already used.
+#[derive(Default)]
+pub(crate) struct Tokens {
+    pending: Mutex<HashMap<String, Pending>>,
+    used: Mutex<HashSet<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Tokens {
+    /// Registers a fresh route/token pair; the receiver gets the WGOR.
+    pub(crate) fn register(&self, route: &str, token: &str) -> oneshot::Receiver<Delivery> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(
+            token.to_owned(),
+            Pending {
+                route: route.to_owned(),
+                tx,
+            },
+        );
+        rx
+    }
+
+    /// Withdraws a token (the GET ended without a WGOR); a late WGOR gets 400.
+    pub(crate) fn expire(&self, token: &str) {
+        if lock(&self.pending).remove(token).is_some() {
+            lock(&self.used).insert(token.to_owned());
+        }
+    }
+
+    fn take(&self, route: &str, token: &str) -> Result<oneshot::Sender<Delivery>, S3Error> {
+        let mut pending = lock(&self.pending);
+        match pending.get(token) {
+            Some(p) if p.route != route => {
+                return Err(errors::validation("The request route does not match the request token."));
+            }
+            Some(_) => {}
+            None if lock(&self.used).contains(token) => {
+                return Err(errors::validation(
+                    "The request token has already been used or has expired.",
+                ));
+            }
+            None => return Err(errors::validation("The request token is invalid.")),
+        }
+        let p = pending.remove(token).ok_or_else(|| errors::validation("The request token is invalid."))?;
+        lock(&self.used).insert(token.to_owned());
+        Ok(p.tx)
+    }
+}
+
+/// Whether a request is a WriteGetObjectResponse (checked before s3s sees it).
+pub(crate) fn is_wgor<B>(req: &http::Request<B>) -> bool {
+    req.method() == http::Method::POST
+        && req.uri().path() == "/WriteGetObjectResponse"
+        && req.headers().contains_key("x-amz-request-route")
+}
+
+/// Statuses WriteGetObjectResponse documents.
+const ALLOWED_STATUS: [u16; 14] = [200, 206, 304, 400, 401, 403, 404, 405, 409, 411, 412, 416, 500, 503];
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Response headers for the caller: `x-amz-fwd-header-*` with the prefix stripped,
+/// `x-amz-meta-*` kept, `Content-Length` kept.
+fn forwarded_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let n = name.as_str();
+        let target = if let Some(rest) = n.strip_prefix("x-amz-fwd-header-") {
+            HeaderName::from_bytes(rest.as_bytes()).ok()
+        } else if n.starts_with("x-amz-meta-") || n == "content-length" {
+            Some(name.clone())
+        } else {
+            None
+        };
+        if let Some(t) = target {
+            out.append(t, value.clone());
+        }
+    }
+    out
+}
+
+fn auth_error(e: &AuthError) -> S3Error {
+    match e {
+        AuthError::UnknownAccessKey => errors::error(403, "InvalidAccessKeyId", e.to_string()),
+        AuthError::Mismatch => errors::error(403, "SignatureDoesNotMatch", e.to_string()),
+        AuthError::TooSkewed => errors::error(403, "RequestTimeTooSkewed", e.to_string()),
+        AuthError::WrongService(_) | AuthError::Malformed(_) => errors::error(400, "AuthorizationHeaderMalformed", e.to_string()),
+        AuthError::Signing(_) => errors::error(500, "InternalError", e.to_string()),
+    }
+}
+
+fn to_response(result: Result<(), S3Error>, request_id: &str) -> HttpResponse {
+    let mut resp = match result {
+        Ok(()) => {
+            let mut r = HttpResponse::new(s3s::Body::empty());
+            *r.status_mut() = StatusCode::OK;
+            r
+        }
+        Err(mut e) => {
+            e.set_request_id(request_id);
+            e.to_http_response().unwrap_or_else(|_| {
+                let mut r = HttpResponse::new(s3s::Body::empty());
+                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            })
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-amz-request-id", v);
+    }
+    resp
+}
+
+/// Checks the WGOR headers; `Err` is the ValidationError message.
+fn validate(headers: &HeaderMap) -> Result<(StatusCode, Option<String>, Option<String>), String> {
+    let status = match header_str(headers, "x-amz-fwd-status") {
+        None => 200,
+        Some(s) => s
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| format!("Invalid StatusCode `{s}`."))?,
+    };
+    if !ALLOWED_STATUS.contains(&status) {
+        return Err(format!("StatusCode {status} is not supported."));
+    }
+    let code = header_str(headers, "x-amz-fwd-error-code").map(str::to_owned);
+    let message = header_str(headers, "x-amz-fwd-error-message").map(str::to_owned);
+    if let Some(c) = &code
+        && !valid_error_code(c)
+    {
+        return Err("ErrorCode must match ^[A-Z][a-zA-Z]+$.".to_owned());
+    }
+    if status < 400 && (code.is_some() || message.is_some()) {
+        return Err("ErrorCode and ErrorMessage are not allowed with a success status.".to_owned());
+    }
+    let status = StatusCode::from_u16(status).map_err(|e| e.to_string())?;
+    Ok((status, code, message))
+}
+
+/// Handles one WriteGetObjectResponse request.
+pub(crate) async fn handle(
+    tokens: &Tokens,
+    credentials: &[Credential],
+    req: http::Request<hyper::body::Incoming>,
+) -> HttpResponse {
+    let request_id = crate::event::random_id(16).to_ascii_uppercase();
+    let (parts, body) = req.into_parts();
+    let result = handle_inner(tokens, credentials, &parts, body).await;
+    if let Err(e) = &result {
+        tracing::info!(code = %e.code().as_str(), "WriteGetObjectResponse refused");
+    }
+    to_response(result, &request_id)
+}
+
+async fn handle_inner(
+    tokens: &Tokens,
+    credentials: &[Credential],
+    parts: &http::request::Parts,
+    mut body: hyper::body::Incoming,
+) -> Result<(), S3Error> {
+    sigv4::verify_header_auth(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        "s3-object-lambda",
+        credentials,
+        SystemTime::now(),
+    )
+    .map_err(|e| auth_error(&e))?;
+    let h = &parts.headers;
+    let route = header_str(h, "x-amz-request-route").unwrap_or_default();
+    let token = header_str(h, "x-amz-request-token")
+        .ok_or_else(|| errors::validation("Missing x-amz-request-token."))?;
+    let tx = tokens.take(route, token)?;
+
+    let (status, code, message) = match validate(h) {
+        Ok(v) => v,
+        Err(msg) => {
+            let _ = tx.send(Delivery::Invalid(msg.clone()));
+            return Err(errors::validation(msg));
+        }
+    };
+    let headers = forwarded_headers(h);
+
+    if status.as_u16() >= 400 || status == StatusCode::NOT_MODIFIED {
+        // No body allowed: read what came (bounded) and refuse if there was any.
+        let declared = header_str(h, "content-length").and_then(|v| v.parse::<u64>().ok());
+        let has_body = if declared.is_some_and(|n| n > 0) {
+            true
+        } else {
+            match body.frame().await {
+                Some(Ok(f)) => f.data_ref().is_some_and(|d| !d.is_empty()),
+                _ => false,
+            }
+        };
+        if has_body {
+            let msg = "A body is not allowed with an error or 304 status.".to_owned();
+            let _ = tx.send(Delivery::Invalid(msg.clone()));
+            return Err(errors::validation(msg));
+        }
+        let _ = tx.send(Delivery::Error {
+            status,
+            code,
+            message,
+            headers,
+        });
+        return Ok(());
+    }
+
+    let (frames_tx, frames_rx) = mpsc::channel(8);
+    if tx
+        .send(Delivery::Response {
+            status,
+            headers,
+            body: frames_rx,
+        })
+        .is_err()
+    {
+        return Err(errors::error(400, "ConnectionClosedByRequester", "The GET request is no longer waiting."));
+    }
+    // Pump the body through as it arrives; backpressure comes from the bounded channel.
+    loop {
+        match body.frame().await {
+            None => return Ok(()),
+            Some(Ok(frame)) => {
+                if frame.is_data() && frames_tx.send(Ok(frame)).await.is_err() {
+                    return Err(errors::error(
+                        400,
+                        "ConnectionClosedByRequester",
+                        "The requester closed the connection.",
+                    ));
+                }
+            }
+            Some(Err(e)) => {
+                // Breaks the caller's response (no clean end).
+                let _ = frames_tx
+                    .send(Err(io::Error::other(format!("WriteGetObjectResponse body failed: {e}"))))
+                    .await;
+                return Err(errors::error(400, "IncompleteBody", "The request body could not be read."));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hm(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn validates_status_and_codes() {
+        assert_eq!(validate(&hm(&[])).unwrap().0, StatusCode::OK);
+        assert!(validate(&hm(&[("x-amz-fwd-status", "abc")])).is_err());
+        assert!(validate(&hm(&[("x-amz-fwd-status", "299")])).is_err());
+        assert!(validate(&hm(&[("x-amz-fwd-status", "200"), ("x-amz-fwd-error-code", "Oops")])).is_err());
+        assert!(validate(&hm(&[("x-amz-fwd-status", "404"), ("x-amz-fwd-error-code", "No-Such")])).is_err());
+        let (s, c, _) = validate(&hm(&[("x-amz-fwd-status", "404"), ("x-amz-fwd-error-code", "NoSuchKey")])).unwrap();
+        assert_eq!((s.as_u16(), c.as_deref()), (404, Some("NoSuchKey")));
+    }
+
+    #[test]
+    fn forwards_prefixed_headers() {
+        let h = hm(&[
+            ("x-amz-fwd-header-content-type", "text/csv"),
+            ("x-amz-fwd-header-etag", "\"e\""),
+            ("x-amz-meta-a", "1"),
+            ("content-length", "5"),
+            ("x-amz-request-token", "t"),
+        ]);
+        let out = forwarded_headers(&h);
+        assert_eq!(out["content-type"], "text/csv");
+        assert_eq!(out["etag"], "\"e\"");
+        assert_eq!(out["x-amz-meta-a"], "1");
+        assert_eq!(out["content-length"], "5");
+        assert!(!out.contains_key("x-amz-request-token"));
+    }
+
+    #[test]
+    fn tokens_are_single_use_and_route_bound() {
+        let t = Tokens::default();
+        let _rx = t.register("r1", "tok");
+        assert!(t.take("r2", "tok").is_err());
+        assert!(t.take("r1", "tok").is_ok());
+        let again = t.take("r1", "tok").err().unwrap();
+        assert_eq!(again.code().as_str(), "ValidationError");
+        let _rx2 = t.register("r1", "tok2");
+        t.expire("tok2");
+        assert!(t.take("r1", "tok2").is_err());
+        assert!(t.take("r1", "never").is_err());
+    }
+}
