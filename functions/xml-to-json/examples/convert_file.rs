@@ -1,0 +1,39 @@
+//! Whole-process converter for benchmarks and manual checks until the real binary exists.
+//!
+//! `convert_file [PAYLOAD_JSON] < in.xml > out.json` — streams stdin in 64 KiB chunks
+//! through [`xml_to_json::Converter`] and writes output as it is produced.
+//! Exit 2 with the error on stderr when the input is rejected.
+
+use std::io::{Read, Write};
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let payload = std::env::args().nth(1).unwrap_or_default();
+    let config = xml_to_json::Config::from_payload(&payload)?;
+    let mut conv = xml_to_json::Converter::new(config)?;
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut out = Vec::with_capacity(256 << 10);
+    loop {
+        let n = stdin.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        conv.feed(&chunk[..n], &mut out)?;
+        if out.len() >= 128 << 10 {
+            stdout.write_all(&out)?;
+            out.clear();
+        }
+    }
+    conv.finish(&mut out)?;
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("convert_file: rejected: {e}");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,643 @@
+//! The push-style converter: feed chunks, collect output, finish.
+//!
+//! quick-xml's reader pulls from a complete buffer, so each `feed` parses what has arrived
+//! with a fresh reader and keeps the unfinished tail (a tag, comment, reference... cut by
+//! the chunk boundary) for the next call. A tail is only re-parsed once the buffer has
+//! doubled, so a huge token fed in tiny chunks costs linear, not quadratic, time; its size
+//! is capped by `max_text_bytes`. Element nesting, end-tag matching and namespaces are
+//! tracked here (not by quick-xml), so they survive the reader being replaced.
+
+use quick_xml::XmlVersion;
+use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use crate::attrs::Attrs;
+use crate::config::Config;
+use crate::decode::InputDecoder;
+use crate::error::{Error, Result};
+use crate::ns::{Namespaces, NsError};
+use crate::ordered::OrderedWriter;
+use crate::position::Position;
+use crate::tree::{BuildError, TreeBuilder};
+
+/// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
+const TAIL_SLACK: u64 = 64 << 10;
+/// Depth limit handed to quick-xml's attribute normaliser (only predefined entities).
+const ENTITY_DEPTH: usize = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doc {
+    BeforeRoot,
+    InRoot,
+    AfterRoot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Active,
+    Failed,
+    Finished,
+}
+
+/// A failure inside event handling; the caller adds the position.
+enum Problem {
+    Malformed(&'static str),
+    Limit(&'static str),
+    Entities,
+}
+
+impl From<BuildError> for Problem {
+    fn from(e: BuildError) -> Self {
+        match e {
+            BuildError::InvalidChar => Problem::Malformed("character not allowed in XML"),
+            BuildError::TextTooLong => Problem::Limit("max_text_bytes"),
+            BuildError::OutputTooLarge => Problem::Limit("max_output_bytes"),
+        }
+    }
+}
+
+impl From<NsError> for Problem {
+    fn from(e: NsError) -> Self {
+        Problem::Malformed(match e {
+            NsError::UnboundPrefix => "unbound namespace prefix",
+            NsError::BadName => "name is not a valid qualified name",
+        })
+    }
+}
+
+enum Sink {
+    Tree(TreeBuilder),
+    Ordered(OrderedWriter),
+}
+
+/// Everything but the input buffer, so the reader can borrow the buffer while we mutate.
+struct Core {
+    config: Config,
+    doc: Doc,
+    version: XmlVersion,
+    external_dtd: bool,
+    seen_doctype: bool,
+    depth: u32,
+    record_depth: u32,
+    names: String,
+    name_ends: Vec<usize>,
+    decl_counts: Vec<u32>,
+    decls_in_scope: u64,
+    ns: Namespaces,
+    attrs: Attrs,
+    name_buf: String,
+    expanded: Vec<String>,
+    sink: Sink,
+    out_total: u64,
+    /// Position of the first byte of the current segment.
+    pos: Position,
+}
+
+/// Streaming XML → JSON converter.
+///
+/// ```
+/// use xml_to_json::{Config, Converter};
+/// let mut conv = Converter::new(Config::default()).unwrap();
+/// let mut out = Vec::new();
+/// conv.feed(b"<a x=\"1\"><b>t</b><b/>", &mut out).unwrap();
+/// conv.feed(b"</a>", &mut out).unwrap();
+/// conv.finish(&mut out).unwrap();
+/// assert_eq!(out, b"{\"a\":{\"@x\":\"1\",\"b\":[\"t\",null]}}\n");
+/// ```
+pub struct Converter {
+    decoder: InputDecoder,
+    buf: Vec<u8>,
+    next_parse_at: usize,
+    run: Run,
+    core: Core,
+}
+
+impl Converter {
+    /// Creates a converter; fails with [`Error::InvalidConfig`] on a bad configuration.
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let sink = if config.ordered {
+            Sink::Ordered(OrderedWriter::new(&config))
+        } else {
+            Sink::Tree(TreeBuilder::new(&config))
+        };
+        Ok(Converter {
+            decoder: InputDecoder::new(),
+            buf: Vec::new(),
+            next_parse_at: 0,
+            run: Run::Active,
+            core: Core {
+                record_depth: config.item_depth.max(1),
+                config,
+                doc: Doc::BeforeRoot,
+                version: XmlVersion::Implicit1_0,
+                external_dtd: false,
+                seen_doctype: false,
+                depth: 0,
+                names: String::new(),
+                name_ends: Vec::new(),
+                decl_counts: Vec::new(),
+                decls_in_scope: 0,
+                ns: Namespaces::default(),
+                attrs: Attrs::default(),
+                name_buf: String::new(),
+                expanded: Vec::new(),
+                sink,
+                out_total: 0,
+                pos: Position::default(),
+            },
+        })
+    }
+
+    /// Content type of the output (`application/json` or `application/x-ndjson`).
+    pub fn content_type(&self) -> &'static str {
+        self.core.config.content_type()
+    }
+
+    /// Consumes the next chunk of the document, appending any finished output to `out`.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.guard()?;
+        let r = self.step(chunk, false, out);
+        if r.is_err() {
+            self.run = Run::Failed;
+        }
+        r
+    }
+
+    /// Ends the document: parses what is left and checks it was complete.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        self.guard()?;
+        let r = self
+            .step(&[], true, out)
+            .and_then(|()| self.core.check_complete());
+        self.run = if r.is_err() {
+            Run::Failed
+        } else {
+            Run::Finished
+        };
+        r
+    }
+
+    fn guard(&self) -> Result<()> {
+        match self.run {
+            Run::Active => Ok(()),
+            Run::Failed => Err(Error::Internal("converter used after an error")),
+            Run::Finished => Err(Error::Internal("converter used after finish")),
+        }
+    }
+
+    fn step(&mut self, chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        self.decoder.push(chunk, last, &mut self.buf)?;
+        if !last && self.buf.len() < self.next_parse_at {
+            return self.check_tail();
+        }
+        let avail = if last {
+            self.buf.len()
+        } else {
+            safe_end(&self.buf)
+        };
+        let before = out.len();
+        let (consumed, incomplete) = self.core.parse_segment(&self.buf[..avail], last, out)?;
+        self.core.out_total += (out.len() - before) as u64;
+        if self.core.out_total > self.core.config.max_output_bytes {
+            return Err(self.core.limit(
+                "max_output_bytes",
+                self.core.config.max_output_bytes,
+                None,
+            ));
+        }
+        self.core.pos = self.core.pos.after(&self.buf[..consumed]);
+        self.buf.drain(..consumed);
+        self.next_parse_at = if incomplete {
+            self.buf.len().saturating_mul(2).max(self.buf.len() + 1)
+        } else {
+            0
+        };
+        self.check_tail()
+    }
+
+    fn check_tail(&self) -> Result<()> {
+        let max = self.core.config.max_text_bytes;
+        if self.buf.len() as u64 > max.saturating_add(TAIL_SLACK) {
+            return Err(self.core.limit("max_text_bytes", max, None));
+        }
+        Ok(())
+    }
+}
+
+/// End of the part of `buf` that can be parsed now: holds back an incomplete UTF-8
+/// sequence and a trailing `\r` (it may start a `\r\n` pair).
+fn safe_end(buf: &[u8]) -> usize {
+    let mut end = buf.len();
+    let tail_start = end.saturating_sub(4);
+    if let Some(lead) = (tail_start..end).rev().find(|&i| buf[i] & 0xC0 != 0x80) {
+        let need = match buf[lead] {
+            b if b >= 0xF0 => 4,
+            b if b >= 0xE0 => 3,
+            b if b >= 0xC0 => 2,
+            _ => 1,
+        };
+        if lead + need > end {
+            end = lead;
+        }
+    }
+    if end > 0 && buf[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+/// Whether a reader error only means "the input stopped in the middle of a token".
+fn is_incomplete(e: &XmlError, data: &[u8], at: usize) -> bool {
+    let rest = data.get(at..).unwrap_or_default();
+    match e {
+        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => rest.len() < 16,
+        XmlError::Syntax(_) => true,
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => {
+            memchr::memchr3(b';', b'&', b'<', rest.get(1..).unwrap_or_default()).is_none()
+        }
+        _ => false,
+    }
+}
+
+fn describe(e: &XmlError) -> &'static str {
+    match e {
+        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => "invalid markup after `<!`",
+        XmlError::Syntax(SyntaxError::UnclosedPI | SyntaxError::UnclosedXmlDecl) => {
+            "unclosed processing instruction (document truncated?)"
+        }
+        XmlError::Syntax(SyntaxError::UnclosedComment) => "unclosed comment (document truncated?)",
+        XmlError::Syntax(SyntaxError::UnclosedDoctype) => "unclosed DOCTYPE (document truncated?)",
+        XmlError::Syntax(SyntaxError::UnclosedCData) => {
+            "unclosed CDATA section (document truncated?)"
+        }
+        XmlError::Syntax(_) => "unclosed tag (document truncated?)",
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => "`&` not starting a reference",
+        XmlError::IllFormed(
+            IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion,
+        ) => "invalid XML declaration",
+        XmlError::IllFormed(_) => "not well-formed",
+        XmlError::InvalidAttr(_) => "invalid attribute",
+        XmlError::Encoding(_) => "invalid UTF-8",
+        XmlError::Escape(_) => "invalid character or entity reference",
+        _ => "not well-formed",
+    }
+}
+
+fn is_xml_space(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+impl Core {
+    fn position_in(&self, data: &[u8], at: usize) -> Position {
+        self.pos.after(data.get(..at).unwrap_or(data))
+    }
+
+    fn limit(&self, limit: &'static str, max: u64, at: Option<Position>) -> Error {
+        let p = at.unwrap_or(self.pos);
+        Error::LimitExceeded {
+            limit,
+            max,
+            line: p.line,
+            column: p.column,
+        }
+    }
+
+    fn to_error(&self, problem: Problem, p: Position) -> Error {
+        match problem {
+            Problem::Malformed(message) => Error::Malformed {
+                line: p.line,
+                column: p.column,
+                message,
+            },
+            Problem::Entities => Error::EntitiesForbidden {
+                line: p.line,
+                column: p.column,
+            },
+            Problem::Limit(key) => {
+                let c = &self.config;
+                let max = match key {
+                    "max_depth" => u64::from(c.max_depth),
+                    "max_attributes" => u64::from(c.max_attributes),
+                    "max_namespace_declarations" => u64::from(c.max_namespace_declarations),
+                    "max_text_bytes" => c.max_text_bytes,
+                    _ => c.max_output_bytes,
+                };
+                self.limit(key, max, Some(p))
+            }
+        }
+    }
+
+    fn check_complete(&self) -> Result<()> {
+        let message = match self.doc {
+            Doc::AfterRoot => return Ok(()),
+            Doc::BeforeRoot => "no element found",
+            Doc::InRoot => "unclosed element (document truncated?)",
+        };
+        Err(self.to_error(Problem::Malformed(message), self.pos))
+    }
+
+    /// Parses `data`; returns how many bytes were used and whether it stopped at an
+    /// incomplete token.
+    fn parse_segment(
+        &mut self,
+        data: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(usize, bool)> {
+        let mut base = 0;
+        // A fresh quick-xml reader drops a leading BOM; mid-document it is a character.
+        if self.pos.offset > 0 && data.starts_with("\u{FEFF}".as_bytes()) {
+            self.text("\u{FEFF}", false, out)
+                .map_err(|p| self.to_error(p, self.pos))?;
+            base = 3;
+        }
+        let mut reader = Reader::from_reader(&data[base..]);
+        let config = reader.config_mut();
+        config.check_end_names = false;
+        config.allow_unmatched_ends = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+        loop {
+            let ev_start = base + reader.buffer_position() as usize;
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    let at = base + reader.error_position() as usize;
+                    if !last && is_incomplete(&e, data, ev_start.min(at)) {
+                        return Ok((ev_start, true));
+                    }
+                    return Err(
+                        self.to_error(Problem::Malformed(describe(&e)), self.position_in(data, at))
+                    );
+                }
+            };
+            if let Event::Eof = event {
+                return Ok((data.len(), false));
+            }
+            if let Err(p) = self.handle(event, ev_start, out) {
+                return Err(self.to_error(p, self.position_in(data, ev_start)));
+            }
+        }
+    }
+
+    fn handle(
+        &mut self,
+        event: Event<'_>,
+        ev_start: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Problem> {
+        match event {
+            Event::Start(e) => self.start(&e, out),
+            Event::Empty(e) => {
+                self.start(&e, out)?;
+                self.end(None, out)
+            }
+            Event::End(e) => self.end(Some(e.name().as_ref()), out),
+            Event::Text(t) => {
+                let content = t.xml_content(self.version);
+                self.text(&content, false, out)
+            }
+            Event::CData(c) => {
+                let content = c.xml_content(self.version);
+                self.text(&content, true, out)
+            }
+            Event::GeneralRef(r) => {
+                if r.is_char_ref() {
+                    let c = r
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .filter(|&c| is_xml_char(c))
+                        .ok_or(Problem::Malformed("reference to invalid character"))?;
+                    let mut tmp = [0u8; 4];
+                    self.text(c.encode_utf8(&mut tmp), true, out)
+                } else if let Some(s) = resolve_predefined_entity(&r) {
+                    self.text(s, true, out)
+                } else if self.external_dtd && self.doc == Doc::InRoot {
+                    // expat skips undefined entities when an unread external DTD could define them.
+                    Ok(())
+                } else {
+                    Err(Problem::Malformed("undefined entity"))
+                }
+            }
+            Event::Decl(d) => {
+                if self.pos.offset + ev_start as u64 != 0 {
+                    return Err(Problem::Malformed(
+                        "XML declaration not at start of document",
+                    ));
+                }
+                if let Ok(XmlVersion::Explicit1_1) = d.xml_version() {
+                    self.version = XmlVersion::Explicit1_1;
+                }
+                Ok(())
+            }
+            Event::DocType(d) => self.doctype(&d),
+            Event::Comment(_) | Event::PI(_) | Event::Eof => Ok(()),
+        }
+    }
+
+    fn doctype(&mut self, content: &str) -> Result<(), Problem> {
+        if self.doc != Doc::BeforeRoot || self.seen_doctype {
+            return Err(Problem::Malformed("DOCTYPE not allowed here"));
+        }
+        self.seen_doctype = true;
+        // Like xmltodict 1.0 (disable_entities=True): any entity declaration is refused,
+        // so nothing is ever expanded or fetched.
+        if memchr::memmem::find(content.as_bytes(), b"<!ENTITY").is_some() {
+            return Err(Problem::Entities);
+        }
+        let rest = content.trim_start();
+        let after_name = rest
+            .find(|c: char| c.is_ascii_whitespace() || c == '[')
+            .map_or("", |i| &rest[i..]);
+        let after_name = after_name.trim_start();
+        self.external_dtd = after_name.starts_with("PUBLIC") || after_name.starts_with("SYSTEM");
+        Ok(())
+    }
+
+    fn text(&mut self, s: &str, markup: bool, out: &mut Vec<u8>) -> Result<(), Problem> {
+        if self.doc != Doc::InRoot {
+            if markup || !is_xml_space(s) {
+                return Err(Problem::Malformed(if self.doc == Doc::AfterRoot {
+                    "junk after document element"
+                } else {
+                    "text before the root element"
+                }));
+            }
+            return Ok(());
+        }
+        if self.depth < self.record_depth {
+            return Ok(());
+        }
+        match &mut self.sink {
+            Sink::Tree(b) => b.text(s)?,
+            Sink::Ordered(w) => {
+                w.text(s)?;
+                let _ = out;
+            }
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, out: &mut Vec<u8>) -> Result<(), Problem> {
+        match self.doc {
+            Doc::AfterRoot => return Err(Problem::Malformed("junk after document element")),
+            Doc::BeforeRoot => self.doc = Doc::InRoot,
+            Doc::InRoot => {}
+        }
+        self.depth += 1;
+        if self.depth > self.config.max_depth {
+            return Err(Problem::Limit("max_depth"));
+        }
+        let qname = e.name();
+        let raw_name: &str = qname.as_ref();
+        self.names.push_str(raw_name);
+        self.name_ends.push(self.names.len());
+
+        let ns_mode = self.config.process_namespaces;
+        let external = self.external_dtd;
+        self.attrs.clear();
+        let mut count: u32 = 0;
+        let mut decls: u32 = 0;
+        let mut prefixed = false;
+        for attr in e.attributes() {
+            let attr = attr.map_err(|_| Problem::Malformed("invalid attribute"))?;
+            count += 1;
+            if count > self.config.max_attributes {
+                return Err(Problem::Limit("max_attributes"));
+            }
+            let key: &str = attr.key.as_ref();
+            let value = attr
+                .normalized_value_with(self.version, ENTITY_DEPTH, |name| {
+                    resolve_predefined_entity(name).or(if external { Some("") } else { None })
+                })
+                .map_err(|_| {
+                    Problem::Malformed("undefined entity or invalid reference in attribute value")
+                })?;
+            if value.len() as u64 > self.config.max_text_bytes {
+                return Err(Problem::Limit("max_text_bytes"));
+            }
+            let decl_prefix = if key == "xmlns" {
+                Some("")
+            } else {
+                key.strip_prefix("xmlns:")
+            };
+            if decl_prefix.is_some() {
+                decls += 1;
+            }
+            match decl_prefix {
+                Some(prefix) if ns_mode => {
+                    if value.is_empty() && !prefix.is_empty() {
+                        return Err(Problem::Malformed("cannot undeclare a namespace prefix"));
+                    }
+                    let uri = if value.is_empty() {
+                        None
+                    } else {
+                        Some(&*value)
+                    };
+                    self.ns.bind(prefix, uri);
+                    self.attrs.push_decl(prefix, uri);
+                }
+                _ => {
+                    prefixed |= key.contains(':');
+                    self.attrs.push(key, &value);
+                }
+            }
+        }
+        self.decl_counts.push(decls);
+        self.decls_in_scope += u64::from(decls);
+        if self.decls_in_scope > u64::from(self.config.max_namespace_declarations) {
+            return Err(Problem::Limit("max_namespace_declarations"));
+        }
+        if ns_mode {
+            self.ns
+                .expand(raw_name, false, &self.config.namespaces, &mut self.name_buf)?;
+            if prefixed {
+                self.expand_attribute_names()?;
+            }
+        } else {
+            self.name_buf.clear();
+            self.name_buf.push_str(raw_name);
+        }
+        if self.depth >= self.record_depth {
+            match &mut self.sink {
+                Sink::Tree(b) => b.start(&self.name_buf, &self.attrs)?,
+                Sink::Ordered(w) => w.start(&self.name_buf, &self.attrs, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves prefixed attribute names; two names resolving alike are an error (expat).
+    fn expand_attribute_names(&mut self) -> Result<(), Problem> {
+        self.expanded.clear();
+        let mut name = String::new();
+        for i in 0..self.attrs.len() {
+            self.ns
+                .expand(self.attrs.name(i), true, &self.config.namespaces, &mut name)?;
+            if self.expanded.contains(&name) {
+                return Err(Problem::Malformed("duplicate attribute"));
+            }
+            self.expanded.push(name.clone());
+        }
+        for i in 0..self.expanded.len() {
+            let n = std::mem::take(&mut self.expanded[i]);
+            self.attrs.rename(i, &n);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end_name: Option<&str>, out: &mut Vec<u8>) -> Result<(), Problem> {
+        if self.depth == 0 {
+            return Err(Problem::Malformed("end tag without matching start tag"));
+        }
+        let stop = self.name_ends.pop().unwrap_or(0);
+        let begin = self.name_ends.last().copied().unwrap_or(0);
+        if let Some(n) = end_name
+            && self.names.get(begin..stop) != Some(n)
+        {
+            return Err(Problem::Malformed("mismatched end tag"));
+        }
+        self.names.truncate(begin);
+        let decls = self.decl_counts.pop().unwrap_or(0);
+        self.decls_in_scope -= u64::from(decls);
+        if self.config.process_namespaces {
+            self.ns.unbind(decls as usize);
+        }
+        if self.depth >= self.record_depth {
+            let budget = self.config.max_output_bytes.saturating_sub(self.out_total);
+            match &mut self.sink {
+                Sink::Tree(b) => {
+                    if let Some(done) = b.end()? {
+                        b.write_record(done, self.config.item_depth == 0, out, budget)?;
+                        b.reset();
+                    }
+                }
+                Sink::Ordered(w) => {
+                    w.end(out)?;
+                }
+            }
+        }
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.doc = Doc::AfterRoot;
+        }
+        Ok(())
+    }
+}
+
+/// Converts a whole document held in memory.
+pub fn convert(input: &[u8], config: &Config) -> Result<Vec<u8>> {
+    let mut conv = Converter::new(config.clone())?;
+    let mut out = Vec::with_capacity(input.len() + input.len() / 4);
+    conv.feed(input, &mut out)?;
+    conv.finish(&mut out)?;
+    Ok(out)
+}

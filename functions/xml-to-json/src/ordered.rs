@@ -1,0 +1,121 @@
+//! Order-preserving JsonML-style output, written while parsing (constant memory).
+//!
+//! Element: `["name", {"attr": "value", ...}?, child, ...]`; text nodes are strings;
+//! comments and processing instructions are dropped. With `process_namespaces` the
+//! declarations appear as an `"xmlns"` object among the attributes.
+
+use crate::attrs::Attrs;
+use crate::config::Config;
+use crate::json::{self, InvalidChar};
+use crate::tree::BuildError;
+
+/// Streaming JsonML writer for one record at a time.
+pub(crate) struct OrderedWriter {
+    pretty: bool,
+    strip: bool,
+    max_text: u64,
+    text: String,
+    depth: usize,
+}
+
+impl OrderedWriter {
+    pub(crate) fn new(config: &Config) -> Self {
+        OrderedWriter {
+            pretty: config.pretty,
+            strip: config.strip_whitespace,
+            max_text: config.max_text_bytes,
+            text: String::new(),
+            depth: 0,
+        }
+    }
+
+    fn child_separator(&self, out: &mut Vec<u8>) {
+        out.push(b',');
+        if self.pretty {
+            json::newline_indent(out, self.depth);
+        }
+    }
+
+    fn flush_text(&mut self, out: &mut Vec<u8>) -> Result<(), InvalidChar> {
+        if self.text.is_empty() {
+            return Ok(());
+        }
+        if !(self.strip && self.text.trim().is_empty()) {
+            self.child_separator(out);
+            json::quoted_into(out, &self.text)?;
+        }
+        self.text.clear();
+        Ok(())
+    }
+
+    pub(crate) fn start(
+        &mut self,
+        name: &str,
+        attrs: &Attrs,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BuildError> {
+        self.flush_text(out)?;
+        if self.depth > 0 {
+            self.child_separator(out);
+        }
+        out.push(b'[');
+        json::quoted_into(out, name)?;
+        if !attrs.is_empty() {
+            out.extend_from_slice(if self.pretty { b", {" } else { b",{" });
+            let mut first = true;
+            for (k, v) in attrs.iter() {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                json::quoted_into(out, k)?;
+                out.push(b':');
+                json::quoted_into(out, v)?;
+            }
+            if attrs.has_decls() {
+                if !first {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"\"xmlns\":{");
+                for (i, (prefix, uri)) in attrs.decls().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json::quoted_into(out, prefix)?;
+                    out.push(b':');
+                    match uri {
+                        Some(uri) => json::quoted_into(out, uri)?,
+                        None => out.extend_from_slice(b"null"),
+                    }
+                }
+                out.push(b'}');
+            }
+            out.push(b'}');
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    pub(crate) fn text(&mut self, t: &str) -> Result<(), BuildError> {
+        if (self.text.len() + t.len()) as u64 > self.max_text {
+            return Err(BuildError::TextTooLong);
+        }
+        self.text.push_str(t);
+        Ok(())
+    }
+
+    /// Closes an element; returns true when the record (outermost element) is complete.
+    pub(crate) fn end(&mut self, out: &mut Vec<u8>) -> Result<bool, BuildError> {
+        self.flush_text(out)?;
+        self.depth = self.depth.saturating_sub(1);
+        if self.pretty {
+            json::newline_indent(out, self.depth);
+        }
+        out.push(b']');
+        if self.depth == 0 {
+            out.push(b'\n');
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}

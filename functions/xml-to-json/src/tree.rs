@@ -1,0 +1,494 @@
+//! The xmltodict mapping: a compact arena tree built from events, then serialised.
+//!
+//! Grouping repeated siblings (adjacent or not) into arrays can only be decided when the
+//! parent closes, so every element's children are kept until then. To keep memory near the
+//! input size, strings are stored once, already JSON-escaped, in one byte arena; keys are
+//! interned; values are 8-byte handles; finished objects and arrays live in two arenas.
+//! Nothing here recurses on document depth: the serialiser uses an explicit stack.
+
+use std::collections::HashMap;
+
+use crate::attrs::Attrs;
+use crate::config::Config;
+use crate::fxhash::FxBuild;
+use crate::json::{self, InvalidChar};
+
+/// Why building or writing failed; the converter adds the position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BuildError {
+    InvalidChar,
+    TextTooLong,
+    OutputTooLarge,
+}
+
+impl From<InvalidChar> for BuildError {
+    fn from(_: InvalidChar) -> Self {
+        BuildError::InvalidChar
+    }
+}
+
+type BResult<T> = Result<T, BuildError>;
+
+const TAG_SHIFT: u32 = 30;
+const LEN_MASK: u32 = (1 << TAG_SHIFT) - 1;
+const TAG_NULL: u32 = 0;
+const TAG_STR: u32 = 1;
+const TAG_OBJ: u32 = 2;
+const TAG_ARR: u32 = 3;
+/// Marks an attribute in a pending entry's key (attributes are never forced into lists).
+const ATTR_BIT: u32 = 1 << 31;
+/// Switch from linear search to a hash map when an object has more distinct keys.
+const LINEAR_GROUPS: usize = 8;
+/// In `item_depth` mode the key table is dropped between records once it is this big.
+const KEY_TABLE_RESET: usize = 1 << 20;
+
+/// A value handle: a string span, an object or array range, or null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Val {
+    off: u32,
+    tag_len: u32,
+}
+
+impl Val {
+    const NULL: Val = Val { off: 0, tag_len: 0 };
+
+    fn new(tag: u32, off: usize, len: usize) -> BResult<Val> {
+        let off = u32::try_from(off).map_err(|_| BuildError::OutputTooLarge)?;
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|l| *l <= LEN_MASK)
+            .ok_or(BuildError::OutputTooLarge)?;
+        Ok(Val {
+            off,
+            tag_len: (tag << TAG_SHIFT) | len,
+        })
+    }
+
+    fn tag(self) -> u32 {
+        self.tag_len >> TAG_SHIFT
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        let start = self.off as usize;
+        start..start + (self.tag_len & LEN_MASK) as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: u32,
+    val: Val,
+}
+
+struct Frame {
+    key: u32,
+    pending_start: usize,
+    text_start: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Group {
+    key: u32,
+    count: u32,
+    first: Val,
+    list: bool,
+    first_is_attr: bool,
+    off: u32,
+    fill: u32,
+}
+
+/// Interned keys, stored JSON-escaped with their quotes.
+#[derive(Default)]
+struct Keys {
+    bytes: Vec<u8>,
+    spans: Vec<(u32, u32, bool)>,
+    map: HashMap<Box<str>, u32, FxBuild>,
+}
+
+impl Keys {
+    fn intern(&mut self, name: &str, config: &Config) -> BResult<u32> {
+        if let Some(&id) = self.map.get(name) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.spans.len())
+            .ok()
+            .filter(|id| id & ATTR_BIT == 0)
+            .ok_or(BuildError::OutputTooLarge)?;
+        let start = self.bytes.len();
+        json::quoted_into(&mut self.bytes, name)?;
+        let start = u32::try_from(start).map_err(|_| BuildError::OutputTooLarge)?;
+        let end = u32::try_from(self.bytes.len()).map_err(|_| BuildError::OutputTooLarge)?;
+        self.spans.push((start, end, config.forces_list(name)));
+        self.map.insert(name.into(), id);
+        Ok(id)
+    }
+
+    fn quoted(&self, id: u32) -> &[u8] {
+        let (s, e, _) = self
+            .spans
+            .get(id as usize)
+            .copied()
+            .unwrap_or((0, 0, false));
+        self.bytes.get(s as usize..e as usize).unwrap_or_default()
+    }
+
+    fn forced(&self, id: u32) -> bool {
+        self.spans.get(id as usize).is_some_and(|s| s.2)
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.spans.clear();
+        self.map.clear();
+    }
+}
+
+/// Appends `s` escaped to the string arena.
+fn store(strings: &mut Vec<u8>, max: u64, s: &str) -> BResult<Val> {
+    let start = strings.len();
+    json::escape_into(strings, s)?;
+    if strings.len() as u64 > max {
+        return Err(BuildError::OutputTooLarge);
+    }
+    Val::new(TAG_STR, start, strings.len() - start)
+}
+
+/// A finished element: its name key and value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Finished {
+    key: u32,
+    val: Val,
+}
+
+/// Builds xmltodict-shaped values from element events.
+pub(crate) struct TreeBuilder {
+    config: Config,
+    keys: Keys,
+    text_key: u32,
+    strings: Vec<u8>,
+    entries: Vec<Entry>,
+    items: Vec<Val>,
+    pending: Vec<(u32, Val)>,
+    frames: Vec<Frame>,
+    text: String,
+    scratch: String,
+    groups: Vec<Group>,
+    group_of: Vec<u32>,
+    group_map: HashMap<u32, u32, FxBuild>,
+    stack: Vec<(bool, u32, u32, u32)>,
+}
+
+impl TreeBuilder {
+    pub(crate) fn new(config: &Config) -> Self {
+        let mut b = TreeBuilder {
+            config: config.clone(),
+            keys: Keys::default(),
+            text_key: 0,
+            strings: Vec::new(),
+            entries: Vec::new(),
+            items: Vec::new(),
+            pending: Vec::new(),
+            frames: Vec::new(),
+            text: String::new(),
+            scratch: String::new(),
+            groups: Vec::new(),
+            group_of: Vec::new(),
+            group_map: HashMap::default(),
+            stack: Vec::new(),
+        };
+        b.reset_keys();
+        b
+    }
+
+    fn reset_keys(&mut self) {
+        self.keys.clear();
+        // text_key is validated non-empty and is plain text, so interning cannot fail.
+        self.text_key = self
+            .keys
+            .intern(&self.config.text_key, &self.config)
+            .unwrap_or(0);
+    }
+
+    fn store_str(&mut self, s: &str) -> BResult<Val> {
+        store(&mut self.strings, self.config.max_output_bytes, s)
+    }
+
+    /// Opens an element; `name` is final (namespaces already applied).
+    pub(crate) fn start(&mut self, name: &str, attrs: &Attrs) -> BResult<()> {
+        let key = self.keys.intern(name, &self.config)?;
+        self.frames.push(Frame {
+            key,
+            pending_start: self.pending.len(),
+            text_start: self.text.len(),
+        });
+        for (name, value) in attrs.iter() {
+            self.scratch.clear();
+            self.scratch.push_str(&self.config.attr_prefix);
+            self.scratch.push_str(name);
+            let key = self.keys.intern(&self.scratch, &self.config)?;
+            let val = self.store_str(value)?;
+            self.pending.push((key | ATTR_BIT, val));
+        }
+        if attrs.has_decls() {
+            // process_namespaces: declarations gathered in one `@xmlns` object.
+            let mut block = Vec::new();
+            for (prefix, uri) in attrs.decls() {
+                let key = self.keys.intern(prefix, &self.config)?;
+                let val = match uri {
+                    Some(uri) => self.store_str(uri)?,
+                    None => Val::NULL,
+                };
+                block.push(Entry { key, val });
+            }
+            let first = self.entries.len();
+            let n = block.len();
+            self.entries.extend(block);
+            self.scratch.clear();
+            self.scratch.push_str(&self.config.attr_prefix);
+            self.scratch.push_str("xmlns");
+            let key = self.keys.intern(&self.scratch, &self.config)?;
+            self.pending
+                .push((key | ATTR_BIT, Val::new(TAG_OBJ, first, n)?));
+        }
+        Ok(())
+    }
+
+    /// Character data of the innermost open element.
+    pub(crate) fn text(&mut self, t: &str) -> BResult<()> {
+        let start = self.frames.last().map_or(0, |f| f.text_start);
+        if (self.text.len() - start + t.len()) as u64 > self.config.max_text_bytes {
+            return Err(BuildError::TextTooLong);
+        }
+        self.text.push_str(t);
+        Ok(())
+    }
+
+    /// Closes the innermost element. Returns it when it was the outermost open one.
+    pub(crate) fn end(&mut self) -> BResult<Option<Finished>> {
+        let Some(frame) = self.frames.pop() else {
+            return Ok(None);
+        };
+        let has_entries = self.pending.len() > frame.pending_start;
+        let raw = self.text.get(frame.text_start..).unwrap_or("");
+        let text = if self.config.strip_whitespace {
+            raw.trim()
+        } else {
+            raw
+        };
+        let text_val = if text.is_empty() {
+            None
+        } else {
+            Some(store(
+                &mut self.strings,
+                self.config.max_output_bytes,
+                text,
+            )?)
+        };
+        self.text.truncate(frame.text_start);
+        let val = match (text_val, has_entries) {
+            (Some(t), false) => t,
+            (Some(t), true) => {
+                self.pending.push((self.text_key, t));
+                self.close_object(frame.pending_start)?
+            }
+            (None, true) => self.close_object(frame.pending_start)?,
+            (None, false) => Val::NULL,
+        };
+        if self.frames.is_empty() {
+            return Ok(Some(Finished {
+                key: frame.key,
+                val,
+            }));
+        }
+        self.pending.push((frame.key, val));
+        Ok(None)
+    }
+
+    fn group_index(&mut self, key: u32) -> Option<usize> {
+        if self.groups.len() <= LINEAR_GROUPS {
+            return self.groups.iter().position(|g| g.key == key);
+        }
+        if self.group_map.is_empty() {
+            for (i, g) in self.groups.iter().enumerate() {
+                self.group_map.insert(g.key, i as u32);
+            }
+        }
+        self.group_map.get(&key).map(|&i| i as usize)
+    }
+
+    /// Groups the pending children of a closing element by key (first-occurrence order).
+    fn close_object(&mut self, start: usize) -> BResult<Val> {
+        self.groups.clear();
+        self.group_of.clear();
+        self.group_map.clear();
+        for i in start..self.pending.len() {
+            let (raw_key, val) = self.pending[i];
+            let key = raw_key & !ATTR_BIT;
+            let g = match self.group_index(key) {
+                Some(g) => g,
+                None => {
+                    self.groups.push(Group {
+                        key,
+                        count: 0,
+                        first: val,
+                        list: false,
+                        first_is_attr: raw_key & ATTR_BIT != 0,
+                        off: 0,
+                        fill: 0,
+                    });
+                    let g = self.groups.len() - 1;
+                    if !self.group_map.is_empty() {
+                        self.group_map.insert(key, g as u32);
+                    }
+                    g
+                }
+            };
+            self.groups[g].count += 1;
+            self.group_of.push(g as u32);
+        }
+        let mut next = self.items.len();
+        for g in &mut self.groups {
+            g.list = g.count > 1 || (!g.first_is_attr && self.keys.forced(g.key));
+            if g.list {
+                g.off = u32::try_from(next).map_err(|_| BuildError::OutputTooLarge)?;
+                next += g.count as usize;
+            }
+        }
+        self.items.resize(next, Val::NULL);
+        for (i, &g) in self.group_of.iter().enumerate() {
+            let group = &mut self.groups[g as usize];
+            if group.list {
+                self.items[(group.off + group.fill) as usize] = self.pending[start + i].1;
+                group.fill += 1;
+            }
+        }
+        let first = self.entries.len();
+        for g in &self.groups {
+            let val = if g.list {
+                Val::new(TAG_ARR, g.off as usize, g.count as usize)?
+            } else {
+                g.first
+            };
+            self.entries.push(Entry { key: g.key, val });
+        }
+        self.pending.truncate(start);
+        Val::new(TAG_OBJ, first, self.groups.len())
+    }
+
+    /// Writes `{"name": value}` (value wrapped in an array when `force_root` and the
+    /// name is forced) and appends a newline. Fails once `out` grows past `budget` bytes.
+    pub(crate) fn write_record(
+        &mut self,
+        done: Finished,
+        force_root: bool,
+        out: &mut Vec<u8>,
+        budget: u64,
+    ) -> BResult<()> {
+        let limit = (out.len() as u64).saturating_add(budget);
+        let pretty = self.config.pretty;
+        out.push(b'{');
+        if pretty {
+            json::newline_indent(out, 1);
+        }
+        out.extend_from_slice(self.keys.quoted(done.key));
+        out.extend_from_slice(if pretty { b": " } else { b":" });
+        if force_root && self.keys.forced(done.key) {
+            out.push(b'[');
+            if pretty {
+                json::newline_indent(out, 2);
+            }
+            self.write_value(done.val, 2, out, limit)?;
+            if pretty {
+                json::newline_indent(out, 1);
+            }
+            out.push(b']');
+        } else {
+            self.write_value(done.val, 1, out, limit)?;
+        }
+        if pretty {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"}\n");
+        if out.len() as u64 > limit {
+            return Err(BuildError::OutputTooLarge);
+        }
+        Ok(())
+    }
+
+    /// Iterative serialiser: `stack` holds (is_object, first, next, end) per open container.
+    fn write_value(&mut self, val: Val, base: usize, out: &mut Vec<u8>, limit: u64) -> BResult<()> {
+        let pretty = self.config.pretty;
+        self.stack.clear();
+        let mut current = Some(val);
+        loop {
+            if let Some(v) = current.take() {
+                match v.tag() {
+                    TAG_NULL => out.extend_from_slice(b"null"),
+                    TAG_STR => {
+                        out.push(b'"');
+                        out.extend_from_slice(self.strings.get(v.range()).unwrap_or_default());
+                        out.push(b'"');
+                    }
+                    tag => {
+                        let r = v.range();
+                        let is_obj = tag == TAG_OBJ;
+                        if r.is_empty() {
+                            out.extend_from_slice(if is_obj { b"{}" } else { b"[]" });
+                        } else {
+                            out.push(if is_obj { b'{' } else { b'[' });
+                            self.stack
+                                .push((is_obj, r.start as u32, r.start as u32, r.end as u32));
+                        }
+                    }
+                }
+                if out.len() as u64 > limit {
+                    return Err(BuildError::OutputTooLarge);
+                }
+            }
+            let level = base + self.stack.len();
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(());
+            };
+            let (is_obj, first, next, end) = *top;
+            if next == end {
+                self.stack.pop();
+                if pretty {
+                    json::newline_indent(out, level - 1);
+                }
+                out.push(if is_obj { b'}' } else { b']' });
+                continue;
+            }
+            top.2 += 1;
+            if next != first {
+                out.push(b',');
+            }
+            if pretty {
+                json::newline_indent(out, level);
+            }
+            if is_obj {
+                let entry = self.entries.get(next as usize).copied().unwrap_or(Entry {
+                    key: 0,
+                    val: Val::NULL,
+                });
+                out.extend_from_slice(self.keys.quoted(entry.key));
+                out.extend_from_slice(if pretty { b": " } else { b":" });
+                current = Some(entry.val);
+            } else {
+                current = Some(self.items.get(next as usize).copied().unwrap_or(Val::NULL));
+            }
+        }
+    }
+
+    /// Drops everything built so far (between `item_depth` records).
+    pub(crate) fn reset(&mut self) {
+        self.strings.clear();
+        self.entries.clear();
+        self.items.clear();
+        self.pending.clear();
+        self.frames.clear();
+        self.text.clear();
+        if self.keys.bytes.len() > KEY_TABLE_RESET {
+            self.reset_keys();
+        }
+    }
+}
