@@ -1,0 +1,277 @@
+//! Pure validators: checksums, issuer ranges, numbering-plan and calendar rules.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Luhn (mod 10) over ASCII digits.
+pub(crate) fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+fn prefix_num(digits: &[u8], n: usize) -> u32 {
+    digits.iter().take(n).fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+}
+
+/// Whether a card number's prefix and length belong to a current issuer range.
+pub(crate) fn card_issuer(digits: &[u8]) -> bool {
+    let len = digits.len();
+    let p1 = prefix_num(digits, 1);
+    let p2 = prefix_num(digits, 2);
+    let p3 = prefix_num(digits, 3);
+    let p4 = prefix_num(digits, 4);
+    let p6 = prefix_num(digits, 6);
+    let l16_19 = (16..=19).contains(&len);
+    match p1 {
+        // Visa (13, 16, 19) incl. Electron; Visa also issues 14-18 for some BINs, so accept 13-19.
+        4 => (13..=19).contains(&len),
+        5 => ((51..=55).contains(&p2) && len == 16) // Mastercard
+            || (matches!(p4, 5018 | 5020 | 5038 | 5893) && (12..=19).contains(&len)) // Maestro
+            || ((506_099..=506_198).contains(&p6) && l16_19) // Verve
+            || (p3 == 508 && len == 16), // RuPay
+        2 => ((2221..=2720).contains(&p4) && len == 16) // Mastercard 2-series
+            || ((2200..=2204).contains(&p4) && l16_19), // Mir
+        3 => (matches!(p2, 34 | 37) && len == 15) // Amex
+            || ((3528..=3589).contains(&p4) && l16_19) // JCB
+            || ((300..=305).contains(&p3) && (14..=19).contains(&len)) // Diners
+            || (matches!(p2, 36 | 38 | 39) && (14..=19).contains(&len))
+            || (p4 == 3095 && (14..=19).contains(&len)),
+        6 => (p4 == 6011 && l16_19) // Discover
+            || ((644..=649).contains(&p3) && l16_19)
+            || (p2 == 65 && l16_19)
+            || (p2 == 62 && l16_19) // UnionPay
+            || (p2 == 60 && len == 16) // RuPay
+            || (matches!(p4, 6304 | 6759 | 6761..=6763) && (12..=19).contains(&len)), // Maestro
+        8 => (matches!(p2, 81 | 82) && l16_19), // UnionPay / RuPay 8-series
+        9 => p4 == 9792 && len == 16, // Troy
+        _ => false,
+    }
+}
+
+/// Card number check on ASCII digits: length, issuer range and Luhn.
+pub(crate) fn card(digits: &[u8]) -> bool {
+    (13..=19).contains(&digits.len()) && card_issuer(digits) && luhn(digits) && !one_digit(digits)
+}
+
+/// All the same digit.
+pub(crate) fn one_digit(digits: &[u8]) -> bool {
+    digits.iter().all(|d| *d == digits[0])
+}
+
+/// US SSN rules on the 9 digits: area not 000/666/9xx, group not 00, serial not 0000,
+/// not one repeated digit, not a famous invalid/advertised number.
+pub(crate) fn ssn(d: &[u8]) -> bool {
+    if d.len() != 9 || one_digit(d) {
+        return false;
+    }
+    let area = prefix_num(d, 3);
+    let group = prefix_num(&d[3..], 2);
+    let serial = prefix_num(&d[5..], 4);
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return false;
+    }
+    !matches!(d, b"123456789" | b"078051120" | b"219099999" | b"457555462")
+}
+
+/// ABA routing number: 9 digits, first two in a Federal Reserve range, 3-7-1 checksum.
+pub(crate) fn aba(d: &[u8]) -> bool {
+    if d.len() != 9 || one_digit(d) {
+        return false;
+    }
+    let p2 = prefix_num(d, 2);
+    if !matches!(p2, 0..=12 | 21..=32 | 61..=72 | 80) {
+        return false;
+    }
+    let w = [3u32, 7, 1, 3, 7, 1, 3, 7, 1];
+    d.iter().zip(w).map(|(c, w)| u32::from(c - b'0') * w).sum::<u32>() % 10 == 0
+}
+
+/// North American Numbering Plan: NPA and NXX start with 2-9 and are not N11.
+pub(crate) fn nanp(d10: &[u8]) -> bool {
+    if d10.len() != 10 {
+        return false;
+    }
+    let ok3 = |x: &[u8]| x[0] >= b'2' && !(x[1] == b'1' && x[2] == b'1');
+    ok3(&d10[..3]) && ok3(&d10[3..6]) && !one_digit(&d10[3..])
+}
+
+/// IPv4 dotted quad (std rejects leading zeros and octets over 255).
+pub(crate) fn ipv4(s: &[u8]) -> bool {
+    std::str::from_utf8(s).ok().and_then(|s| s.parse::<Ipv4Addr>().ok()).is_some()
+}
+
+/// IPv6 in any textual form std accepts (compressed, upper case, leading zeros, embedded IPv4).
+pub(crate) fn ipv6(s: &[u8]) -> bool {
+    std::str::from_utf8(s).ok().and_then(|s| s.parse::<Ipv6Addr>().ok()).is_some()
+}
+
+/// Shannon entropy in bits per symbol.
+pub(crate) fn entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for b in s {
+        counts[usize::from(*b)] += 1;
+    }
+    let n = s.len() as f64;
+    counts.iter().filter(|c| **c > 0).map(|c| f64::from(*c) / n).map(|p| -p * p.log2()).sum()
+}
+
+/// IBAN length per country (ISO 13616 registry).
+pub(crate) fn iban_length(cc: &[u8]) -> Option<usize> {
+    let n = match cc {
+        b"NO" => 15,
+        b"BE" => 16,
+        b"DK" | b"FI" | b"FO" | b"GL" | b"NL" | b"SD" | b"FK" => 18,
+        b"MK" | b"SI" => 19,
+        b"AT" | b"BA" | b"EE" | b"KZ" | b"LT" | b"LU" | b"XK" | b"MN" => 20,
+        b"CH" | b"HR" | b"LI" | b"LV" => 21,
+        b"BG" | b"BH" | b"CR" | b"DE" | b"GB" | b"GE" | b"IE" | b"ME" | b"RS" | b"VA" => 22,
+        b"AE" | b"GI" | b"IL" | b"IQ" | b"TL" | b"SO" | b"OM" => 23,
+        b"CZ" | b"ES" | b"MD" | b"PK" | b"RO" | b"SA" | b"SE" | b"SK" | b"TN" | b"VG" => 24,
+        b"PT" | b"ST" | b"LY" => 25,
+        b"IS" | b"TR" => 26,
+        b"FR" | b"GR" | b"IT" | b"MC" | b"MR" | b"SM" | b"BI" | b"DJ" => 27,
+        b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HU" | b"LB" | b"PL" | b"SV" | b"NI" | b"HN" => 28,
+        b"BR" | b"EG" | b"PS" | b"QA" | b"UA" => 29,
+        b"JO" | b"KW" | b"MU" | b"YE" => 30,
+        b"MT" | b"SC" => 31,
+        b"LC" => 32,
+        b"RU" => 33,
+        _ => return None,
+    };
+    Some(n)
+}
+
+/// ISO 13616 mod-97 check on a compact upper-case IBAN.
+pub(crate) fn iban_mod97(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
+    let rearranged = iban[4..].iter().chain(&iban[..4]);
+    let mut rem = 0u32;
+    for c in rearranged {
+        match c {
+            b'0'..=b'9' => rem = (rem * 10 + u32::from(c - b'0')) % 97,
+            b'A'..=b'Z' => rem = (rem * 100 + u32::from(c - b'A') + 10) % 97,
+            _ => return false,
+        }
+    }
+    rem == 1
+}
+
+/// Whether year-month-day is a real calendar date in 1900..=2100.
+pub(crate) fn date(y: u32, m: u32, d: u32) -> bool {
+    if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    d <= days
+}
+
+/// Month number from an English month name or abbreviation (case-insensitive).
+pub(crate) fn month(name: &[u8]) -> Option<u32> {
+    let lower: Vec<u8> = name.iter().map(u8::to_ascii_lowercase).collect();
+    const MONTHS: [&str; 12] =
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    let name = std::str::from_utf8(&lower).ok()?.trim_end_matches('.');
+    if name.len() < 3 {
+        return None;
+    }
+    MONTHS.iter().position(|m| m.starts_with(name) || (name == "sept" && *m == "september")).map(|i| i as u32 + 1)
+}
+
+/// Parses ASCII digits.
+pub(crate) fn num(d: &[u8]) -> u32 {
+    prefix_num(d, d.len().min(9))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_and_issuers() {
+        assert!(card(b"4111111111111111"));
+        assert!(card(b"5555555555554444"));
+        assert!(card(b"2223003122003222")); // Mastercard 2-series
+        assert!(card(b"378282246310005")); // Amex
+        assert!(card(b"6011111111111117")); // Discover
+        assert!(card(b"3530111333300000")); // JCB
+        assert!(card(b"36227206271667")); // Diners 14
+        assert!(card(b"4222222222222")); // Visa 13
+        assert!(card(b"6250941006528599")); // UnionPay
+        assert!(card(b"4000000000000000006")); // Visa 19 (Luhn-valid)
+        assert!(!card(b"4111111111111112")); // Luhn fails
+        assert!(!card(b"1234567812345670")); // Luhn ok, no issuer
+        assert!(!card(b"0000000000000000"));
+        assert!(!card(b"3782822463100050")); // Amex prefix with 16 digits
+    }
+
+    #[test]
+    fn ssn_rules() {
+        assert!(ssn(b"536228765"));
+        for bad in [&b"000123456"[..], b"666123456", b"912345678", b"123004567", b"123450000", b"111111111", b"078051120", b"123456789"] {
+            assert!(!ssn(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn aba_and_nanp() {
+        assert!(aba(b"021000021")); // JPMorgan Chase
+        assert!(aba(b"011000015")); // Federal Reserve Boston
+        assert!(!aba(b"021000022"));
+        assert!(nanp(b"2025550143"));
+        assert!(!nanp(b"1025550143"));
+        assert!(!nanp(b"2021110143")); // NXX N11
+        assert!(!nanp(b"9115550143")); // NPA N11
+    }
+
+    #[test]
+    fn ip_parsing() {
+        assert!(ipv4(b"192.168.1.1"));
+        assert!(!ipv4(b"256.1.1.1"));
+        assert!(!ipv4(b"01.2.3.4"));
+        for ok in ["::1", "2001:db8::1", "2001:0DB8:0000:0000:0000:0000:0000:0001", "::ffff:192.0.2.1", "fe80::"] {
+            assert!(ipv6(ok.as_bytes()), "{ok}");
+        }
+        assert!(!ipv6(b"12:34:56"));
+    }
+
+    #[test]
+    fn iban_checks() {
+        assert!(iban_mod97(b"DE89370400440532013000"));
+        assert!(iban_mod97(b"GB82WEST12345698765432"));
+        assert!(!iban_mod97(b"DE89370400440532013001"));
+        assert_eq!(iban_length(b"ES"), Some(24));
+        assert_eq!(iban_length(b"ZZ"), None);
+    }
+
+    #[test]
+    fn dates_and_entropy() {
+        assert!(date(2000, 2, 29));
+        assert!(!date(1900, 2, 29));
+        assert!(!date(1985, 13, 1));
+        assert_eq!(month(b"Sept"), Some(9));
+        assert_eq!(month(b"mar."), Some(3));
+        assert_eq!(month(b"ma"), None);
+        assert!(entropy(b"AKIAIOSFODNN7EXAMPLE") > 3.0);
+        assert!(entropy(b"AKIAXXXXXXXXXXXXXXXX") < 3.0);
+    }
+}

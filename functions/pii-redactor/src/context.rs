@@ -1,0 +1,159 @@
+//! Context keywords that gate the weak shapes (bare digit runs, secrets, dates, passports).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Bytes before a candidate searched for a keyword.
+pub(crate) const WINDOW: usize = 64;
+/// Bytes before a 40-character secret searched for a keyword.
+pub(crate) const SECRET_WINDOW: usize = 96;
+/// Bytes on either side of a secret searched for an access key id.
+pub(crate) const KEY_ID_WINDOW: usize = 192;
+
+/// A bit set of keyword classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Ctx(u8);
+
+impl Ctx {
+    pub(crate) const SSN: Ctx = Ctx(1);
+    pub(crate) const PHONE: Ctx = Ctx(2);
+    pub(crate) const PASSPORT: Ctx = Ctx(4);
+    pub(crate) const ACCOUNT: Ctx = Ctx(8);
+    pub(crate) const ROUTING: Ctx = Ctx(16);
+    pub(crate) const DOB: Ctx = Ctx(32);
+    pub(crate) const SECRET: Ctx = Ctx(64);
+
+    pub(crate) fn has(self, other: Ctx) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+const KEYWORDS: &[(&str, Ctx)] = &[
+    ("ssn", Ctx::SSN),
+    ("social security", Ctx::SSN),
+    ("social_security", Ctx::SSN),
+    ("socialsecurity", Ctx::SSN),
+    ("social sec", Ctx::SSN),
+    ("ss#", Ctx::SSN),
+    ("ss no", Ctx::SSN),
+    ("taxpayer id", Ctx::SSN),
+    ("phone", Ctx::PHONE),
+    ("tel", Ctx::PHONE),
+    ("mobile", Ctx::PHONE),
+    ("cell", Ctx::PHONE),
+    ("fax", Ctx::PHONE),
+    ("call", Ctx::PHONE),
+    ("contact", Ctx::PHONE),
+    ("whatsapp", Ctx::PHONE),
+    ("sms", Ctx::PHONE),
+    ("msisdn", Ctx::PHONE),
+    ("passport", Ctx::PASSPORT),
+    ("pasaporte", Ctx::PASSPORT),
+    ("reisepass", Ctx::PASSPORT),
+    ("passeport", Ctx::PASSPORT),
+    ("account", Ctx::ACCOUNT),
+    ("acct", Ctx::ACCOUNT),
+    ("a/c", Ctx::ACCOUNT),
+    ("acc no", Ctx::ACCOUNT),
+    ("acc_no", Ctx::ACCOUNT),
+    ("bank", Ctx::ACCOUNT),
+    ("routing", Ctx::ROUTING),
+    ("aba", Ctx::ROUTING),
+    ("rtn", Ctx::ROUTING),
+    ("transit", Ctx::ROUTING),
+    ("dob", Ctx::DOB),
+    ("d.o.b", Ctx::DOB),
+    ("birth", Ctx::DOB),
+    ("born", Ctx::DOB),
+    ("nacimiento", Ctx::DOB),
+    ("geburt", Ctx::DOB),
+    ("naissance", Ctx::DOB),
+    ("secret", Ctx::SECRET),
+    ("aws_secret", Ctx::SECRET),
+    ("secretaccesskey", Ctx::SECRET),
+    ("secret_access_key", Ctx::SECRET),
+    ("secret access key", Ctx::SECRET),
+    ("secretkey", Ctx::SECRET),
+    ("secret_key", Ctx::SECRET),
+    ("aws_key", Ctx::SECRET),
+    ("awskey", Ctx::SECRET),
+];
+
+const KEY_ID_PREFIXES: &[&str] = &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
+
+/// Compiled keyword and key-id automata.
+#[derive(Debug)]
+pub(crate) struct Keywords {
+    words: AhoCorasick,
+    key_ids: AhoCorasick,
+}
+
+impl Keywords {
+    pub(crate) fn new() -> Result<Keywords, aho_corasick::BuildError> {
+        let words = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(KEYWORDS.iter().map(|(w, _)| w))?;
+        let key_ids = AhoCorasick::new(KEY_ID_PREFIXES)?;
+        Ok(Keywords { words, key_ids })
+    }
+
+    /// Keyword classes found in the `window` bytes before `start`.
+    pub(crate) fn before(&self, hay: &[u8], start: usize, window: usize) -> Ctx {
+        let lo = start.saturating_sub(window);
+        let w = &hay[lo..start];
+        let mut ctx = Ctx::default();
+        for m in self.words.find_overlapping_iter(w) {
+            // `[SSN]`, `[PHONE]`... are our own labels, not context; ignoring them keeps
+            // REPLACE_WITH_PII_ENTITY_TYPE output stable when redacted again.
+            if !inside_label(w, m.start(), m.end()) {
+                ctx.0 |= KEYWORDS[m.pattern().as_usize()].1.0;
+            }
+        }
+        ctx
+    }
+
+    /// Whether an AWS access key id (prefix + 16 of `[A-Z0-9]`) lies within `window` bytes of
+    /// `start..end`.
+    pub(crate) fn key_id_near(&self, hay: &[u8], start: usize, end: usize, window: usize) -> bool {
+        let lo = start.saturating_sub(window);
+        let hi = (end + window).min(hay.len());
+        let w = &hay[lo..hi];
+        self.key_ids.find_iter(w).any(|m| {
+            let rest = &w[m.start()..];
+            rest.len() >= 20
+                && rest[..20].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && rest.get(20).is_none_or(|c| !c.is_ascii_alphanumeric())
+                && (m.start() == 0 || !w[m.start() - 1].is_ascii_alphanumeric())
+        })
+    }
+}
+
+fn inside_label(w: &[u8], start: usize, end: usize) -> bool {
+    let is_label = |c: u8| c.is_ascii_uppercase() || c == b'_';
+    let mut s = start;
+    while s > 0 && is_label(w[s - 1]) {
+        s -= 1;
+    }
+    let mut e = end;
+    while e < w.len() && is_label(w[e]) {
+        e += 1;
+    }
+    s > 0 && w[s - 1] == b'[' && w.get(e) == Some(&b']') && w[start..end].iter().all(|c| is_label(*c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_labels() {
+        let k = Keywords::new().unwrap();
+        let hay = b"Customer SSN: 123456789";
+        assert!(k.before(hay, 14, WINDOW).has(Ctx::SSN));
+        let hay = b"[SSN] then 123456789";
+        assert!(!k.before(hay, 11, WINDOW).has(Ctx::SSN));
+        let hay = b"id AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        assert!(k.key_id_near(hay, 31, 71, KEY_ID_WINDOW));
+        assert!(k.before(hay, 31, SECRET_WINDOW).has(Ctx::SECRET));
+    }
+}

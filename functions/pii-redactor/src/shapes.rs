@@ -1,0 +1,482 @@
+//! Candidate shapes (one regex pattern each) and the validators that turn a candidate into a
+//! finding. Shapes are deliberately loose; every rule that decides "is this really PII" lives
+//! in the validator, which also sees the bytes around the candidate.
+
+use crate::checks;
+use crate::config::DateTimeScope;
+use crate::context::{self, Ctx, Keywords};
+use crate::entity::{EntityType as T, TypeSet};
+
+/// Longest possible candidate (the e-mail shape: 64 + 1 + 8 × 64 + 24 bytes).
+pub(crate) const MAX_MATCH: usize = 640;
+
+/// A candidate shape; each is one pattern of the multi-pattern regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Email,
+    AwsSecret,
+    AwsAccess,
+    Iban,
+    MacColon,
+    MacDash,
+    MacDot,
+    Ipv6,
+    Dotted,
+    ParenPhone,
+    IntlPhone,
+    DashGroups,
+    SpaceGroups,
+    Digits,
+    SlashDate,
+    MonthDate,
+    Passport,
+}
+
+const MONTHS: &str = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\\.?";
+
+impl Shape {
+    /// All shapes in priority order (leftmost-first prefers the earlier one at one position).
+    pub(crate) const ALL: [Shape; 17] = [
+        Shape::Email,
+        Shape::AwsSecret,
+        Shape::AwsAccess,
+        Shape::Iban,
+        Shape::MacColon,
+        Shape::MacDash,
+        Shape::MacDot,
+        Shape::Ipv6,
+        Shape::Dotted,
+        Shape::ParenPhone,
+        Shape::IntlPhone,
+        Shape::DashGroups,
+        Shape::SpaceGroups,
+        Shape::Digits,
+        Shape::SlashDate,
+        Shape::MonthDate,
+        Shape::Passport,
+    ];
+
+    /// The pattern (ASCII-only syntax; compiled with Unicode off).
+    pub(crate) fn pattern(self) -> String {
+        let p = match self {
+            Shape::Email => r"[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b",
+            // The boundary bytes are consumed (the regex has no look-behind); the validator trims them.
+            Shape::AwsSecret => r"(?:\A|[^A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?:\z|[^A-Za-z0-9/+])",
+            Shape::AwsAccess => r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+            Shape::Iban => r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{1,4}){3,9}",
+            Shape::MacColon => r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b",
+            Shape::MacDash => r"\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b",
+            Shape::MacDot => r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b",
+            Shape::Ipv6 => r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}(?:\.[0-9]{1,3}){0,3}(?:%[0-9A-Za-z_.\-]{1,32})?",
+            Shape::Dotted => r"\b[0-9]{1,4}(?:\.[0-9]{1,4}){2,12}\b",
+            Shape::ParenPhone => r"(?:\b1[ \-.]?)?\([2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.][0-9]{4}\b",
+            Shape::IntlPhone => r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,6})){1,6}\b",
+            Shape::DashGroups => r"\b[0-9]{1,6}(?:-[0-9]{1,6}){1,5}\b",
+            Shape::SpaceGroups => r"\b[0-9]{1,6}(?: [0-9]{1,6}){1,5}\b",
+            Shape::Digits => r"\b[0-9]{7,19}\b",
+            Shape::SlashDate => r"\b[0-9]{1,4}/[0-9]{1,2}/[0-9]{2,4}\b",
+            Shape::MonthDate => {
+                return format!(
+                    r"(?i:\b{MONTHS} [0-9]{{1,2}}(?:st|nd|rd|th)?,? [0-9]{{4}}\b|\b[0-9]{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTHS},? [0-9]{{4}}\b|\b[0-9]{{1,2}}-{MONTHS}-[0-9]{{2,4}}\b)"
+                );
+            }
+            Shape::Passport => r"\b(?:[A-Z][0-9]{7,8}|[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}|[0-9]{2}[A-Z]{2}[0-9]{5})\b",
+        };
+        p.to_owned()
+    }
+
+    /// Whether any requested type needs this shape.
+    pub(crate) fn needed(self, t: TypeSet) -> bool {
+        match self {
+            Shape::Email => t.contains(T::Email),
+            Shape::AwsSecret => t.contains(T::AwsSecretKey),
+            Shape::AwsAccess => t.contains(T::AwsAccessKey),
+            Shape::Iban => t.contains(T::InternationalBankAccountNumber),
+            Shape::MacColon | Shape::MacDash | Shape::MacDot => t.contains(T::MacAddress),
+            Shape::Ipv6 => t.contains(T::IpAddress),
+            Shape::Dotted => t.any(&[T::IpAddress, T::Phone, T::DateTime]),
+            Shape::ParenPhone | Shape::IntlPhone => t.contains(T::Phone),
+            Shape::DashGroups | Shape::SpaceGroups => t.any(&[T::Ssn, T::Phone, T::CreditDebitNumber, T::DateTime]),
+            Shape::Digits => t.any(&[
+                T::CreditDebitNumber,
+                T::Ssn,
+                T::Phone,
+                T::BankRouting,
+                T::BankAccountNumber,
+                T::PassportNumber,
+            ]),
+            Shape::SlashDate | Shape::MonthDate => t.contains(T::DateTime),
+            Shape::Passport => t.contains(T::PassportNumber),
+        }
+    }
+
+    /// Other shapes worth trying at the same start when this one's validator says no.
+    pub(crate) fn fallbacks(self) -> &'static [Shape] {
+        match self {
+            Shape::MacColon => &[Shape::Ipv6],
+            Shape::MacDot => &[Shape::Dotted],
+            Shape::MacDash => &[Shape::DashGroups],
+            _ => &[],
+        }
+    }
+}
+
+/// A validated value: its type and byte span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    /// The entity type.
+    pub entity: T,
+    /// Start byte offset.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+}
+
+/// Everything a validator may look at.
+pub(crate) struct Checker<'a> {
+    pub(crate) hay: &'a [u8],
+    pub(crate) kw: &'a Keywords,
+    pub(crate) types: TypeSet,
+    pub(crate) scope: DateTimeScope,
+}
+
+fn found(entity: T, start: usize, end: usize) -> Option<Finding> {
+    Some(Finding { entity, start, end })
+}
+
+impl Checker<'_> {
+    fn at(&self, i: usize) -> u8 {
+        self.hay.get(i).copied().unwrap_or(b'\n')
+    }
+
+    fn before(&self, s: usize, n: usize) -> u8 {
+        if s >= n { self.hay[s - n] } else { b'\n' }
+    }
+
+    /// A separator and a digit before `s`: the candidate is the tail of a longer number run.
+    fn run_before(&self, s: usize, seps: &[u8]) -> bool {
+        seps.contains(&self.before(s, 1)) && self.before(s, 2).is_ascii_digit()
+    }
+
+    /// A separator and a digit after `e`: the candidate is the head of a longer number run.
+    fn run_after(&self, e: usize, seps: &[u8]) -> bool {
+        seps.contains(&self.at(e)) && self.at(e + 1).is_ascii_digit()
+    }
+
+    fn ctx(&self, s: usize) -> Ctx {
+        self.kw.before(self.hay, s, context::WINDOW)
+    }
+
+    fn want(&self, t: T) -> bool {
+        self.types.contains(t)
+    }
+
+    fn date_ok(&self, s: usize, y: u32, m: u32, d: u32) -> bool {
+        self.want(T::DateTime)
+            && checks::date(y, m, d)
+            && (self.scope == DateTimeScope::All || self.ctx(s).has(Ctx::DOB))
+    }
+
+    /// Validates the candidate `s..e` of `shape`.
+    pub(crate) fn validate(&self, shape: Shape, s: usize, e: usize) -> Option<Finding> {
+        match shape {
+            Shape::Email => self.email(s, e),
+            Shape::AwsSecret => self.secret(s, e),
+            Shape::AwsAccess => {
+                let v = &self.hay[s..e];
+                (checks::entropy(v) >= 3.0).then_some(Finding { entity: T::AwsAccessKey, start: s, end: e })
+            }
+            Shape::Iban => self.iban(s, e),
+            Shape::MacColon => self.mac(s, e, b':'),
+            Shape::MacDash => self.mac(s, e, b'-'),
+            Shape::MacDot => self.mac(s, e, b'.'),
+            Shape::Ipv6 => self.ipv6(s, e),
+            Shape::Dotted => self.dotted(s, e),
+            Shape::ParenPhone => {
+                let d = digits(&self.hay[s..e]);
+                let d10 = if d.len() == 11 { &d[1..] } else { &d[..] };
+                (!self.run_after(e, b"-.") && checks::nanp(d10)).then_some(Finding { entity: T::Phone, start: s, end: e })
+            }
+            Shape::IntlPhone => self.intl_phone(s, e),
+            Shape::DashGroups => self.groups(s, e, b'-'),
+            Shape::SpaceGroups => self.groups(s, e, b' '),
+            Shape::Digits => self.digits(s, e),
+            Shape::SlashDate => self.slash_date(s, e),
+            Shape::MonthDate => self.month_date(s, e),
+            Shape::Passport => self.ctx(s).has(Ctx::PASSPORT).then_some(Finding { entity: T::PassportNumber, start: s, end: e }),
+        }
+    }
+
+    fn email(&self, mut s: usize, e: usize) -> Option<Finding> {
+        let span = &self.hay[s..e];
+        let at = span.iter().position(|c| *c == b'@')?;
+        let lead = span[..at].iter().take_while(|c| **c == b'.').count();
+        s += lead;
+        let local = &span[lead..at];
+        if local.is_empty() || local.ends_with(b".") || local.windows(2).any(|w| w == b"..") {
+            return None;
+        }
+        let domain = &span[at + 1..];
+        if domain.split(|c| *c == b'.').any(|l| l.is_empty() || l[0] == b'-' || l[l.len() - 1] == b'-') {
+            return None;
+        }
+        let tld = domain.rsplit(|c| *c == b'.').next()?.to_ascii_lowercase();
+        // Retina images (`icon@2x.png`) and other file names look like addresses.
+        const FILE_EXT: &[&[u8]] =
+            &[b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ts", b"map", b"json", b"txt", b"md", b"ico", b"pdf"];
+        if FILE_EXT.contains(&tld.as_slice()) {
+            return None;
+        }
+        found(T::Email, s, e)
+    }
+
+    fn secret(&self, mut s: usize, mut e: usize) -> Option<Finding> {
+        let in_class = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
+        if !in_class(self.hay[s]) {
+            s += 1;
+        }
+        if e - s > 40 {
+            e = s + 40;
+        }
+        let v = &self.hay[s..e];
+        if v.len() != 40 || v.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let (up, low, dig) = (
+            v.iter().any(u8::is_ascii_uppercase),
+            v.iter().any(u8::is_ascii_lowercase),
+            v.iter().any(u8::is_ascii_digit),
+        );
+        if !(up && low && dig) || checks::entropy(v) < 3.5 {
+            return None;
+        }
+        let ctx = self.kw.before(self.hay, s, context::SECRET_WINDOW).has(Ctx::SECRET)
+            || self.kw.key_id_near(self.hay, s, e, context::KEY_ID_WINDOW);
+        ctx.then_some(Finding { entity: T::AwsSecretKey, start: s, end: e })
+    }
+
+    fn iban(&self, s: usize, e: usize) -> Option<Finding> {
+        let len = checks::iban_length(&self.hay[s..s + 2])?;
+        let mut compact = Vec::with_capacity(len);
+        let mut p = s;
+        while p < e && compact.len() < len {
+            let c = self.hay[p];
+            if c != b' ' {
+                compact.push(c);
+            }
+            p += 1;
+        }
+        if compact.len() != len || self.at(p).is_ascii_alphanumeric() {
+            return None;
+        }
+        checks::iban_mod97(&compact).then_some(Finding { entity: T::InternationalBankAccountNumber, start: s, end: p })
+    }
+
+    fn mac(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
+        let v = &self.hay[s..e];
+        let hex: Vec<u8> = v.iter().copied().filter(|c| *c != sep).map(|c| c.to_ascii_lowercase()).collect();
+        if hex.iter().all(|c| *c == b'0') || hex.iter().all(|c| *c == b'f') {
+            return None;
+        }
+        if sep == b'.' && !hex.iter().any(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let run = |c: u8| c == sep;
+        if (run(self.at(e)) && self.at(e + 1).is_ascii_hexdigit())
+            || (s > 0 && run(self.before(s, 1)) && self.before(s, 2).is_ascii_hexdigit())
+        {
+            return None;
+        }
+        found(T::MacAddress, s, e)
+    }
+
+    fn ipv6(&self, s: usize, mut e: usize) -> Option<Finding> {
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let prev = self.before(s, 1);
+        if s > 0 && (word(prev) || prev == b':' || prev == b'.') {
+            return None;
+        }
+        let span = &self.hay[s..e];
+        let addr_end = span.iter().position(|c| *c == b'%').map_or(e, |p| s + p);
+        let mut addr = &self.hay[s..addr_end];
+        if addr_end == e && addr.ends_with(b":") && !addr.ends_with(b"::") {
+            addr = &addr[..addr.len() - 1];
+            e -= 1;
+        }
+        let next = self.at(e);
+        if word(next) || next == b':' || (next == b'.' && self.at(e + 1).is_ascii_digit()) {
+            return None;
+        }
+        if addr == b"::" || !addr.iter().any(u8::is_ascii_digit) {
+            return None;
+        }
+        checks::ipv6(addr).then_some(Finding { entity: T::IpAddress, start: s, end: e })
+    }
+
+    fn dotted(&self, s: usize, e: usize) -> Option<Finding> {
+        if self.before(s, 1) == b'.' || self.run_after(e, b".") {
+            return None;
+        }
+        let v = &self.hay[s..e];
+        let groups: Vec<&[u8]> = v.split(|c| *c == b'.').collect();
+        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        if groups.len() == 4 && self.want(T::IpAddress) && checks::ipv4(v) {
+            return found(T::IpAddress, s, e);
+        }
+        if self.want(T::Phone) {
+            let d = digits(v);
+            if (lens == [3, 3, 4] && checks::nanp(&d)) || (lens == [1, 3, 3, 4] && d[0] == b'1' && checks::nanp(&d[1..])) {
+                return found(T::Phone, s, e);
+            }
+        }
+        if groups.len() == 3 && self.dmy_or_ymd(s, &groups) {
+            return found(T::DateTime, s, e);
+        }
+        None
+    }
+
+    fn dmy_or_ymd(&self, s: usize, g: &[&[u8]]) -> bool {
+        if !self.want(T::DateTime) {
+            return false;
+        }
+        let (a, b, c) = (checks::num(g[0]), checks::num(g[1]), checks::num(g[2]));
+        let year = |v: &[u8], n: u32| match v.len() {
+            4 => Some(n),
+            2 => Some(if n < 30 { 2000 + n } else { 1900 + n }),
+            _ => None,
+        };
+        if g[0].len() == 4 && g[1].len() <= 2 && g[2].len() <= 2 {
+            return self.date_ok(s, a, b, c);
+        }
+        if g[0].len() <= 2 && g[1].len() <= 2 {
+            if let Some(y) = year(g[2], c) {
+                return self.date_ok(s, y, b, a) || self.date_ok(s, y, a, b);
+            }
+        }
+        false
+    }
+
+    fn intl_phone(&self, s: usize, e: usize) -> Option<Finding> {
+        if s > 0 && self.before(s, 1).is_ascii_alphanumeric() || self.run_after(e, b"-.") {
+            return None;
+        }
+        let v = &self.hay[s..e];
+        let without_trunk: Vec<u8> = match memchr::memmem::find(v, b"(0)") {
+            Some(p) => v[..p].iter().chain(&v[p + 3..]).copied().collect(),
+            None => v.to_vec(),
+        };
+        let d = digits(&without_trunk);
+        let ok = if d[0] == b'1' { d.len() == 11 && checks::nanp(&d[1..]) } else { (8..=15).contains(&d.len()) };
+        ok.then_some(Finding { entity: T::Phone, start: s, end: e })
+    }
+
+    fn groups(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
+        if self.run_before(s, &[sep, b'.', b'-', b'+']) || self.run_after(e, &[sep, b'.', b'-']) {
+            return None;
+        }
+        let v = &self.hay[s..e];
+        let groups: Vec<&[u8]> = v.split(|c| *c == sep).collect();
+        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        let d = digits(v);
+        if self.want(T::Ssn) && lens == [3, 2, 4] && checks::ssn(&d) {
+            return found(T::Ssn, s, e);
+        }
+        if self.want(T::Phone) {
+            let nanp = (lens == [3, 3, 4] && checks::nanp(&d))
+                || (lens == [1, 3, 3, 4] && d[0] == b'1' && checks::nanp(&d[1..]));
+            let fr = lens == [2, 2, 2, 2, 2] && d[0] == b'0' && d[1] != b'0';
+            let uk_mobile = lens == [5, 6] && d.starts_with(b"07");
+            let national = d[0] == b'0'
+                && d.get(1).is_some_and(|c| *c != b'0')
+                && (9..=12).contains(&d.len())
+                && groups.len() <= 4
+                && self.ctx(s).has(Ctx::PHONE);
+            if nanp || fr || uk_mobile || national {
+                return found(T::Phone, s, e);
+            }
+        }
+        if self.want(T::CreditDebitNumber) && card_grouping(&lens) && checks::card(&d) {
+            return found(T::CreditDebitNumber, s, e);
+        }
+        if groups.len() == 3 && self.dmy_or_ymd(s, &groups) {
+            return found(T::DateTime, s, e);
+        }
+        None
+    }
+
+    fn digits(&self, s: usize, e: usize) -> Option<Finding> {
+        if self.run_before(s, b".-") || matches!(self.before(s, 1), b'+' | b'.') || self.run_after(e, b".-,") {
+            return None;
+        }
+        let d = &self.hay[s..e];
+        let n = d.len();
+        if self.want(T::CreditDebitNumber) && checks::card(d) {
+            return found(T::CreditDebitNumber, s, e);
+        }
+        let ctx = self.ctx(s);
+        if n == 9 {
+            if self.want(T::Ssn) && ctx.has(Ctx::SSN) && checks::ssn(d) {
+                return found(T::Ssn, s, e);
+            }
+            if self.want(T::BankRouting) && ctx.has(Ctx::ROUTING) && checks::aba(d) {
+                return found(T::BankRouting, s, e);
+            }
+        }
+        if self.want(T::Phone) && ctx.has(Ctx::PHONE) {
+            let nanp = (n == 10 && checks::nanp(d)) || (n == 11 && d[0] == b'1' && checks::nanp(&d[1..]));
+            let national = (10..=11).contains(&n) && d[0] == b'0' && d[1] != b'0';
+            if nanp || national {
+                return found(T::Phone, s, e);
+            }
+        }
+        if self.want(T::PassportNumber) && n == 9 && ctx.has(Ctx::PASSPORT) {
+            return found(T::PassportNumber, s, e);
+        }
+        if self.want(T::BankAccountNumber) && (8..=17).contains(&n) && ctx.has(Ctx::ACCOUNT) && !checks::one_digit(d) {
+            return found(T::BankAccountNumber, s, e);
+        }
+        None
+    }
+
+    fn slash_date(&self, s: usize, e: usize) -> Option<Finding> {
+        if self.run_before(s, b"/") || self.run_after(e, b"/") {
+            return None;
+        }
+        let groups: Vec<&[u8]> = self.hay[s..e].split(|c| *c == b'/').collect();
+        self.dmy_or_ymd(s, &groups).then_some(Finding { entity: T::DateTime, start: s, end: e })
+    }
+
+    fn month_date(&self, s: usize, e: usize) -> Option<Finding> {
+        let v = &self.hay[s..e];
+        let mut nums = Vec::new();
+        let mut month = None;
+        for tok in v.split(|c| matches!(c, b' ' | b',' | b'-')).filter(|t| !t.is_empty()) {
+            let digits_len = tok.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits_len > 0 {
+                nums.push((checks::num(&tok[..digits_len]), digits_len));
+            } else if month.is_none() {
+                month = checks::month(tok);
+            }
+        }
+        let m = month?;
+        let (&(d, _), &(y, ylen)) = match nums.as_slice() {
+            [a, b] => (a, b),
+            _ => return None,
+        };
+        let y = if ylen == 2 { if y < 30 { 2000 + y } else { 1900 + y } } else { y };
+        self.date_ok(s, y, m, d).then_some(Finding { entity: T::DateTime, start: s, end: e })
+    }
+}
+
+fn digits(v: &[u8]) -> Vec<u8> {
+    v.iter().copied().filter(u8::is_ascii_digit).collect()
+}
+
+fn card_grouping(lens: &[usize]) -> bool {
+    let total: usize = lens.iter().sum();
+    if !(13..=19).contains(&total) {
+        return false;
+    }
+    matches!(lens, [4, 6, 5] | [4, 6, 4])
+        || (lens.len() >= 4 && lens[..lens.len() - 1].iter().all(|l| *l == 4) && (1..=4).contains(&lens[lens.len() - 1]))
+}

@@ -1,0 +1,28 @@
+//! Integration tests: one binary, topic modules.
+
+mod entities;
+mod structured;
+mod streaming;
+mod corpus;
+
+use pii_redactor::{Config, EntityType, Format, Redactor};
+
+/// A redactor for `payload`.
+pub(crate) fn redactor(payload: &str) -> Redactor {
+    Redactor::new(&Config::from_payload(payload).unwrap()).unwrap()
+}
+
+/// The findings' types and texts in `text` for `payload`.
+pub(crate) fn found(payload: &str, text: &str) -> Vec<(EntityType, String)> {
+    redactor(payload)
+        .find(text.as_bytes())
+        .into_iter()
+        .map(|f| (f.entity, text[f.start..f.end].to_owned()))
+        .collect()
+}
+
+/// Plain-text REPLACE redaction with all types on.
+pub(crate) fn typed(text: &str) -> String {
+    let r = redactor(r#"{"entity_types":"ALL","mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#);
+    String::from_utf8(r.redact_bytes(Format::Text, text.as_bytes()).unwrap()).unwrap()
+}
