@@ -95,7 +95,10 @@ impl Credential {
     /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` from the environment when both are set,
     /// else [`DEFAULT_ACCESS_KEY_ID`] / [`DEFAULT_SECRET_ACCESS_KEY`].
     pub fn from_env_or_default() -> Self {
-        match (std::env::var("AWS_ACCESS_KEY_ID"), std::env::var("AWS_SECRET_ACCESS_KEY")) {
+        match (
+            std::env::var("AWS_ACCESS_KEY_ID"),
+            std::env::var("AWS_SECRET_ACCESS_KEY"),
+        ) {
             (Ok(ak), Ok(sk)) if !ak.is_empty() && !sk.is_empty() => Self::new(ak, sk),
             _ => Self::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY),
         }
@@ -180,7 +183,12 @@ pub enum Action {
 
 impl Action {
     /// All four actions.
-    pub const ALL: [Action; 4] = [Action::GetObject, Action::HeadObject, Action::ListObjects, Action::ListObjectsV2];
+    pub const ALL: [Action; 4] = [
+        Action::GetObject,
+        Action::HeadObject,
+        Action::ListObjects,
+        Action::ListObjectsV2,
+    ];
 }
 
 /// An Object Lambda Access Point.
@@ -271,7 +279,10 @@ impl Config {
                 name: DEFAULT_ACCESS_POINT.to_owned(),
                 bucket: DEFAULT_BUCKET.to_owned(),
             }],
-            object_lambda_access_points: functions.iter().map(|f| OlapConfig::default_for(f)).collect(),
+            object_lambda_access_points: functions
+                .iter()
+                .map(|f| OlapConfig::default_for(f))
+                .collect(),
             ..Self::default()
         }
     }
@@ -306,7 +317,9 @@ impl Config {
 
     /// Looks up a credential by access key id.
     pub fn credential(&self, access_key_id: &str) -> Option<&Credential> {
-        self.credentials.iter().find(|c| c.access_key_id == access_key_id)
+        self.credentials
+            .iter()
+            .find(|c| c.access_key_id == access_key_id)
     }
 
     /// The bucket behind an access point.
@@ -349,7 +362,10 @@ impl Config {
                 return bad(format!("duplicate name `{}`", ap.name));
             }
             if !self.buckets.iter().any(|b| b.name == ap.bucket) {
-                return bad(format!("access point `{}`: unknown bucket `{}`", ap.name, ap.bucket));
+                return bad(format!(
+                    "access point `{}`: unknown bucket `{}`",
+                    ap.name, ap.bucket
+                ));
             }
         }
         for o in &self.object_lambda_access_points {
@@ -363,7 +379,10 @@ impl Config {
                     return bad(format!("duplicate name `{alias}`"));
                 }
             }
-            if self.access_point_bucket(&o.supporting_access_point).is_none() {
+            if self
+                .access_point_bucket(&o.supporting_access_point)
+                .is_none()
+            {
                 return bad(format!(
                     "object lambda access point `{}`: unknown supporting_access_point `{}`",
                     o.name, o.supporting_access_point
@@ -386,7 +405,9 @@ fn check_name(key: &str, name: &str) -> Result<(), ConfigError> {
     if ok {
         Ok(())
     } else {
-        Err(ConfigError::Invalid(format!("`{key}` = `{name}` is not a valid bucket name")))
+        Err(ConfigError::Invalid(format!(
+            "`{key}` = `{name}` is not a valid bucket name"
+        )))
     }
 }
 

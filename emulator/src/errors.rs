@@ -20,15 +20,27 @@ pub(crate) fn response_not_received() -> S3Error {
 }
 
 pub(crate) fn timeout() -> S3Error {
-    error(500, "LambdaTimeout", "The Lambda function did not respond in time.")
+    error(
+        500,
+        "LambdaTimeout",
+        "The Lambda function did not respond in time.",
+    )
 }
 
 pub(crate) fn runtime_error(detail: &str) -> S3Error {
-    error(500, "LambdaRuntimeError", format!("The Lambda function failed: {detail}"))
+    error(
+        500,
+        "LambdaRuntimeError",
+        format!("The Lambda function failed: {detail}"),
+    )
 }
 
 pub(crate) fn invalid_response(detail: &str) -> S3Error {
-    error(400, "LambdaInvalidResponse", format!("The Lambda function sent an invalid response: {detail}"))
+    error(
+        400,
+        "LambdaInvalidResponse",
+        format!("The Lambda function sent an invalid response: {detail}"),
+    )
 }
 
 pub(crate) fn validation(detail: impl Into<String>) -> S3Error {

@@ -115,7 +115,10 @@ fn input_s3_url(inp: &EventInput<'_>) -> String {
         Action::GetObject | Action::HeadObject => (
             format!("/{}/{}", inp.bucket, utf8_percent_encode(inp.key, S3_PATH)),
             // Never Range or partNumber; versionId identifies the object.
-            query.into_iter().filter(|(k, _)| k == "versionId").collect(),
+            query
+                .into_iter()
+                .filter(|(k, _)| k == "versionId")
+                .collect(),
         ),
     };
     let mut signed: Vec<(&str, &str)> = Vec::new();
@@ -129,7 +132,11 @@ fn input_s3_url(inp: &EventInput<'_>) -> String {
         }
     }
     sigv4::presign(
-        if inp.action == Action::HeadObject { "HEAD" } else { "GET" },
+        if inp.action == Action::HeadObject {
+            "HEAD"
+        } else {
+            "GET"
+        },
         inp.endpoint,
         &path,
         &kept,
@@ -168,7 +175,9 @@ pub(crate) fn build(inp: &EventInput<'_>) -> Value {
             "getObjectContext",
             json!({"inputS3Url": url, "outputRoute": route, "outputToken": token}),
         ),
-        (Action::GetObject | Action::HeadObject, _) => ("headObjectContext", json!({"inputS3Url": url})),
+        (Action::GetObject | Action::HeadObject, _) => {
+            ("headObjectContext", json!({"inputS3Url": url}))
+        }
         (Action::ListObjects, _) => ("listObjectsContext", json!({"inputS3Url": url})),
         (Action::ListObjectsV2, _) => ("listObjectsV2Context", json!({"inputS3Url": url})),
     };
@@ -206,7 +215,9 @@ mod tests {
     fn get_event_has_aws_shape() {
         let config = Config::default_for(&["passthrough"]);
         let olap = config.olap("passthrough").unwrap();
-        let uri: http::Uri = "/passthrough/dir/a%20b.csv?partNumber=1&X-Amz-Signature=abc".parse().unwrap();
+        let uri: http::Uri = "/passthrough/dir/a%20b.csv?partNumber=1&X-Amz-Signature=abc"
+            .parse()
+            .unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("host", "127.0.0.1:9000".parse().unwrap());
         headers.insert("range", "bytes=0-1".parse().unwrap());
@@ -229,12 +240,21 @@ mod tests {
         });
         let g = &ev["getObjectContext"];
         let url = g["inputS3Url"].as_str().unwrap();
-        assert!(url.starts_with("http://127.0.0.1:9000/demo/dir/a%20b.csv?"), "{url}");
-        assert!(url.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode"), "{url}");
+        assert!(
+            url.starts_with("http://127.0.0.1:9000/demo/dir/a%20b.csv?"),
+            "{url}"
+        );
+        assert!(
+            url.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode"),
+            "{url}"
+        );
         assert!(url.contains("X-Amz-Expires=300"));
         assert!(!url.contains("partNumber"));
         assert_eq!(g["outputRoute"], "io-route");
-        assert_eq!(ev["userRequest"]["url"], "http://127.0.0.1:9000/passthrough/dir/a b.csv?partNumber=1");
+        assert_eq!(
+            ev["userRequest"]["url"],
+            "http://127.0.0.1:9000/passthrough/dir/a b.csv?partNumber=1"
+        );
         let h = &ev["userRequest"]["headers"];
         assert_eq!(h["Range"], "bytes=0-1");
         assert_eq!(h["X-Custom"], "a,b");

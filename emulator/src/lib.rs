@@ -50,8 +50,9 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 pub use config::{
-    AccessPointConfig, Action, BucketConfig, Config, ConfigError, Credential, DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_ACCESS_POINT, DEFAULT_ACCOUNT_ID, DEFAULT_BUCKET, DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
+    AccessPointConfig, Action, BucketConfig, Config, ConfigError, Credential,
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_POINT, DEFAULT_ACCOUNT_ID, DEFAULT_BUCKET,
+    DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
 };
 pub use function::Function;
 pub use seed::SAMPLES;
@@ -188,7 +189,8 @@ impl EmulatorBuilder {
                 (t.path().to_owned(), Some(t))
             }
         };
-        std::fs::create_dir_all(&data_dir).map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
         let store = open_store(&data_dir)?;
         for bucket in &config.buckets {
             seed::seed_bucket(&store, &data_dir, bucket).await?;
@@ -217,7 +219,9 @@ impl EmulatorBuilder {
             auth.register(c.access_key_id.clone(), c.secret_access_key.clone().into());
         }
         builder.set_auth(auth);
-        builder.set_route(olap::OlapRoute { shared: shared.clone() });
+        builder.set_route(olap::OlapRoute {
+            shared: shared.clone(),
+        });
         let public = builder.build();
 
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -237,7 +241,8 @@ impl EmulatorBuilder {
 
 fn open_store(data_dir: &Path) -> Result<store::Store, Error> {
     let fs = s3s_fs::FileSystem::new(data_dir).map_err(|e| Error::Storage(format!("{e:?}")))?;
-    let markers = store::SseCStore::open(data_dir).map_err(|e| Error::io("reading SSE-C markers", e))?;
+    let markers =
+        store::SseCStore::open(data_dir).map_err(|e| Error::io("reading SSE-C markers", e))?;
     Ok(store::Store::new(fs, markers))
 }
 

@@ -27,12 +27,21 @@ fn scalar(v: &Value) -> Option<String> {
 }
 
 /// Writes `<Tag>value</Tag>` for a JSON field; `required` fields must be present.
-fn field(out: &mut String, obj: &Map<String, Value>, key: &str, tag: &str, required: bool) -> Result<(), String> {
+fn field(
+    out: &mut String,
+    obj: &Map<String, Value>,
+    key: &str,
+    tag: &str,
+    required: bool,
+) -> Result<(), String> {
     match obj.get(key) {
-        None | Some(Value::Null) if required => Err(format!("listBucketResult: `{key}` is required")),
+        None | Some(Value::Null) if required => {
+            Err(format!("listBucketResult: `{key}` is required"))
+        }
         None | Some(Value::Null) => Ok(()),
         Some(v) => {
-            let text = scalar(v).ok_or_else(|| format!("listBucketResult: `{key}` must be a scalar"))?;
+            let text =
+                scalar(v).ok_or_else(|| format!("listBucketResult: `{key}` must be a scalar"))?;
             let _ = write!(out, "<{tag}>{}</{tag}>", escape(&text));
             Ok(())
         }
@@ -47,12 +56,18 @@ fn number(obj: &Map<String, Value>, key: &str) -> Result<(), String> {
     }
 }
 
-fn objects<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Vec<&'a Map<String, Value>>, String> {
+fn objects<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Vec<&'a Map<String, Value>>, String> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|i| i.as_object().ok_or_else(|| format!("listBucketResult: `{key}` entries must be objects")))
+            .map(|i| {
+                i.as_object()
+                    .ok_or_else(|| format!("listBucketResult: `{key}` entries must be objects"))
+            })
             .collect(),
         Some(_) => Err(format!("listBucketResult: `{key}` must be an array")),
     }
@@ -69,7 +84,13 @@ pub(crate) fn list_bucket_result_xml(r: &Value, v2: bool) -> Result<String, Stri
     if v2 {
         field(&mut x, r, "startAfter", "StartAfter", false)?;
         field(&mut x, r, "continuationToken", "ContinuationToken", false)?;
-        field(&mut x, r, "nextContinuationToken", "NextContinuationToken", false)?;
+        field(
+            &mut x,
+            r,
+            "nextContinuationToken",
+            "NextContinuationToken",
+            false,
+        )?;
         number(r, "keyCount")?;
         field(&mut x, r, "keyCount", "KeyCount", true)?;
     } else {
@@ -91,14 +112,18 @@ pub(crate) fn list_bucket_result_xml(r: &Value, v2: bool) -> Result<String, Stri
         field(&mut x, c, "eTag", "ETag", false)?;
         if let Some(alg) = c.get("checksumAlgorithm").and_then(Value::as_str) {
             if !["CRC32", "CRC32C", "SHA1", "SHA256"].contains(&alg) {
-                return Err(format!("listBucketResult: unknown checksumAlgorithm `{alg}`"));
+                return Err(format!(
+                    "listBucketResult: unknown checksumAlgorithm `{alg}`"
+                ));
             }
             let _ = write!(x, "<ChecksumAlgorithm>{alg}</ChecksumAlgorithm>");
         }
         number(c, "size")?;
         field(&mut x, c, "size", "Size", true)?;
         if let Some(o) = c.get("owner").filter(|o| !o.is_null()) {
-            let o = o.as_object().ok_or("listBucketResult: `owner` must be an object")?;
+            let o = o
+                .as_object()
+                .ok_or("listBucketResult: `owner` must be an object")?;
             x.push_str("<Owner>");
             field(&mut x, o, "displayName", "DisplayName", true)?;
             field(&mut x, o, "id", "ID", true)?;
@@ -117,8 +142,8 @@ pub(crate) fn list_bucket_result_xml(r: &Value, v2: bool) -> Result<String, Stri
 }
 
 /// Answers a LIST from the function's return value.
-pub(crate) fn respond_list(v: Value, v2: bool) -> S3Result<S3Response<Body>> {
-    let status = status_of(&v)?;
+pub(crate) fn respond_list(v: &Value, v2: bool) -> S3Result<S3Response<Body>> {
+    let status = status_of(v)?;
     let xml = v.get("listResultXml").filter(|x| !x.is_null());
     let typed = v.get("listBucketResult").filter(|x| !x.is_null());
     let body = match (xml, typed) {
@@ -131,18 +156,24 @@ pub(crate) fn respond_list(v: Value, v2: bool) -> S3Result<S3Response<Body>> {
             .as_str()
             .ok_or_else(|| errors::invalid_response("listResultXml must be a string"))?
             .to_owned(),
-        (None, Some(r)) => list_bucket_result_xml(r, v2).map_err(|e| errors::invalid_response(&e))?,
+        (None, Some(r)) => {
+            list_bucket_result_xml(r, v2).map_err(|e| errors::invalid_response(&e))?
+        }
         (None, None) => {
-            if let Some(e) = error_of(&v, status) {
+            if let Some(e) = error_of(v, status) {
                 return Err(e);
             }
-            return Err(errors::invalid_response("listResultXml or listBucketResult is required"));
+            return Err(errors::invalid_response(
+                "listResultXml or listBucketResult is required",
+            ));
         }
     };
     let mut resp = S3Response::new(Body::from(body));
     resp.status = Some(status);
-    resp.headers
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+    resp.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/xml"),
+    );
     Ok(resp)
 }
 
@@ -166,18 +197,37 @@ mod tests {
 
     #[test]
     fn rejects_missing_required_fields() {
-        assert!(list_bucket_result_xml(&json!({"name": "b", "maxKeys": 1, "isTruncated": false}), true).is_err());
-        assert!(list_bucket_result_xml(&json!({"name": "b", "maxKeys": 1, "isTruncated": false}), false).is_ok());
-        assert!(list_bucket_result_xml(&json!({"name": "b", "maxKeys": "x", "isTruncated": false}), false).is_err());
-        let no_size = json!({"name": "b", "maxKeys": 1, "isTruncated": false, "contents": [{"key": "k"}]});
+        assert!(
+            list_bucket_result_xml(
+                &json!({"name": "b", "maxKeys": 1, "isTruncated": false}),
+                true
+            )
+            .is_err()
+        );
+        assert!(
+            list_bucket_result_xml(
+                &json!({"name": "b", "maxKeys": 1, "isTruncated": false}),
+                false
+            )
+            .is_ok()
+        );
+        assert!(
+            list_bucket_result_xml(
+                &json!({"name": "b", "maxKeys": "x", "isTruncated": false}),
+                false
+            )
+            .is_err()
+        );
+        let no_size =
+            json!({"name": "b", "maxKeys": 1, "isTruncated": false, "contents": [{"key": "k"}]});
         assert!(list_bucket_result_xml(&no_size, false).is_err());
     }
 
     #[test]
     fn both_shapes_are_refused() {
         let v = json!({"statusCode": 200, "listResultXml": "<x/>", "listBucketResult": {}});
-        assert!(respond_list(v, true).is_err());
-        let ok = respond_list(json!({"statusCode": 200, "listResultXml": "<x/>"}), true).unwrap();
+        assert!(respond_list(&v, true).is_err());
+        let ok = respond_list(&json!({"statusCode": 200, "listResultXml": "<x/>"}), true).unwrap();
         assert_eq!(ok.status, Some(http::StatusCode::OK));
     }
 }

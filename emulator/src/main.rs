@@ -33,23 +33,39 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let builder = Emulator::builder().listen(args.listen).data_dir(&args.data_dir);
+    let builder = Emulator::builder()
+        .listen(args.listen)
+        .data_dir(&args.data_dir);
     let (builder, functions) = register_functions(builder);
     let config = match &args.config {
-        Some(path) => Config::from_file(path).with_context(|| format!("loading {}", path.display()))?,
+        Some(path) => {
+            Config::from_file(path).with_context(|| format!("loading {}", path.display()))?
+        }
         None => Config::default_for(&functions),
     };
-    let emu = builder.config(config).start().await.context("starting the emulator")?;
-    let cred = emu.credentials().first().map(|c| c.access_key_id.clone()).unwrap_or_default();
+    let emu = builder
+        .config(config)
+        .start()
+        .await
+        .context("starting the emulator")?;
+    let cred = emu
+        .credentials()
+        .first()
+        .map(|c| c.access_key_id.clone())
+        .unwrap_or_default();
     println!("object-lambda-emulator listening on {}", emu.endpoint_url());
     println!("data dir: {}  access key: {cred}", args.data_dir.display());
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     emu.shutdown().await;
     Ok(())
 }
 
 /// The functions built into the binary. None yet: the `object-lambda` functions are wired
 /// in when that crate lands.
-fn register_functions(builder: object_lambda_emulator::EmulatorBuilder) -> (object_lambda_emulator::EmulatorBuilder, Vec<&'static str>) {
+fn register_functions(
+    builder: object_lambda_emulator::EmulatorBuilder,
+) -> (object_lambda_emulator::EmulatorBuilder, Vec<&'static str>) {
     (builder, Vec::new())
 }

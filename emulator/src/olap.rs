@@ -28,7 +28,9 @@ fn split_path(path: &str) -> (String, &str) {
         Some(i) => (&trimmed[..i], &trimmed[i..]),
         None => (trimmed, ""),
     };
-    let decoded = percent_encoding::percent_decode_str(first).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(first)
+        .decode_utf8_lossy()
+        .into_owned();
     (decoded, rest)
 }
 
@@ -64,9 +66,17 @@ fn classify(method: &http::Method, key: &str, query: &[(String, String)]) -> Opt
 }
 
 /// Range / partNumber without the matching AllowedFeature → 501, as AWS answers.
-fn check_features(olap: &OlapConfig, action: Action, headers: &HeaderMap, query: &[(String, String)]) -> S3Result<()> {
-    let has_range = headers.contains_key(http::header::RANGE) || query.iter().any(|(k, _)| k.eq_ignore_ascii_case("range"));
-    let has_part = query.iter().any(|(k, _)| k.eq_ignore_ascii_case("partnumber"));
+fn check_features(
+    olap: &OlapConfig,
+    action: Action,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> S3Result<()> {
+    let has_range = headers.contains_key(http::header::RANGE)
+        || query.iter().any(|(k, _)| k.eq_ignore_ascii_case("range"));
+    let has_part = query
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("partnumber"));
     let (range_feature, part_feature) = match action {
         Action::GetObject => (Feature::GetObjectRange, Feature::GetObjectPartNumber),
         Action::HeadObject => (Feature::HeadObjectRange, Feature::HeadObjectPartNumber),
@@ -97,7 +107,13 @@ fn has_sse_c_headers(headers: &HeaderMap) -> bool {
 
 #[async_trait::async_trait]
 impl S3Route for OlapRoute {
-    fn is_match(&self, _method: &http::Method, uri: &http::Uri, _headers: &HeaderMap, _ext: &mut http::Extensions) -> bool {
+    fn is_match(
+        &self,
+        _method: &http::Method,
+        uri: &http::Uri,
+        _headers: &HeaderMap,
+        _ext: &mut http::Extensions,
+    ) -> bool {
         let (first, _) = split_path(uri.path());
         self.shared.config.olap(&first).is_some()
     }
@@ -124,15 +140,19 @@ impl OlapRoute {
         let (name, raw_rest) = split_path(req.uri.path());
         let raw_rest = raw_rest.to_owned();
         let raw_rest = raw_rest.as_str();
-        let olap = shared.config.olap(&name).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        let olap = shared
+            .config
+            .olap(&name)
+            .ok_or_else(|| s3_error!(NoSuchBucket))?;
         let bucket = shared
             .config
             .access_point_bucket(&olap.supporting_access_point)
             .ok_or_else(|| s3_error!(NoSuchBucket))?
             .to_owned();
-        let key = percent_encoding::percent_decode_str(raw_rest.strip_prefix('/').unwrap_or(raw_rest))
-            .decode_utf8_lossy()
-            .into_owned();
+        let key =
+            percent_encoding::percent_decode_str(raw_rest.strip_prefix('/').unwrap_or(raw_rest))
+                .decode_utf8_lossy()
+                .into_owned();
         let query = event::query_pairs(&req.uri);
 
         if has_sse_c_headers(&req.headers) {
@@ -149,21 +169,35 @@ impl OlapRoute {
         if !olap.routes(action) {
             return shared.passthrough(req, &bucket, raw_rest).await;
         }
-        if matches!(action, Action::GetObject | Action::HeadObject) && shared.store.sse_c.get(&bucket, &key).is_some() {
+        if matches!(action, Action::GetObject | Action::HeadObject)
+            && shared.store.sse_c.get(&bucket, &key).is_some()
+        {
             return Err(errors::error(
                 400,
                 "InvalidRequest",
                 "The object was stored using SSE-C, which S3 Object Lambda does not support.",
             ));
         }
-        let access_key = req.credentials.as_ref().map(|c| c.access_key.clone()).unwrap_or_default();
+        let access_key = req
+            .credentials
+            .as_ref()
+            .map(|c| c.access_key.clone())
+            .unwrap_or_default();
         let caller = shared
             .config
             .credential(&access_key)
             .ok_or_else(|| s3_error!(AccessDenied))?;
-        let function = shared.functions.get(&olap.function).cloned().ok_or_else(|| {
-            errors::error(404, "LambdaNotFound", format!("Function `{}` is not registered.", olap.function))
-        })?;
+        let function = shared
+            .functions
+            .get(&olap.function)
+            .cloned()
+            .ok_or_else(|| {
+                errors::error(
+                    404,
+                    "LambdaNotFound",
+                    format!("Function `{}` is not registered.", olap.function),
+                )
+            })?;
 
         let route = format!("io-{}", event::random_id(12));
         let token = event::random_id(64);
@@ -184,10 +218,11 @@ impl OlapRoute {
         let invocation = Invocation::new(shared, olap, caller, function);
         match action {
             Action::GetObject => invocation.get(ev, &route, &token).await,
-            Action::HeadObject => respond_head(invocation.call(ev).await?),
-            Action::ListObjects | Action::ListObjectsV2 => {
-                crate::listxml::respond_list(invocation.call(ev).await?, action == Action::ListObjectsV2)
-            }
+            Action::HeadObject => respond_head(&invocation.call(ev).await?),
+            Action::ListObjects | Action::ListObjectsV2 => crate::listxml::respond_list(
+                &invocation.call(ev).await?,
+                action == Action::ListObjectsV2,
+            ),
         }
     }
 }
@@ -201,13 +236,26 @@ struct Invocation<'a> {
 }
 
 impl<'a> Invocation<'a> {
-    fn new(shared: &'a Shared, olap: &OlapConfig, caller: &Credential, function: Arc<dyn Function>) -> Self {
+    fn new(
+        shared: &'a Shared,
+        olap: &OlapConfig,
+        caller: &Credential,
+        function: Arc<dyn Function>,
+    ) -> Self {
         let timeout = Duration::from_millis(shared.config.function_timeout_ms);
-        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
         let mut ctx = lambda_runtime::Context::default();
         ctx.request_id = uuid::Uuid::new_v4().to_string();
-        ctx.deadline = u64::try_from(now_ms).unwrap_or(u64::MAX).saturating_add(shared.config.function_timeout_ms);
-        ctx.invoked_function_arn = format!("arn:aws:lambda:{REGION}:{}:function:{}", caller.account_id, olap.function);
+        ctx.deadline = u64::try_from(now_ms)
+            .unwrap_or(u64::MAX)
+            .saturating_add(shared.config.function_timeout_ms);
+        ctx.invoked_function_arn = format!(
+            "arn:aws:lambda:{REGION}:{}:function:{}",
+            caller.account_id, olap.function
+        );
         Self {
             shared,
             function,
@@ -225,7 +273,9 @@ impl<'a> Invocation<'a> {
                 abort.abort();
                 Err(errors::timeout())
             }
-            Ok(Err(join)) => Err(errors::runtime_error(&format!("the function panicked: {join}"))),
+            Ok(Err(join)) => Err(errors::runtime_error(&format!(
+                "the function panicked: {join}"
+            ))),
             Ok(Ok(Err(e))) => Err(errors::runtime_error(&e.to_string())),
             Ok(Ok(Ok(v))) => Ok(v),
         }
@@ -267,7 +317,9 @@ impl<'a> Invocation<'a> {
                     return Err(match r {
                         Ok(Ok(_)) => errors::response_not_received(),
                         Ok(Err(e)) => errors::runtime_error(&e.to_string()),
-                        Err(join) => errors::runtime_error(&format!("the function panicked: {join}")),
+                        Err(join) => {
+                            errors::runtime_error(&format!("the function panicked: {join}"))
+                        }
                     });
                 }
             },
@@ -286,9 +338,14 @@ impl<'a> Invocation<'a> {
 
 fn respond_delivery(d: Delivery) -> S3Result<S3Response<Body>> {
     match d {
-        Delivery::Response { status, headers, body } => {
+        Delivery::Response {
+            status,
+            headers,
+            body,
+        } => {
             let stream = tokio_stream::wrappers::ReceiverStream::new(body);
-            let mut resp = S3Response::new(Body::http_body(http_body_util::StreamBody::new(stream)));
+            let mut resp =
+                S3Response::new(Body::http_body(http_body_util::StreamBody::new(stream)));
             resp.status = Some(status);
             resp.headers = headers;
             Ok(resp)
@@ -298,7 +355,11 @@ fn respond_delivery(d: Delivery) -> S3Result<S3Response<Body>> {
             code: Some(code),
             message,
             ..
-        } => Err(errors::error(status.as_u16(), &code, message.unwrap_or_default())),
+        } => Err(errors::error(
+            status.as_u16(),
+            &code,
+            message.unwrap_or_default(),
+        )),
         Delivery::Error {
             status,
             code: None,
@@ -328,14 +389,20 @@ pub(crate) fn error_of(v: &Value, status: StatusCode) -> Option<S3Error> {
     if status.as_u16() < 400 {
         return None;
     }
-    let code = v.get("errorCode").and_then(Value::as_str).unwrap_or("InternalError");
-    let message = v.get("errorMessage").and_then(Value::as_str).unwrap_or_default();
+    let code = v
+        .get("errorCode")
+        .and_then(Value::as_str)
+        .unwrap_or("InternalError");
+    let message = v
+        .get("errorMessage")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     Some(errors::error(status.as_u16(), code, message))
 }
 
-fn respond_head(v: Value) -> S3Result<S3Response<Body>> {
-    let status = status_of(&v)?;
-    if let Some(e) = error_of(&v, status) {
+fn respond_head(v: &Value) -> S3Result<S3Response<Body>> {
+    let status = status_of(v)?;
+    if let Some(e) = error_of(v, status) {
         return Err(e);
     }
     let mut headers = HeaderMap::new();
@@ -345,12 +412,17 @@ fn respond_head(v: Value) -> S3Result<S3Response<Body>> {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                _ => return Err(errors::invalid_response(&format!("header `{k}` is not a scalar"))),
+                _ => {
+                    return Err(errors::invalid_response(&format!(
+                        "header `{k}` is not a scalar"
+                    )));
+                }
             };
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| errors::invalid_response(&format!("invalid header name `{k}`")))?;
-            let value = HeaderValue::from_str(&text)
-                .map_err(|_| errors::invalid_response(&format!("invalid value for header `{k}`")))?;
+            let value = HeaderValue::from_str(&text).map_err(|_| {
+                errors::invalid_response(&format!("invalid value for header `{k}`"))
+            })?;
             headers.append(name, value);
         }
     }
@@ -365,18 +437,33 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn classifies_requests() {
         let get = http::Method::GET;
         assert_eq!(classify(&get, "k", &[]), Some(Action::GetObject));
-        assert_eq!(classify(&get, "k", &q(&[("partNumber", "1")])), Some(Action::GetObject));
+        assert_eq!(
+            classify(&get, "k", &q(&[("partNumber", "1")])),
+            Some(Action::GetObject)
+        );
         assert_eq!(classify(&get, "k", &q(&[("tagging", "")])), None);
-        assert_eq!(classify(&http::Method::HEAD, "k", &[]), Some(Action::HeadObject));
-        assert_eq!(classify(&get, "", &q(&[("list-type", "2")])), Some(Action::ListObjectsV2));
-        assert_eq!(classify(&get, "", &q(&[("prefix", "a")])), Some(Action::ListObjects));
+        assert_eq!(
+            classify(&http::Method::HEAD, "k", &[]),
+            Some(Action::HeadObject)
+        );
+        assert_eq!(
+            classify(&get, "", &q(&[("list-type", "2")])),
+            Some(Action::ListObjectsV2)
+        );
+        assert_eq!(
+            classify(&get, "", &q(&[("prefix", "a")])),
+            Some(Action::ListObjects)
+        );
         assert_eq!(classify(&get, "", &q(&[("location", "")])), None);
         assert_eq!(classify(&http::Method::PUT, "k", &[]), None);
     }
@@ -393,7 +480,9 @@ mod tests {
         olap.allowed_features = vec![Feature::GetObjectRange];
         let mut h = HeaderMap::new();
         assert!(check_features(&olap, Action::GetObject, &h, &q(&[("partNumber", "1")])).is_err());
-        assert!(check_features(&olap, Action::GetObject, &h, &q(&[("Range", "bytes=0-1")])).is_ok());
+        assert!(
+            check_features(&olap, Action::GetObject, &h, &q(&[("Range", "bytes=0-1")])).is_ok()
+        );
         h.insert("range", "bytes=0-1".parse().unwrap());
         assert!(check_features(&olap, Action::GetObject, &h, &[]).is_ok());
         let e = check_features(&olap, Action::HeadObject, &h, &[]).unwrap_err();
@@ -403,10 +492,11 @@ mod tests {
     #[test]
     fn head_return_value() {
         let v = serde_json::json!({"statusCode": 200, "headers": {"Content-Length": 12, "Content-Type": "text/plain"}});
-        let r = respond_head(v).unwrap();
+        let r = respond_head(&v).unwrap();
         assert_eq!(r.headers["content-length"], "12");
-        let e = respond_head(serde_json::json!({"statusCode": 403, "errorCode": "AccessDenied"})).unwrap_err();
+        let e = respond_head(&serde_json::json!({"statusCode": 403, "errorCode": "AccessDenied"}))
+            .unwrap_err();
         assert_eq!(e.status_code(), Some(StatusCode::FORBIDDEN));
-        assert!(respond_head(serde_json::json!({"headers": {}})).is_err());
+        assert!(respond_head(&serde_json::json!({"headers": {}})).is_err());
     }
 }

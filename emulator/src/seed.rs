@@ -5,15 +5,27 @@ use std::path::Path;
 use s3s::dto::{CreateBucketInput, HeadObjectInput, PutObjectInput, StreamingBlob};
 use s3s::{S3, S3Request};
 
-use crate::config::BucketConfig;
 use crate::Error;
+use crate::config::BucketConfig;
 use crate::store::Store;
 
 /// The built-in sample objects: (key, content type, bytes).
 pub const SAMPLES: &[(&str, &str, &[u8])] = &[
-    ("report.csv", "text/csv", include_bytes!("../seed/report.csv")),
-    ("notes.txt", "text/plain; charset=utf-8", include_bytes!("../seed/notes.txt")),
-    ("data.json", "application/json", include_bytes!("../seed/data.json")),
+    (
+        "report.csv",
+        "text/csv",
+        include_bytes!("../seed/report.csv"),
+    ),
+    (
+        "notes.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../seed/notes.txt"),
+    ),
+    (
+        "data.json",
+        "application/json",
+        include_bytes!("../seed/data.json"),
+    ),
 ];
 
 fn request<T>(input: T, method: http::Method) -> S3Request<T> {
@@ -31,7 +43,12 @@ fn request<T>(input: T, method: http::Method) -> S3Request<T> {
 }
 
 fn content_type_for(key: &str) -> &'static str {
-    match key.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+    match key
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("csv") => "text/csv",
         Some("txt" | "md") => "text/plain; charset=utf-8",
         Some("json") => "application/json",
@@ -45,13 +62,23 @@ fn content_type_for(key: &str) -> &'static str {
     }
 }
 
-async fn put_if_absent(store: &Store, bucket: &str, key: &str, content_type: &str, data: Vec<u8>) -> Result<(), Error> {
+async fn put_if_absent(
+    store: &Store,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    data: Vec<u8>,
+) -> Result<(), Error> {
     let head = HeadObjectInput {
         bucket: bucket.to_owned(),
         key: key.to_owned(),
         ..Default::default()
     };
-    if store.head_object(request(head, http::Method::HEAD)).await.is_ok() {
+    if store
+        .head_object(request(head, http::Method::HEAD))
+        .await
+        .is_ok()
+    {
         return Ok(());
     }
     let len = i64::try_from(data.len()).map_err(|e| Error::Storage(e.to_string()))?;
@@ -70,13 +97,21 @@ async fn put_if_absent(store: &Store, bucket: &str, key: &str, content_type: &st
     Ok(())
 }
 
-fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
+fn walk(
+    dir: &Path,
+    base: &Path,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, base, out)?;
         } else if let Ok(rel) = path.strip_prefix(base) {
-            let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             out.push((key, path));
         }
     }
@@ -84,7 +119,11 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, std::path::PathBuf)>) ->
 }
 
 /// Creates the bucket if needed and uploads its seed objects that do not exist yet.
-pub(crate) async fn seed_bucket(store: &Store, data_dir: &Path, bucket: &BucketConfig) -> Result<(), Error> {
+pub(crate) async fn seed_bucket(
+    store: &Store,
+    data_dir: &Path,
+    bucket: &BucketConfig,
+) -> Result<(), Error> {
     if !data_dir.join(&bucket.name).is_dir() {
         let input = CreateBucketInput {
             bucket: bucket.name.clone(),
@@ -102,9 +141,11 @@ pub(crate) async fn seed_bucket(store: &Store, data_dir: &Path, bucket: &BucketC
     }
     if let Some(dir) = &bucket.seed_dir {
         let mut files = Vec::new();
-        walk(dir, dir, &mut files).map_err(|e| Error::io(format!("reading seed_dir {}", dir.display()), e))?;
+        walk(dir, dir, &mut files)
+            .map_err(|e| Error::io(format!("reading seed_dir {}", dir.display()), e))?;
         for (key, path) in files {
-            let data = std::fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let data = std::fs::read(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
             put_if_absent(store, &bucket.name, &key, content_type_for(&key), data).await?;
         }
     }

@@ -112,7 +112,12 @@ async fn dispatch(
 }
 
 /// Accepts connections until `stop` turns true; open connections are then dropped.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, public: S3Service, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    public: S3Service,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {

@@ -6,8 +6,8 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
-    sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -77,6 +77,10 @@ fn amz_date(now: SystemTime) -> (String, String) {
     (date, full)
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one flat call site; a struct would only rename them"
+)]
 /// Presigns a path-style S3 URL (query authentication, `UNSIGNED-PAYLOAD`).
 ///
 /// `path` is already percent-encoded; `query` holds decoded pairs; `headers` are lower-case
@@ -93,19 +97,32 @@ pub(crate) fn presign(
     expires: Duration,
     now: SystemTime,
 ) -> String {
-    let host = endpoint.trim_start_matches("http://").trim_start_matches("https://");
+    let host = endpoint
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
     let (date, full_date) = amz_date(now);
     let scope = format!("{date}/{}/s3/aws4_request", crate::config::REGION);
     let mut hdrs: Vec<(String, String)> = vec![("host".to_owned(), host.to_owned())];
-    hdrs.extend(headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_owned())));
+    hdrs.extend(
+        headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_owned())),
+    );
     hdrs.sort();
     hdrs.dedup_by(|a, b| a.0 == b.0);
-    let signed_headers = hdrs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(";");
+    let signed_headers = hdrs
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
 
     let mut params: Vec<(String, String)> = query.iter().map(|(k, v)| (enc(k), enc(v))).collect();
     for (k, v) in [
         ("X-Amz-Algorithm", "AWS4-HMAC-SHA256".to_owned()),
-        ("X-Amz-Credential", format!("{}/{scope}", cred.access_key_id)),
+        (
+            "X-Amz-Credential",
+            format!("{}/{scope}", cred.access_key_id),
+        ),
         ("X-Amz-Date", full_date.clone()),
         ("X-Amz-Expires", expires.as_secs().to_string()),
         ("X-Amz-SignedHeaders", signed_headers.clone()),
@@ -113,9 +130,15 @@ pub(crate) fn presign(
         params.push((k.to_owned(), enc(&v)));
     }
     params.sort();
-    let canonical_query = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let canonical_query = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let canonical_headers: String = hdrs.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
-    let creq = format!("{method}\n{path}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\nUNSIGNED-PAYLOAD");
+    let creq = format!(
+        "{method}\n{path}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\nUNSIGNED-PAYLOAD"
+    );
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(creq.as_bytes()));
     let sts = format!("AWS4-HMAC-SHA256\n{full_date}\n{scope}\n{digest}");
     let key = v4::generate_signing_key(&cred.secret_access_key, now, crate::config::REGION, "s3");
@@ -200,7 +223,9 @@ pub(crate) fn verify_header_auth<'c>(
         .ok_or(AuthError::Malformed("missing x-amz-date"))?;
     let time = parse_amz_date(amz_date).ok_or(AuthError::Malformed("invalid x-amz-date"))?;
     if !amz_date.starts_with(auth.date) {
-        return Err(AuthError::Malformed("credential scope date does not match x-amz-date"));
+        return Err(AuthError::Malformed(
+            "credential scope date does not match x-amz-date",
+        ));
     }
     let skew = now.duration_since(time).unwrap_or_else(|e| e.duration());
     if skew > MAX_SKEW {
@@ -225,7 +250,10 @@ pub(crate) fn verify_header_auth<'c>(
         .find(|(n, _)| *n == "host")
         .map(|(_, v)| v.clone())
         .ok_or(AuthError::Malformed("host must be signed"))?;
-    let content_sha = signed.iter().find(|(n, _)| *n == "x-amz-content-sha256").map(|(_, v)| v.clone());
+    let content_sha = signed
+        .iter()
+        .find(|(n, _)| *n == "x-amz-content-sha256")
+        .map(|(_, v)| v.clone());
 
     let mut settings = s3_settings();
     let body = match &content_sha {
@@ -275,7 +303,16 @@ mod tests {
         let cred = Credential::new("AK", "SK");
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
         let query = [("versionId".to_owned(), "a b".to_owned())];
-        let ours = presign("GET", "http://127.0.0.1:9", "/b/k%20x", &query, &[], &cred, Duration::from_secs(300), now);
+        let ours = presign(
+            "GET",
+            "http://127.0.0.1:9",
+            "/b/k%20x",
+            &query,
+            &[],
+            &cred,
+            Duration::from_secs(300),
+            now,
+        );
 
         let id = identity(&cred);
         let mut settings = s3_settings();
@@ -291,7 +328,13 @@ mod tests {
             .unwrap()
             .into();
         let url = "http://127.0.0.1:9/b/k%20x?versionId=a%20b";
-        let signable = SignableRequest::new("GET", url, std::iter::empty(), SignableBody::UnsignedPayload).unwrap();
+        let signable = SignableRequest::new(
+            "GET",
+            url,
+            std::iter::empty(),
+            SignableBody::UnsignedPayload,
+        )
+        .unwrap();
         let (_, sig) = sign(signable, &params).unwrap().into_parts();
         assert!(ours.ends_with(&format!("X-Amz-Signature={sig}")), "{ours}");
         let with_mode = presign(
@@ -304,7 +347,10 @@ mod tests {
             Duration::from_secs(300),
             now,
         );
-        assert!(with_mode.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode"), "{with_mode}");
+        assert!(
+            with_mode.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode"),
+            "{with_mode}"
+        );
     }
 
     #[test]
@@ -318,7 +364,10 @@ mod tests {
         assert_eq!(a.service, "s3-object-lambda");
         assert_eq!(a.signed_headers, ["host", "x-amz-date"]);
         assert_eq!(a.signature, "abc");
-        assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/x, SignedHeaders=a, Signature=b").is_err());
+        assert!(
+            parse_authorization("AWS4-HMAC-SHA256 Credential=AK/x, SignedHeaders=a, Signature=b")
+                .is_err()
+        );
         assert!(parse_authorization("Basic abc").is_err());
     }
 
@@ -340,24 +389,55 @@ mod tests {
             .into();
         let url = "http://127.0.0.1:9/WriteGetObjectResponse?x-id=WriteGetObjectResponse";
         let hdrs = [("host", "127.0.0.1:9"), ("x-amz-request-route", "r1")];
-        let signable =
-            SignableRequest::new("POST", url, hdrs.iter().copied(), SignableBody::UnsignedPayload).unwrap();
+        let signable = SignableRequest::new(
+            "POST",
+            url,
+            hdrs.iter().copied(),
+            SignableBody::UnsignedPayload,
+        )
+        .unwrap();
         let (instr, _) = sign(signable, &params).unwrap().into_parts();
-        let mut req = http::Request::builder().method("POST").uri(url).body(()).unwrap();
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri(url)
+            .body(())
+            .unwrap();
         for (n, v) in hdrs {
             req.headers_mut().insert(n, v.parse().unwrap());
         }
         instr.apply_to_request_http1x(&mut req);
         let creds = [cred];
-        let ok = verify_header_auth(req.method(), req.uri(), req.headers(), "s3-object-lambda", &creds, now);
+        let ok = verify_header_auth(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            "s3-object-lambda",
+            &creds,
+            now,
+        );
         assert!(ok.is_ok(), "{ok:?}");
         let wrong = verify_header_auth(req.method(), req.uri(), req.headers(), "s3", &creds, now);
         assert!(matches!(wrong, Err(AuthError::WrongService(_))));
-        req.headers_mut().insert("x-amz-request-route", "r2".parse().unwrap());
-        let bad = verify_header_auth(req.method(), req.uri(), req.headers(), "s3-object-lambda", &creds, now);
+        req.headers_mut()
+            .insert("x-amz-request-route", "r2".parse().unwrap());
+        let bad = verify_header_auth(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            "s3-object-lambda",
+            &creds,
+            now,
+        );
         assert_eq!(bad.unwrap_err(), AuthError::Mismatch);
         let late = now + Duration::from_secs(3600);
-        let skewed = verify_header_auth(req.method(), req.uri(), req.headers(), "s3-object-lambda", &creds, late);
+        let skewed = verify_header_auth(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            "s3-object-lambda",
+            &creds,
+            late,
+        );
         assert_eq!(skewed.unwrap_err(), AuthError::TooSkewed);
     }
 }

@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use s3s::dto::{
     AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
-    CompleteMultipartUploadOutput, CopyObjectInput, CopyObjectOutput, CreateBucketInput, CreateBucketOutput,
-    CreateMultipartUploadInput, CreateMultipartUploadOutput, DeleteBucketInput, DeleteBucketOutput,
-    DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, ETag, ETagCondition,
-    GetBucketLocationInput, GetBucketLocationOutput, GetObjectInput, GetObjectOutput, HeadBucketInput,
-    HeadBucketOutput, HeadObjectInput, HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsInput,
-    ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output, ListPartsInput, ListPartsOutput, PutObjectInput,
+    CompleteMultipartUploadOutput, CopyObjectInput, CopyObjectOutput, CreateBucketInput,
+    CreateBucketOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, DeleteBucketInput,
+    DeleteBucketOutput, DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput,
+    DeleteObjectsOutput, ETag, ETagCondition, GetBucketLocationInput, GetBucketLocationOutput,
+    GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
+    HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsInput, ListObjectsOutput,
+    ListObjectsV2Input, ListObjectsV2Output, ListPartsInput, ListPartsOutput, PutObjectInput,
     PutObjectOutput, Timestamp, UploadPartInput, UploadPartOutput,
 };
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
@@ -99,7 +100,13 @@ impl Store {
     }
 
     /// Checks the SSE-C parameters of a GET/HEAD against the object's marker, as S3 does.
-    fn check_sse_c(&self, bucket: &str, key: &str, algorithm: Option<&String>, key_md5: Option<&String>) -> S3Result<()> {
+    fn check_sse_c(
+        &self,
+        bucket: &str,
+        key: &str,
+        algorithm: Option<&String>,
+        key_md5: Option<&String>,
+    ) -> S3Result<()> {
         match (self.sse_c.get(bucket, key), algorithm) {
             (Some(_), None) => Err(s3_error!(
                 InvalidRequest,
@@ -204,12 +211,21 @@ impl Store {
         req: &S3Request<T>,
         bucket: &str,
         key: &str,
-        conds: (Option<&ETagCondition>, Option<&Timestamp>, Option<&ETagCondition>, Option<&Timestamp>),
+        conds: (
+            Option<&ETagCondition>,
+            Option<&Timestamp>,
+            Option<&ETagCondition>,
+            Option<&Timestamp>,
+        ),
     ) -> S3Result<Option<(Precondition, HeadObjectOutput)>> {
         if conds.0.is_none() && conds.1.is_none() && conds.2.is_none() && conds.3.is_none() {
             return Ok(None);
         }
-        let head = self.fs.head_object(head_request(req, bucket, key)).await?.output;
+        let head = self
+            .fs
+            .head_object(head_request(req, bucket, key))
+            .await?
+            .output;
         let (Some(etag), Some(lm)) = (&head.e_tag, &head.last_modified) else {
             return Ok(None);
         };
@@ -219,32 +235,64 @@ impl Store {
 }
 
 fn precondition_failed() -> s3s::S3Error {
-    s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+    s3_error!(
+        PreconditionFailed,
+        "At least one of the pre-conditions you specified did not hold"
+    )
 }
 
-fn not_modified<T: Default>(head: &HeadObjectOutput, build: impl FnOnce(&mut T, &HeadObjectOutput)) -> S3Response<T> {
-    let mut out = T::default();
-    build(&mut out, head);
-    let mut resp = S3Response::new(out);
-    resp.status = Some(http::StatusCode::NOT_MODIFIED);
-    resp
+/// 304 Not Modified. s3s 0.14 ignores `S3Response::status` on typed operations, so the
+/// 304 travels as an error; hyper sends no body with a 304.
+fn not_modified(head: &HeadObjectOutput) -> s3s::S3Error {
+    let mut e = s3_error!(NotModified);
+    e.set_status_code(http::StatusCode::NOT_MODIFIED);
+    let mut headers = http::HeaderMap::new();
+    if let Some(etag) = &head.e_tag
+        && let Ok(v) = http::HeaderValue::from_str(&format!("\"{}\"", etag_value(etag)))
+    {
+        headers.insert(http::header::ETAG, v);
+    }
+    if let Some(lm) = &head.last_modified {
+        let mut buf = Vec::new();
+        if lm
+            .format(s3s::dto::TimestampFormat::HttpDate, &mut buf)
+            .is_ok()
+            && let Ok(v) = http::HeaderValue::from_bytes(&buf)
+        {
+            headers.insert(http::header::LAST_MODIFIED, v);
+        }
+    }
+    e.set_headers(headers);
+    e
 }
 
 #[async_trait::async_trait]
 impl S3 for Store {
-    async fn create_bucket(&self, req: S3Request<CreateBucketInput>) -> S3Result<S3Response<CreateBucketOutput>> {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
         self.fs.create_bucket(req).await
     }
 
-    async fn delete_bucket(&self, req: S3Request<DeleteBucketInput>) -> S3Result<S3Response<DeleteBucketOutput>> {
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
         self.fs.delete_bucket(req).await
     }
 
-    async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
         self.fs.head_bucket(req).await
     }
 
-    async fn list_buckets(&self, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
         self.fs.list_buckets(req).await
     }
 
@@ -255,7 +303,10 @@ impl S3 for Store {
         self.fs.get_bucket_location(req).await
     }
 
-    async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let marker = sse_c(
             req.input.sse_customer_algorithm.as_ref(),
@@ -270,10 +321,18 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
         let i = &req.input;
         let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        self.check_sse_c(&bucket, &key, i.sse_customer_algorithm.as_ref(), i.sse_customer_key_md5.as_ref())?;
+        self.check_sse_c(
+            &bucket,
+            &key,
+            i.sse_customer_algorithm.as_ref(),
+            i.sse_customer_key_md5.as_ref(),
+        )?;
         let conds = (
             i.if_match.as_ref(),
             i.if_unmodified_since.as_ref(),
@@ -282,12 +341,7 @@ impl S3 for Store {
         );
         match self.preconditions(&req, &bucket, &key, conds).await? {
             Some((Precondition::Failed, _)) => return Err(precondition_failed()),
-            Some((Precondition::NotModified, head)) => {
-                return Ok(not_modified(&head, |o: &mut GetObjectOutput, h| {
-                    o.e_tag.clone_from(&h.e_tag);
-                    o.last_modified.clone_from(&h.last_modified);
-                }));
-            }
+            Some((Precondition::NotModified, head)) => return Err(not_modified(&head)),
             _ => {}
         }
         let marker = self.sse_c.get(&bucket, &key);
@@ -299,10 +353,18 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
         let i = &req.input;
         let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        self.check_sse_c(&bucket, &key, i.sse_customer_algorithm.as_ref(), i.sse_customer_key_md5.as_ref())?;
+        self.check_sse_c(
+            &bucket,
+            &key,
+            i.sse_customer_algorithm.as_ref(),
+            i.sse_customer_key_md5.as_ref(),
+        )?;
         let conds = (
             i.if_match.as_ref(),
             i.if_unmodified_since.as_ref(),
@@ -311,12 +373,7 @@ impl S3 for Store {
         );
         match self.preconditions(&req, &bucket, &key, conds).await? {
             Some((Precondition::Failed, _)) => return Err(precondition_failed()),
-            Some((Precondition::NotModified, head)) => {
-                return Ok(not_modified(&head, |o: &mut HeadObjectOutput, h| {
-                    o.e_tag.clone_from(&h.e_tag);
-                    o.last_modified.clone_from(&h.last_modified);
-                }));
-            }
+            Some((Precondition::NotModified, head)) => return Err(not_modified(&head)),
             _ => {}
         }
         let marker = self.sse_c.get(&bucket, &key);
@@ -328,16 +385,28 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn delete_object(&self, req: S3Request<DeleteObjectInput>) -> S3Result<S3Response<DeleteObjectOutput>> {
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let resp = self.fs.delete_object(req).await?;
         self.sse_c.set(&bucket, &key, None);
         Ok(resp)
     }
 
-    async fn delete_objects(&self, req: S3Request<DeleteObjectsInput>) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let bucket = req.input.bucket.clone();
-        let keys: Vec<String> = req.input.delete.objects.iter().map(|o| o.key.clone()).collect();
+        let keys: Vec<String> = req
+            .input
+            .delete
+            .objects
+            .iter()
+            .map(|o| o.key.clone())
+            .collect();
         let resp = self.fs.delete_objects(req).await?;
         for key in keys {
             self.sse_c.set(&bucket, &key, None);
@@ -345,7 +414,10 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+    async fn copy_object(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let marker = sse_c(
             req.input.sse_customer_algorithm.as_ref(),
@@ -356,11 +428,17 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn list_objects(&self, req: S3Request<ListObjectsInput>) -> S3Result<S3Response<ListObjectsOutput>> {
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
         self.fs.list_objects(req).await
     }
 
-    async fn list_objects_v2(&self, req: S3Request<ListObjectsV2Input>) -> S3Result<S3Response<ListObjectsV2Output>> {
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
         self.fs.list_objects_v2(req).await
     }
 
@@ -379,11 +457,17 @@ impl S3 for Store {
         Ok(resp)
     }
 
-    async fn upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
         self.fs.upload_part(req).await
     }
 
-    async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+    async fn list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
         self.fs.list_parts(req).await
     }
 
@@ -430,16 +514,39 @@ mod tests {
         let eval = |im: Option<&ETagCondition>,
                     ius: Option<&Timestamp>,
                     inm: Option<&ETagCondition>,
-                    ims: Option<&Timestamp>| evaluate_preconditions(im, ius, inm, ims, &etag, &lm);
+                    ims: Option<&Timestamp>| {
+            evaluate_preconditions(im, ius, inm, ims, &etag, &lm)
+        };
         assert_eq!(eval(None, None, None, None), Precondition::Proceed);
         assert_eq!(eval(Some(&other), None, None, None), Precondition::Failed);
-        assert_eq!(eval(Some(&same), Some(&ts(10)), None, None), Precondition::Proceed);
+        assert_eq!(
+            eval(Some(&same), Some(&ts(10)), None, None),
+            Precondition::Proceed
+        );
         assert_eq!(eval(None, Some(&ts(999)), None, None), Precondition::Failed);
-        assert_eq!(eval(None, Some(&ts(1000)), None, None), Precondition::Proceed);
-        assert_eq!(eval(None, None, Some(&same), None), Precondition::NotModified);
-        assert_eq!(eval(None, None, Some(&ETagCondition::Any), None), Precondition::NotModified);
-        assert_eq!(eval(None, None, Some(&other), Some(&ts(2000))), Precondition::Proceed);
-        assert_eq!(eval(None, None, None, Some(&ts(1000))), Precondition::NotModified);
-        assert_eq!(eval(None, None, None, Some(&ts(999))), Precondition::Proceed);
+        assert_eq!(
+            eval(None, Some(&ts(1000)), None, None),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            eval(None, None, Some(&same), None),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            eval(None, None, Some(&ETagCondition::Any), None),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            eval(None, None, Some(&other), Some(&ts(2000))),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            eval(None, None, None, Some(&ts(1000))),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            eval(None, None, None, Some(&ts(999))),
+            Precondition::Proceed
+        );
     }
 }

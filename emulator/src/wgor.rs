@@ -81,7 +81,9 @@ impl Tokens {
         let mut pending = lock(&self.pending);
         match pending.get(token) {
             Some(p) if p.route != route => {
-                return Err(errors::validation("The request route does not match the request token."));
+                return Err(errors::validation(
+                    "The request route does not match the request token.",
+                ));
             }
             Some(_) => {}
             None if lock(&self.used).contains(token) => {
@@ -91,7 +93,9 @@ impl Tokens {
             }
             None => return Err(errors::validation("The request token is invalid.")),
         }
-        let p = pending.remove(token).ok_or_else(|| errors::validation("The request token is invalid."))?;
+        let p = pending
+            .remove(token)
+            .ok_or_else(|| errors::validation("The request token is invalid."))?;
         lock(&self.used).insert(token.to_owned());
         Ok(p.tx)
     }
@@ -105,7 +109,9 @@ pub(crate) fn is_wgor<B>(req: &http::Request<B>) -> bool {
 }
 
 /// Statuses WriteGetObjectResponse documents.
-const ALLOWED_STATUS: [u16; 14] = [200, 206, 304, 400, 401, 403, 404, 405, 409, 411, 412, 416, 500, 503];
+const ALLOWED_STATUS: [u16; 14] = [
+    200, 206, 304, 400, 401, 403, 404, 405, 409, 411, 412, 416, 500, 503,
+];
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -136,7 +142,9 @@ fn auth_error(e: &AuthError) -> S3Error {
         AuthError::UnknownAccessKey => errors::error(403, "InvalidAccessKeyId", e.to_string()),
         AuthError::Mismatch => errors::error(403, "SignatureDoesNotMatch", e.to_string()),
         AuthError::TooSkewed => errors::error(403, "RequestTimeTooSkewed", e.to_string()),
-        AuthError::WrongService(_) | AuthError::Malformed(_) => errors::error(400, "AuthorizationHeaderMalformed", e.to_string()),
+        AuthError::WrongService(_) | AuthError::Malformed(_) => {
+            errors::error(400, "AuthorizationHeaderMalformed", e.to_string())
+        }
         AuthError::Signing(_) => errors::error(500, "InternalError", e.to_string()),
     }
 }
@@ -268,7 +276,11 @@ async fn handle_inner(
         })
         .is_err()
     {
-        return Err(errors::error(400, "ConnectionClosedByRequester", "The GET request is no longer waiting."));
+        return Err(errors::error(
+            400,
+            "ConnectionClosedByRequester",
+            "The GET request is no longer waiting.",
+        ));
     }
     // Pump the body through as it arrives; backpressure comes from the bounded channel.
     loop {
@@ -286,9 +298,15 @@ async fn handle_inner(
             Some(Err(e)) => {
                 // Breaks the caller's response (no clean end).
                 let _ = frames_tx
-                    .send(Err(io::Error::other(format!("WriteGetObjectResponse body failed: {e}"))))
+                    .send(Err(io::Error::other(format!(
+                        "WriteGetObjectResponse body failed: {e}"
+                    ))))
                     .await;
-                return Err(errors::error(400, "IncompleteBody", "The request body could not be read."));
+                return Err(errors::error(
+                    400,
+                    "IncompleteBody",
+                    "The request body could not be read.",
+                ));
             }
         }
     }
@@ -301,7 +319,10 @@ mod tests {
     fn hm(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         h
     }
@@ -311,9 +332,25 @@ mod tests {
         assert_eq!(validate(&hm(&[])).unwrap().0, StatusCode::OK);
         assert!(validate(&hm(&[("x-amz-fwd-status", "abc")])).is_err());
         assert!(validate(&hm(&[("x-amz-fwd-status", "299")])).is_err());
-        assert!(validate(&hm(&[("x-amz-fwd-status", "200"), ("x-amz-fwd-error-code", "Oops")])).is_err());
-        assert!(validate(&hm(&[("x-amz-fwd-status", "404"), ("x-amz-fwd-error-code", "No-Such")])).is_err());
-        let (s, c, _) = validate(&hm(&[("x-amz-fwd-status", "404"), ("x-amz-fwd-error-code", "NoSuchKey")])).unwrap();
+        assert!(
+            validate(&hm(&[
+                ("x-amz-fwd-status", "200"),
+                ("x-amz-fwd-error-code", "Oops")
+            ]))
+            .is_err()
+        );
+        assert!(
+            validate(&hm(&[
+                ("x-amz-fwd-status", "404"),
+                ("x-amz-fwd-error-code", "No-Such")
+            ]))
+            .is_err()
+        );
+        let (s, c, _) = validate(&hm(&[
+            ("x-amz-fwd-status", "404"),
+            ("x-amz-fwd-error-code", "NoSuchKey"),
+        ]))
+        .unwrap();
         assert_eq!((s.as_u16(), c.as_deref()), (404, Some("NoSuchKey")));
     }
 

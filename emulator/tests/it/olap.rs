@@ -1,0 +1,367 @@
+//! Requests through Object Lambda Access Points.
+
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::{AK, start, status_and_code};
+
+const SSE_KEY: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+
+#[tokio::test]
+async fn get_head_list_through_an_access_point() {
+    let env = start().await;
+    let c = &env.client;
+    let got = c
+        .get_object()
+        .bucket("upper")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("text/csv"));
+    assert_eq!(got.metadata().unwrap()["transformed"], "upper");
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert!(body.starts_with(b"ORDER_ID,DATE,CUSTOMER"));
+
+    // The event is AWS's shape.
+    let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
+    let ctx = &ev["getObjectContext"];
+    let url = ctx["inputS3Url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/data/report.csv?", env.emu.endpoint_url())),
+        "{url}"
+    );
+    assert!(
+        url.contains("X-Amz-SignedHeaders=host") && url.contains("X-Amz-Expires=300"),
+        "{url}"
+    );
+    let route = ctx["outputRoute"].as_str().unwrap();
+    assert!(route.len() <= 63 && route.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    assert_eq!(ev["userIdentity"]["accessKeyId"], AK);
+    assert_eq!(ev["userIdentity"]["type"], "IAMUser");
+    assert_eq!(ev["configuration"]["payload"], r#"{"k":"v"}"#);
+    assert!(
+        ev["userRequest"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/upper/report.csv")
+    );
+    assert!(ev["userRequest"]["headers"].get("Authorization").is_none());
+    assert_eq!(ev["protocolVersion"], "1.00");
+
+    // By alias, with Range (allowed: the function sees it in userRequest.headers).
+    let by_alias = c
+        .get_object()
+        .bucket("upper-abc123--ol-s3")
+        .key("notes.txt")
+        .range("bytes=0-3")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        by_alias
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes()
+            .starts_with(b"QUARTERLY")
+    );
+    let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
+    assert_eq!(ev["userRequest"]["headers"]["Range"], "bytes=0-3");
+    assert!(
+        !ev["getObjectContext"]["inputS3Url"]
+            .as_str()
+            .unwrap()
+            .contains("Range")
+    );
+
+    let head = c
+        .head_object()
+        .bucket("upper")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(head.content_length().unwrap() > 100);
+    assert_eq!(head.metadata().unwrap()["transformed"], "upper");
+    assert!(
+        env.upper
+            .last_event
+            .lock()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .get("headObjectContext")
+            .is_some()
+    );
+    // HEAD not routed on `get-only`: passes through to the bucket.
+    let plain_head = c
+        .head_object()
+        .bucket("get-only")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        plain_head
+            .metadata()
+            .is_none_or(|m| !m.contains_key("transformed"))
+    );
+
+    let list = c
+        .list_objects_v2()
+        .bucket("upper")
+        .prefix("re")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = list.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["report.csv"]);
+    let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
+    let list_url = ev["listObjectsV2Context"]["inputS3Url"].as_str().unwrap();
+    assert!(
+        list_url.contains("list-type=2") && list_url.contains("prefix=re"),
+        "{list_url}"
+    );
+    let v1 = c.list_objects().bucket("upper").send().await.unwrap();
+    assert_eq!(v1.contents().len(), 3);
+
+    // Errors from the supporting bucket are relayed by the function.
+    let missing = c
+        .get_object()
+        .bucket("upper")
+        .key("nope.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&missing), (404, "NoSuchKey".to_owned()));
+    let pf = c
+        .get_object()
+        .bucket("upper")
+        .key("report.csv")
+        .if_match("\"other\"")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&pf), (412, "PreconditionFailed".to_owned()));
+
+    // WGOR token reuse: the first answers the caller, the second is refused.
+    let reused = c
+        .get_object()
+        .bucket("reuse")
+        .key("data.json")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reused
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes()
+            .starts_with(b"{")
+    );
+    // The function sends its second WGOR after the caller has the whole body.
+    for _ in 0..100 {
+        if env.reuse.second_wgor_status.lock().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(*env.reuse.second_wgor_status.lock().unwrap(), Some(400));
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn features_and_sse_c_are_enforced() {
+    let env = start().await;
+    let c = &env.client;
+    let e = c
+        .get_object()
+        .bucket("no-range")
+        .key("report.csv")
+        .range("bytes=0-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (501, "NotImplemented".to_owned()));
+    let e = c
+        .get_object()
+        .bucket("no-range")
+        .key("report.csv")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 501);
+    let e = c
+        .head_object()
+        .bucket("no-range")
+        .key("report.csv")
+        .range("bytes=0-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 501);
+
+    c.put_object()
+        .bucket("data")
+        .key("secret.txt")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(SSE_KEY)
+        .body(ByteStream::from_static(b"top secret"))
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .get_object()
+        .bucket("upper")
+        .key("secret.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (400, "InvalidRequest".to_owned()));
+    let e = c
+        .head_object()
+        .bucket("upper")
+        .key("secret.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 400);
+    let e = c
+        .get_object()
+        .bucket("upper")
+        .key("report.csv")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(SSE_KEY)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 400);
+    // Directly: only with the key, as S3 does.
+    let e = c
+        .get_object()
+        .bucket("data")
+        .key("secret.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 400);
+    let ok = c
+        .get_object()
+        .bucket("data")
+        .key("secret.txt")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(SSE_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"top secret"
+    );
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn misbehaving_functions_get_aws_codes() {
+    let env = start().await;
+    let c = &env.client;
+    let get = |olap: &'static str| c.get_object().bucket(olap).key("report.csv").send();
+    let (no_wgor, slow, failing, bad) = tokio::join!(
+        get("no-wgor"),
+        get("sleeper"),
+        get("failing"),
+        get("bad-code")
+    );
+    assert_eq!(
+        status_and_code(&no_wgor.unwrap_err()),
+        (500, "LambdaResponseNotReceived".to_owned())
+    );
+    assert_eq!(
+        status_and_code(&slow.unwrap_err()),
+        (500, "LambdaTimeout".to_owned())
+    );
+    assert_eq!(
+        status_and_code(&failing.unwrap_err()),
+        (500, "LambdaRuntimeError".to_owned())
+    );
+    assert_eq!(
+        status_and_code(&bad.unwrap_err()),
+        (400, "LambdaInvalidResponse".to_owned())
+    );
+
+    // HEAD/LIST: the return value is the answer; an error is LambdaRuntimeError.
+    let e = c
+        .head_object()
+        .bucket("failing")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e).0, 500);
+    let e = c
+        .list_objects_v2()
+        .bucket("failing")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (500, "LambdaRuntimeError".to_owned()));
+
+    // A WGOR body that breaks mid-way aborts the caller's response.
+    match c
+        .get_object()
+        .bucket("broken")
+        .key("report.csv")
+        .send()
+        .await
+    {
+        Ok(out) => assert!(
+            out.body.collect().await.is_err(),
+            "a broken stream must not end cleanly"
+        ),
+        Err(e) => assert_ne!(status_and_code(&e).0, 200),
+    }
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn write_get_object_response_is_authenticated() {
+    let env = start().await;
+    let url = format!(
+        "{}/WriteGetObjectResponse?x-id=WriteGetObjectResponse",
+        env.emu.endpoint_url()
+    );
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .header("x-amz-request-route", "io-x")
+        .header("x-amz-request-token", "t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let wrong = crate::functions::s3_client(env.emu.endpoint_url(), AK, "wrong");
+    let e = wrong
+        .write_get_object_response()
+        .request_route("io-x")
+        .request_token("t")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_and_code(&e),
+        (403, "SignatureDoesNotMatch".to_owned())
+    );
+    let e = env
+        .client
+        .write_get_object_response()
+        .request_route("io-x")
+        .request_token("unknown")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (400, "ValidationError".to_owned()));
+    env.emu.shutdown().await;
+}
