@@ -1,0 +1,59 @@
+//! The passthrough transform: the object, unchanged.
+//!
+//! This is the template for a new function. A transform is a type implementing
+//! [`object_lambda::Transform`]: a typed `Config` (the access point's payload, parsed for you)
+//! and one async method from the original's bytes to the output's. Everything else — the event,
+//! fetching the original with the right headers, Range/partNumber, conditional requests,
+//! `WriteGetObjectResponse`, error codes, local mode — is the runtime's job.
+//!
+//! To write a new function: copy this crate, rename it, put the pure logic in its own modules
+//! (no Lambda or SDK types there, so that tests and benches call it directly), and keep
+//! `main.rs` at one line.
+
+use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
+use serde::Deserialize;
+
+/// Passthrough takes no options; an empty payload (or `{}`) is the only valid one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+/// Returns the original object unchanged. Because the bytes are unchanged, the original's
+/// Content-Length and ETag still hold, so Range and partNumber stream without buffering.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Passthrough;
+
+impl Transform for Passthrough {
+    type Config = Config;
+
+    async fn transform(
+        &self,
+        _config: Config,
+        _ctx: RequestContext,
+        input: ObjectInput,
+    ) -> Result<ObjectOutput, TransformError> {
+        Ok(ObjectOutput::unchanged(input))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn returns_the_object_unchanged() {
+        let ctx = RequestContext::new("r", "k", vec![], Default::default(), Default::default());
+        let input = ObjectInput::from_bytes(Some("text/csv".into()), &b"a,b\n1,2\n"[..]);
+        let out = Passthrough.transform(Config {}, ctx, input).await.unwrap();
+        assert_eq!(out.content_type.as_deref(), Some("text/csv"));
+        assert!(out.unchanged && out.keeps_content_encoding);
+        let bytes = object_lambda::collect(out.body, 1 << 20).await.unwrap();
+        assert_eq!(&bytes[..], b"a,b\n1,2\n");
+    }
+
+    #[test]
+    fn rejects_unknown_payload_keys() {
+        let err = object_lambda::config::parse_payload::<Config>(r#"{"mode":"x"}"#).unwrap_err();
+        assert!(err.message().contains("`mode`"));
+    }
+}

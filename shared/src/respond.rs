@@ -1,0 +1,300 @@
+//! Answering a GetObject with `WriteGetObjectResponse` (WGOR).
+//!
+//! [`Reply`] is what the runtime decided to send; a [`ResponseSink`] delivers it. The real sink
+//! is [`S3Sink`] (aws-sdk-s3), tests use an in-memory one. The body streams: an error inside the
+//! stream aborts the HTTP request, so the caller sees a broken response, never a short 200.
+
+use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, DateTime};
+use aws_sdk_s3::types::{ObjectLockMode, ReplicationStatus, ServerSideEncryption, StorageClass};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use http::HeaderMap;
+
+use crate::error::{ErrorKind, TransformError};
+use crate::transform::ByteStream;
+
+/// Object headers copied from the original when they still describe the transformed object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectHeaders {
+    /// `Content-Type` of what we send.
+    pub content_type: Option<String>,
+    /// Exact length of the body, when known.
+    pub content_length: Option<u64>,
+    /// `Content-Range` for 206.
+    pub content_range: Option<String>,
+    /// `x-amz-mp-parts-count` for partNumber answers.
+    pub parts_count: Option<u64>,
+    /// Everything else, as wire names (`last-modified`, `x-amz-meta-*`, ...).
+    pub forwarded: Vec<(String, String)>,
+}
+
+/// Headers of the original that still hold after any transformation. Content-Length, ETag,
+/// checksums and Content-Encoding are decided separately because they describe the bytes.
+const KEPT: [&str; 17] = [
+    "cache-control",
+    "content-disposition",
+    "content-language",
+    "expires",
+    "last-modified",
+    "x-amz-storage-class",
+    "x-amz-version-id",
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-bucket-key-enabled",
+    "x-amz-object-lock-mode",
+    "x-amz-object-lock-retain-until-date",
+    "x-amz-object-lock-legal-hold",
+    "x-amz-replication-status",
+    "x-amz-tagging-count",
+    "x-amz-restore",
+    "x-amz-expiration",
+];
+
+impl ObjectHeaders {
+    /// Pick the headers to forward from the original's response.
+    pub fn forwarded_from(upstream: &HeaderMap, keep_encoding: bool, unchanged: bool) -> Self {
+        let mut forwarded = Vec::new();
+        for (name, value) in upstream {
+            let name = name.as_str();
+            let keep = KEPT.contains(&name)
+                || name.starts_with("x-amz-meta-")
+                || name == "x-amz-missing-meta"
+                || (keep_encoding && name == "content-encoding")
+                || (unchanged && name == "etag");
+            if keep && let Ok(v) = value.to_str() {
+                forwarded.push((name.to_owned(), v.to_owned()));
+            }
+        }
+        Self {
+            forwarded,
+            ..Self::default()
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.forwarded
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to send through WGOR.
+pub struct Reply {
+    /// HTTP status for the caller.
+    pub status: u16,
+    /// Error code and message (only with an error status).
+    pub error: Option<(String, String)>,
+    /// Object headers.
+    pub headers: ObjectHeaders,
+    /// Body (only with 200/206).
+    pub body: Option<ByteStream>,
+}
+
+impl Reply {
+    /// An error answer: status, code and message, no body. 304 carries no code (it is not an
+    /// error to S3 clients and has no body).
+    pub fn error(err: &TransformError) -> Self {
+        let error = (*err.kind() != ErrorKind::NotModified)
+            .then(|| (err.code().to_owned(), err.message().to_owned()));
+        Self {
+            status: err.status(),
+            error,
+            headers: ObjectHeaders::default(),
+            body: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("error", &self.error)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Delivers a [`Reply`] for one route + token.
+pub trait ResponseSink: Send + Sync + 'static {
+    /// Send it. An `Err` means the caller may not have received an answer.
+    fn send(
+        &self,
+        route: &str,
+        token: &str,
+        reply: Reply,
+    ) -> BoxFuture<'static, Result<(), TransformError>>;
+}
+
+/// The real sink: `WriteGetObjectResponse` with aws-sdk-s3.
+#[derive(Clone, Debug)]
+pub struct S3Sink {
+    client: aws_sdk_s3::Client,
+}
+
+impl S3Sink {
+    /// Wrap a client (see [`crate::clients`] for one that works against local endpoints).
+    pub fn new(client: aws_sdk_s3::Client) -> Self {
+        Self { client }
+    }
+}
+
+impl ResponseSink for S3Sink {
+    fn send(
+        &self,
+        route: &str,
+        token: &str,
+        reply: Reply,
+    ) -> BoxFuture<'static, Result<(), TransformError>> {
+        let mut req = self
+            .client
+            .write_get_object_response()
+            .request_route(route)
+            .request_token(token)
+            .status_code(i32::from(reply.status));
+        if let Some((code, message)) = reply.error {
+            req = req.error_code(code).error_message(message);
+        }
+        let h = &reply.headers;
+        if let Some(v) = &h.content_type {
+            req = req.content_type(v);
+        }
+        if let Some(v) = h.content_length {
+            req = req.content_length(i64::try_from(v).unwrap_or(i64::MAX));
+        }
+        if let Some(v) = &h.content_range {
+            req = req.content_range(v);
+        }
+        if let Some(v) = h.parts_count {
+            req = req.parts_count(i32::try_from(v).unwrap_or(i32::MAX));
+        }
+        if reply.body.is_some() {
+            req = req.accept_ranges("bytes");
+        }
+        for (name, value) in &h.forwarded {
+            if let Some(meta) = name.strip_prefix("x-amz-meta-") {
+                req = req.metadata(meta, value);
+            }
+        }
+        let date = |name| {
+            h.get(name).and_then(|v| {
+                DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate).ok()
+            })
+        };
+        req = req
+            .set_cache_control(h.get("cache-control").map(Into::into))
+            .set_content_disposition(h.get("content-disposition").map(Into::into))
+            .set_content_language(h.get("content-language").map(Into::into))
+            .set_content_encoding(h.get("content-encoding").map(Into::into))
+            .set_e_tag(h.get("etag").map(Into::into))
+            .set_expires(date("expires"))
+            .set_last_modified(date("last-modified"))
+            .set_version_id(h.get("x-amz-version-id").map(Into::into))
+            .set_storage_class(h.get("x-amz-storage-class").map(StorageClass::from))
+            .set_server_side_encryption(
+                h.get("x-amz-server-side-encryption")
+                    .map(ServerSideEncryption::from),
+            )
+            .set_ssekms_key_id(
+                h.get("x-amz-server-side-encryption-aws-kms-key-id")
+                    .map(Into::into),
+            )
+            .set_bucket_key_enabled(
+                h.get("x-amz-server-side-encryption-bucket-key-enabled")
+                    .map(|v| v.eq_ignore_ascii_case("true")),
+            )
+            .set_object_lock_mode(h.get("x-amz-object-lock-mode").map(ObjectLockMode::from))
+            .set_object_lock_retain_until_date(
+                h.get("x-amz-object-lock-retain-until-date").and_then(|v| {
+                    DateTime::from_str(v, aws_smithy_types::date_time::Format::DateTime).ok()
+                }),
+            )
+            .set_replication_status(
+                h.get("x-amz-replication-status")
+                    .map(ReplicationStatus::from),
+            )
+            .set_tag_count(h.get("x-amz-tagging-count").and_then(|v| v.parse().ok()))
+            .set_restore(h.get("x-amz-restore").map(Into::into))
+            .set_expiration(h.get("x-amz-expiration").map(Into::into))
+            .set_missing_meta(h.get("x-amz-missing-meta").and_then(|v| v.parse().ok()));
+        if let Some(body) = reply.body {
+            req = req.body(to_sdk_stream(body));
+        }
+        Box::pin(async move {
+            req.send().await.map(|_| ()).map_err(|e| {
+                let detail = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+                tracing::error!(error = %detail, "WriteGetObjectResponse failed");
+                TransformError::internal("WriteGetObjectResponse failed")
+            })
+        })
+    }
+}
+
+/// Stream a body as `Transfer-Encoding: chunked` (or with the length set above). The SDK wants a
+/// `Sync` body, so a task pumps the transform's stream into a channel; an error ends the channel
+/// with an error, which aborts the request.
+fn to_sdk_stream(mut body: ByteStream) -> SdkByteStream {
+    let (tx, rx) =
+        tokio::sync::mpsc::channel::<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        while let Some(chunk) = body.next().await {
+            let failed = chunk.is_err();
+            let frame = chunk
+                .map(http_body::Frame::data)
+                .map_err(|e| std::io::Error::other(e.to_string()));
+            if tx.send(frame).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    SdkByteStream::from_body_1_x(http_body_util::StreamBody::new(
+        tokio_stream::wrappers::ReceiverStream::new(rx),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwards_what_still_holds() {
+        let mut up = HeaderMap::new();
+        for (k, v) in [
+            ("content-length", "10"),
+            ("etag", "\"abc\""),
+            ("content-type", "text/csv"),
+            ("content-encoding", "gzip"),
+            ("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            ("x-amz-meta-owner", "team"),
+            ("x-amz-checksum-crc32", "AAAA"),
+            ("x-amz-version-id", "v1"),
+            ("cache-control", "max-age=60"),
+        ] {
+            up.insert(http::HeaderName::from_static(k), v.parse().unwrap());
+        }
+        let h = ObjectHeaders::forwarded_from(&up, false, false);
+        let mut names: Vec<_> = h.forwarded.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "cache-control",
+                "last-modified",
+                "x-amz-meta-owner",
+                "x-amz-version-id"
+            ]
+        );
+        let h = ObjectHeaders::forwarded_from(&up, true, true);
+        assert_eq!(h.get("etag"), Some("\"abc\""));
+        assert_eq!(h.get("content-encoding"), Some("gzip"));
+    }
+
+    #[test]
+    fn not_modified_has_no_error_code() {
+        let r = Reply::error(&TransformError::new(ErrorKind::NotModified, "x"));
+        assert_eq!((r.status, r.error.is_none()), (304, true));
+        let r = Reply::error(&TransformError::too_large("x"));
+        assert_eq!(r.error.unwrap().0, "EntityTooLarge");
+    }
+}

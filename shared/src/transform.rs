@@ -1,0 +1,286 @@
+//! The seam between the protocol and a transformation: the [`Transform`] trait and the byte
+//! streams it consumes and produces. Nothing here knows about Lambda, S3 or HTTP.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::context::RequestContext;
+use crate::error::TransformError;
+
+/// A stream of object bytes. Errors end the stream; the runtime turns them into S3 errors.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransformError>> + Send>>;
+
+/// A transformation of S3 objects, with its own typed configuration.
+///
+/// `Config` is parsed from the Object Lambda Access Point's payload (a JSON string) on every
+/// request; put `#[serde(deny_unknown_fields, default)]` on it so that a misspelt key is refused
+/// with an error naming it, and an empty payload means the documented defaults.
+///
+/// ```no_run
+/// use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
+///
+/// /// Upper-cases text objects.
+/// struct Upper;
+///
+/// impl Transform for Upper {
+///     type Config = ();
+///     async fn transform(&self, _: (), _: RequestContext, input: ObjectInput)
+///         -> Result<ObjectOutput, TransformError> {
+///         let bytes = object_lambda::collect(input.body, 10 << 20).await?;
+///         Ok(ObjectOutput::bytes(input.content_type, bytes.to_ascii_uppercase()))
+///     }
+/// }
+///
+/// fn main() { object_lambda::run(Upper) }
+/// ```
+pub trait Transform: Send + Sync + 'static {
+    /// The access point payload, parsed.
+    type Config: DeserializeOwned + Default + Send + Sync + 'static;
+
+    /// Checks beyond what serde does (ranges of numbers, conflicting options). The error should
+    /// be [`TransformError::invalid_payload`] naming the key.
+    fn validate(&self, _config: &Self::Config) -> Result<(), TransformError> {
+        Ok(())
+    }
+
+    /// Transform one object. Return quickly with a streaming body where the format allows it;
+    /// errors inside the body stream are reported as well as the runtime can (see
+    /// [`ObjectOutput::with_commit_after_completion`]).
+    fn transform(
+        &self,
+        config: Self::Config,
+        ctx: RequestContext,
+        input: ObjectInput,
+    ) -> impl Future<Output = Result<ObjectOutput, TransformError>> + Send;
+}
+
+/// The original object as fetched from the supporting access point.
+pub struct ObjectInput {
+    /// The original's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The original's `Content-Length`, when known.
+    pub content_length: Option<u64>,
+    /// The original's `Content-Encoding` (e.g. `gzip`), when set.
+    pub content_encoding: Option<String>,
+    /// The original's bytes.
+    pub body: ByteStream,
+}
+
+impl ObjectInput {
+    /// An input from bytes in memory (tests, local mode).
+    pub fn from_bytes(content_type: Option<String>, bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        Self {
+            content_type,
+            content_length: Some(bytes.len() as u64),
+            content_encoding: None,
+            body: Box::pin(futures::stream::once(async move { Ok(bytes) })),
+        }
+    }
+}
+
+/// When the runtime may commit to a success status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Start answering once a first window of output is ready (or the output is complete).
+    /// An error after that aborts the response instead of finishing it cleanly.
+    Streaming,
+    /// Hold the whole output (in memory up to a bound, then on disk) until the transform has
+    /// finished, so that any error still becomes a clean 4xx. Used by checks that can only
+    /// decide at the end, such as deny mode.
+    AfterCompletion,
+}
+
+/// The transformed object.
+pub struct ObjectOutput {
+    /// `Content-Type` of the output; `None` keeps the original's.
+    pub content_type: Option<String>,
+    /// Exact output length, when known before the body is produced.
+    pub content_length: Option<u64>,
+    /// The output bytes.
+    pub body: ByteStream,
+    /// Whether the original's `Content-Encoding` still applies to the output.
+    pub keeps_content_encoding: bool,
+    /// The bytes are the original's, unchanged, so ETag and checksums still hold.
+    pub unchanged: bool,
+    /// When the runtime may commit to success.
+    pub commit: Commit,
+}
+
+impl ObjectOutput {
+    /// A streaming output of unknown length.
+    pub fn streaming(content_type: Option<String>, body: ByteStream) -> Self {
+        Self {
+            content_type,
+            content_length: None,
+            body,
+            keeps_content_encoding: false,
+            unchanged: false,
+            commit: Commit::Streaming,
+        }
+    }
+
+    /// An output already in memory.
+    pub fn bytes(content_type: Option<String>, bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        let len = bytes.len() as u64;
+        Self {
+            content_length: Some(len),
+            ..Self::streaming(
+                content_type,
+                Box::pin(futures::stream::once(async move { Ok(bytes) })),
+            )
+        }
+    }
+
+    /// The original object, unchanged (what `passthrough` returns).
+    pub fn unchanged(input: ObjectInput) -> Self {
+        Self {
+            content_type: input.content_type,
+            content_length: input.content_length,
+            body: input.body,
+            keeps_content_encoding: true,
+            unchanged: true,
+            commit: Commit::Streaming,
+        }
+    }
+
+    /// Hold the whole output until the transform is done (see [`Commit::AfterCompletion`]).
+    pub fn with_commit_after_completion(mut self) -> Self {
+        self.commit = Commit::AfterCompletion;
+        self
+    }
+}
+
+/// A streaming transformation written as push/finish over byte chunks.
+pub trait ChunkProcessor: Send + 'static {
+    /// Consume one chunk of input, appending any output that is ready to `out`.
+    fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError>;
+    /// The input has ended: append the remaining output.
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError>;
+}
+
+/// Run a [`ChunkProcessor`] over a stream. Memory stays what the processor keeps plus one chunk.
+pub fn map_chunks<P: ChunkProcessor>(input: ByteStream, processor: P) -> ByteStream {
+    struct State<P> {
+        input: ByteStream,
+        processor: P,
+        done: bool,
+    }
+    let state = State {
+        input,
+        processor,
+        done: false,
+    };
+    Box::pin(futures::stream::unfold(state, |mut st| async move {
+        loop {
+            if st.done {
+                return None;
+            }
+            let mut out = Vec::new();
+            let step = match st.input.next().await {
+                Some(Ok(chunk)) => st.processor.process(&chunk, &mut out),
+                Some(Err(e)) => Err(e),
+                None => {
+                    st.done = true;
+                    st.processor.finish(&mut out)
+                }
+            };
+            match step {
+                Err(e) => {
+                    st.done = true;
+                    return Some((Err(e), st));
+                }
+                Ok(()) if !out.is_empty() => return Some((Ok(Bytes::from(out)), st)),
+                Ok(()) => {}
+            }
+        }
+    }))
+}
+
+/// Read a whole stream into memory, refusing more than `limit` bytes with `EntityTooLarge`.
+pub async fn collect(mut input: ByteStream, limit: u64) -> Result<Bytes, TransformError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = input.next().await {
+        let chunk = chunk?;
+        if (buf.len() + chunk.len()) as u64 > limit {
+            return Err(TransformError::too_large(format!(
+                "the object is larger than this function's limit of {limit} bytes"
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// Run CPU-heavy work off the async worker threads.
+pub async fn blocking<T, F>(work: F) -> Result<T, TransformError>
+where
+    F: FnOnce() -> Result<T, TransformError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| TransformError::internal(format!("transform task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Upper;
+    impl ChunkProcessor for Upper {
+        fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
+            if chunk.contains(&b'!') {
+                return Err(TransformError::invalid_content("bang"));
+            }
+            out.extend(chunk.iter().map(u8::to_ascii_uppercase));
+            Ok(())
+        }
+        fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError> {
+            out.extend_from_slice(b".");
+            Ok(())
+        }
+    }
+
+    fn chunks(parts: &[&'static str]) -> ByteStream {
+        let items: Vec<Result<Bytes, TransformError>> = parts
+            .iter()
+            .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+            .collect();
+        Box::pin(futures::stream::iter(items))
+    }
+
+    #[tokio::test]
+    async fn map_chunks_processes_and_finishes() {
+        let out = collect(map_chunks(chunks(&["ab", "", "c"]), Upper), 100)
+            .await
+            .unwrap();
+        assert_eq!(&out[..], b"ABC.");
+    }
+
+    #[tokio::test]
+    async fn map_chunks_stops_at_first_error() {
+        let mut s = map_chunks(chunks(&["ab", "!", "c"]), Upper);
+        assert!(s.next().await.unwrap().is_ok());
+        assert_eq!(
+            s.next().await.unwrap().unwrap_err().code(),
+            "InvalidObjectContent"
+        );
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn collect_enforces_limit() {
+        let err = collect(chunks(&["abc", "def"]), 5).await.unwrap_err();
+        assert_eq!(err.code(), "EntityTooLarge");
+        assert_eq!(
+            &collect(chunks(&["abc", "de"]), 5).await.unwrap()[..],
+            b"abcde"
+        );
+    }
+}
