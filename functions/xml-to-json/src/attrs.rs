@@ -50,10 +50,6 @@ impl Attrs {
         self.items.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.items.is_empty() && self.decls.is_empty()
-    }
-
     /// `(name, value)` pairs in document order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.items.iter().map(|(n, v)| {

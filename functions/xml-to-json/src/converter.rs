@@ -7,6 +7,8 @@
 //! is capped by `max_text_bytes`. Element nesting, end-tag matching and namespaces are
 //! tracked here (not by quick-xml), so they survive the reader being replaced.
 
+use std::hash::Hasher;
+
 use quick_xml::XmlVersion;
 use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
 use quick_xml::escape::resolve_predefined_entity;
@@ -17,6 +19,7 @@ use crate::attrs::Attrs;
 use crate::config::Config;
 use crate::decode::InputDecoder;
 use crate::error::{Error, Result};
+use crate::fxhash::FxHasher;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
 use crate::position::Position;
@@ -93,6 +96,7 @@ struct Core {
     attrs: Attrs,
     name_buf: String,
     expanded: Vec<String>,
+    attr_hashes: Vec<u64>,
     sink: Sink,
     out_total: u64,
     /// Position of the first byte of the current segment.
@@ -148,6 +152,7 @@ impl Converter {
                 attrs: Attrs::default(),
                 name_buf: String::new(),
                 expanded: Vec::new(),
+                attr_hashes: Vec::new(),
                 sink,
                 out_total: 0,
                 pos: Position::default(),
@@ -193,6 +198,13 @@ impl Converter {
     }
 
     fn step(&mut self, chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        if !last && self.buf.is_empty() && self.decoder.is_passthrough() {
+            // Common case: parse straight from the caller's chunk, keep only the tail.
+            let avail = safe_end(chunk);
+            let consumed = self.parse(chunk, avail, false, out)?;
+            self.buf.extend_from_slice(&chunk[consumed..]);
+            return self.check_tail();
+        }
         self.decoder.push(chunk, last, &mut self.buf)?;
         if !last && self.buf.len() < self.next_parse_at {
             return self.check_tail();
@@ -202,8 +214,19 @@ impl Converter {
         } else {
             safe_end(&self.buf)
         };
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.parse(&buf, avail, last, out);
+        self.buf = buf;
+        let consumed = result?;
+        self.buf.drain(..consumed);
+        self.check_tail()
+    }
+
+    /// Parses `data[..avail]`, updates positions and the re-parse threshold; returns how
+    /// many bytes of `data` were consumed.
+    fn parse(&mut self, data: &[u8], avail: usize, last: bool, out: &mut Vec<u8>) -> Result<usize> {
         let before = out.len();
-        let (consumed, incomplete) = self.core.parse_segment(&self.buf[..avail], last, out)?;
+        let (consumed, incomplete) = self.core.parse_segment(&data[..avail], last, out)?;
         self.core.out_total += (out.len() - before) as u64;
         if self.core.out_total > self.core.config.max_output_bytes {
             return Err(self.core.limit(
@@ -212,14 +235,14 @@ impl Converter {
                 None,
             ));
         }
-        self.core.pos = self.core.pos.after(&self.buf[..consumed]);
-        self.buf.drain(..consumed);
+        self.core.pos = self.core.pos.after(&data[..consumed]);
+        let rest = data.len() - consumed;
         self.next_parse_at = if incomplete {
-            self.buf.len().saturating_mul(2).max(self.buf.len() + 1)
+            rest.saturating_mul(2).max(rest + 1)
         } else {
             0
         };
-        self.check_tail()
+        Ok(consumed)
     }
 
     fn check_tail(&self) -> Result<()> {
@@ -288,6 +311,35 @@ fn describe(e: &XmlError) -> &'static str {
         XmlError::Escape(_) => "invalid character or entity reference",
         _ => "not well-formed",
     }
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// Whether two hashes are equal (sorts `hashes` when there are many).
+fn has_duplicates(hashes: &mut [u64]) -> bool {
+    if hashes.len() <= 16 {
+        return hashes
+            .iter()
+            .enumerate()
+            .any(|(i, h)| hashes[i + 1..].contains(h));
+    }
+    hashes.sort_unstable();
+    hashes.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Exact duplicate check by name, for the rare hash collision.
+fn exact_duplicates(e: &BytesStart<'_>) -> bool {
+    let mut attributes = e.attributes();
+    attributes.with_checks(false);
+    let mut names: Vec<&str> = attributes
+        .filter_map(|a| a.ok().map(|a| a.key.into_inner()))
+        .collect();
+    names.sort_unstable();
+    names.windows(2).any(|w| w[0] == w[1])
 }
 
 fn is_xml_space(s: &str) -> bool {
@@ -506,18 +558,30 @@ impl Core {
         self.name_ends.push(self.names.len());
 
         let ns_mode = self.config.process_namespaces;
+        let in_record = self.depth >= self.record_depth;
         let external = self.external_dtd;
+        // Without namespace processing attributes stream straight into the output builder;
+        // with it, names can only be resolved once all declarations of the tag are known.
+        if in_record && !ns_mode {
+            match &mut self.sink {
+                Sink::Tree(b) => b.open(raw_name)?,
+                Sink::Ordered(w) => w.open(raw_name, out)?,
+            }
+        }
         self.attrs.clear();
-        let mut count: u32 = 0;
+        self.attr_hashes.clear();
         let mut decls: u32 = 0;
         let mut prefixed = false;
-        for attr in e.attributes() {
+        let mut attributes = e.attributes();
+        // Duplicates are checked below with hashes, cheaper than quick-xml's pairwise scan.
+        attributes.with_checks(false);
+        for (index, attr) in attributes.enumerate() {
             let attr = attr.map_err(|_| Problem::Malformed("invalid attribute"))?;
-            count += 1;
-            if count > self.config.max_attributes {
+            if index as u64 >= u64::from(self.config.max_attributes) {
                 return Err(Problem::Limit("max_attributes"));
             }
             let key: &str = attr.key.as_ref();
+            self.attr_hashes.push(hash_str(key));
             let value = attr
                 .normalized_value_with(self.version, ENTITY_DEPTH, |name| {
                     resolve_predefined_entity(name).or(if external { Some("") } else { None })
@@ -536,8 +600,17 @@ impl Core {
             if decl_prefix.is_some() {
                 decls += 1;
             }
+            if !ns_mode {
+                if in_record {
+                    match &mut self.sink {
+                        Sink::Tree(b) => b.attr(index, key, &value)?,
+                        Sink::Ordered(w) => w.attr(key, &value, out)?,
+                    }
+                }
+                continue;
+            }
             match decl_prefix {
-                Some(prefix) if ns_mode => {
+                Some(prefix) => {
                     if value.is_empty() && !prefix.is_empty() {
                         return Err(Problem::Malformed("cannot undeclare a namespace prefix"));
                     }
@@ -549,28 +622,32 @@ impl Core {
                     self.ns.bind(prefix, uri);
                     self.attrs.push_decl(prefix, uri);
                 }
-                _ => {
+                None => {
                     prefixed |= key.contains(':');
                     self.attrs.push(key, &value);
                 }
             }
+        }
+        if has_duplicates(&mut self.attr_hashes) && exact_duplicates(e) {
+            return Err(Problem::Malformed("duplicate attribute"));
         }
         self.decl_counts.push(decls);
         self.decls_in_scope += u64::from(decls);
         if self.decls_in_scope > u64::from(self.config.max_namespace_declarations) {
             return Err(Problem::Limit("max_namespace_declarations"));
         }
-        if ns_mode {
-            self.ns
-                .expand(raw_name, false, &self.config.namespaces, &mut self.name_buf)?;
-            if prefixed {
-                self.expand_attribute_names()?;
+        if !ns_mode {
+            if in_record && let Sink::Ordered(w) = &mut self.sink {
+                w.open_done(out);
             }
-        } else {
-            self.name_buf.clear();
-            self.name_buf.push_str(raw_name);
+            return Ok(());
         }
-        if self.depth >= self.record_depth {
+        self.ns
+            .expand(raw_name, false, &self.config.namespaces, &mut self.name_buf)?;
+        if prefixed {
+            self.expand_attribute_names()?;
+        }
+        if in_record {
             match &mut self.sink {
                 Sink::Tree(b) => b.start(&self.name_buf, &self.attrs)?,
                 Sink::Ordered(w) => w.start(&self.name_buf, &self.attrs, out)?,

@@ -37,6 +37,11 @@ impl InputDecoder {
         }
     }
 
+    /// Whether input is known to be UTF-8 and passes through unchanged.
+    pub(crate) fn is_passthrough(&self) -> bool {
+        matches!(self.state, State::Utf8)
+    }
+
     /// Decodes `input` (a chunk of the document) and appends UTF-8 to `dst`.
     pub(crate) fn push(&mut self, input: &[u8], last: bool, dst: &mut Vec<u8>) -> Result<()> {
         if let State::Detect(head) = &mut self.state {

@@ -16,6 +16,7 @@ pub(crate) struct OrderedWriter {
     max_text: u64,
     text: String,
     depth: usize,
+    attrs_open: bool,
 }
 
 impl OrderedWriter {
@@ -26,6 +27,7 @@ impl OrderedWriter {
             max_text: config.max_text_bytes,
             text: String::new(),
             depth: 0,
+            attrs_open: false,
         }
     }
 
@@ -48,51 +50,77 @@ impl OrderedWriter {
         Ok(())
     }
 
-    pub(crate) fn start(
-        &mut self,
-        name: &str,
-        attrs: &Attrs,
-        out: &mut Vec<u8>,
-    ) -> Result<(), BuildError> {
+    /// Starts an element; attributes follow with [`Self::attr`], then [`Self::open_done`].
+    pub(crate) fn open(&mut self, name: &str, out: &mut Vec<u8>) -> Result<(), BuildError> {
         self.flush_text(out)?;
         if self.depth > 0 {
             self.child_separator(out);
         }
         out.push(b'[');
         json::quoted_into(out, name)?;
-        if !attrs.is_empty() {
+        self.attrs_open = false;
+        Ok(())
+    }
+
+    fn attr_separator(&mut self, out: &mut Vec<u8>) {
+        if self.attrs_open {
+            out.push(b',');
+        } else {
             out.extend_from_slice(if self.pretty { b", {" } else { b",{" });
-            let mut first = true;
-            for (k, v) in attrs.iter() {
-                if !first {
+            self.attrs_open = true;
+        }
+    }
+
+    pub(crate) fn attr(
+        &mut self,
+        name: &str,
+        value: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BuildError> {
+        self.attr_separator(out);
+        json::quoted_into(out, name)?;
+        out.push(b':');
+        json::quoted_into(out, value)?;
+        Ok(())
+    }
+
+    /// Ends the start tag: closes the attribute object, if any.
+    pub(crate) fn open_done(&mut self, out: &mut Vec<u8>) {
+        if self.attrs_open {
+            out.push(b'}');
+            self.attrs_open = false;
+        }
+        self.depth += 1;
+    }
+
+    /// Starts an element with all its attributes and declarations (namespace mode).
+    pub(crate) fn start(
+        &mut self,
+        name: &str,
+        attrs: &Attrs,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BuildError> {
+        self.open(name, out)?;
+        for (k, v) in attrs.iter() {
+            self.attr(k, v, out)?;
+        }
+        if attrs.has_decls() {
+            self.attr_separator(out);
+            out.extend_from_slice(b"\"xmlns\":{");
+            for (i, (prefix, uri)) in attrs.decls().enumerate() {
+                if i > 0 {
                     out.push(b',');
                 }
-                first = false;
-                json::quoted_into(out, k)?;
+                json::quoted_into(out, prefix)?;
                 out.push(b':');
-                json::quoted_into(out, v)?;
-            }
-            if attrs.has_decls() {
-                if !first {
-                    out.push(b',');
+                match uri {
+                    Some(uri) => json::quoted_into(out, uri)?,
+                    None => out.extend_from_slice(b"null"),
                 }
-                out.extend_from_slice(b"\"xmlns\":{");
-                for (i, (prefix, uri)) in attrs.decls().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    json::quoted_into(out, prefix)?;
-                    out.push(b':');
-                    match uri {
-                        Some(uri) => json::quoted_into(out, uri)?,
-                        None => out.extend_from_slice(b"null"),
-                    }
-                }
-                out.push(b'}');
             }
             out.push(b'}');
         }
-        self.depth += 1;
+        self.open_done(out);
         Ok(())
     }
 

@@ -35,7 +35,7 @@ impl Position {
                 ..self
             },
             Some(last) => Position {
-                line: self.line + memchr::memchr_iter(b'\n', bytes).count() as u64,
+                line: self.line + bytes.iter().filter(|&&b| b == b'\n').count() as u64,
                 column: 1 + chars(&bytes[last + 1..]),
                 offset,
             },

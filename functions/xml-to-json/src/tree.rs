@@ -143,6 +143,17 @@ impl Keys {
     }
 }
 
+fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) {
+    if cache.len() <= index {
+        cache.resize(index + 1, (String::new(), u32::MAX));
+    }
+    if let Some(slot) = cache.get_mut(index) {
+        slot.0.clear();
+        slot.0.push_str(name);
+        slot.1 = id;
+    }
+}
+
 /// Appends `s` escaped to the string arena.
 fn store(strings: &mut Vec<u8>, max: u64, s: &str) -> BResult<Val> {
     let start = strings.len();
@@ -176,32 +187,47 @@ pub(crate) struct TreeBuilder {
     group_of: Vec<u32>,
     group_map: HashMap<u32, u32, FxBuild>,
     stack: Vec<(bool, u32, u32, u32)>,
+    /// Key ids of the attributes last seen at each position (records repeat their shape).
+    attr_cache: Vec<(String, u32)>,
+    /// Key id of the element name last seen at each depth.
+    name_cache: Vec<(String, u32)>,
+    /// Whether an attribute key can equal a child element's key (prefix empty or a name
+    /// character); if not, attributes need no grouping.
+    attrs_may_collide: bool,
 }
 
 impl TreeBuilder {
     pub(crate) fn new(config: &Config) -> Self {
-        let mut b = TreeBuilder {
-            config: config.clone(),
-            keys: Keys::default(),
-            text_key: 0,
-            strings: Vec::new(),
-            entries: Vec::new(),
-            items: Vec::new(),
-            pending: Vec::new(),
-            frames: Vec::new(),
-            text: String::new(),
-            scratch: String::new(),
-            groups: Vec::new(),
-            group_of: Vec::new(),
-            group_map: HashMap::default(),
-            stack: Vec::new(),
-        };
+        let mut b =
+            TreeBuilder {
+                config: config.clone(),
+                keys: Keys::default(),
+                text_key: 0,
+                strings: Vec::new(),
+                entries: Vec::new(),
+                items: Vec::new(),
+                pending: Vec::new(),
+                frames: Vec::new(),
+                text: String::new(),
+                scratch: String::new(),
+                groups: Vec::new(),
+                group_of: Vec::new(),
+                group_map: HashMap::default(),
+                stack: Vec::new(),
+                attr_cache: Vec::new(),
+                name_cache: Vec::new(),
+                attrs_may_collide: config.attr_prefix.chars().next().is_none_or(|c| {
+                    !c.is_ascii() || c.is_ascii_alphabetic() || c == '_' || c == ':'
+                }),
+            };
         b.reset_keys();
         b
     }
 
     fn reset_keys(&mut self) {
         self.keys.clear();
+        self.attr_cache.clear();
+        self.name_cache.clear();
         // text_key is validated non-empty and is plain text, so interning cannot fail.
         self.text_key = self
             .keys
@@ -214,20 +240,47 @@ impl TreeBuilder {
     }
 
     /// Opens an element; `name` is final (namespaces already applied).
-    pub(crate) fn start(&mut self, name: &str, attrs: &Attrs) -> BResult<()> {
-        let key = self.keys.intern(name, &self.config)?;
+    pub(crate) fn open(&mut self, name: &str) -> BResult<()> {
+        let depth = self.frames.len();
+        let key = match self.name_cache.get(depth) {
+            Some((cached, id)) if cached == name => *id,
+            _ => {
+                let id = self.keys.intern(name, &self.config)?;
+                cache_put(&mut self.name_cache, depth, name, id);
+                id
+            }
+        };
         self.frames.push(Frame {
             key,
             pending_start: self.pending.len(),
             text_start: self.text.len(),
         });
-        for (name, value) in attrs.iter() {
-            self.scratch.clear();
-            self.scratch.push_str(&self.config.attr_prefix);
-            self.scratch.push_str(name);
-            let key = self.keys.intern(&self.scratch, &self.config)?;
-            let val = self.store_str(value)?;
-            self.pending.push((key | ATTR_BIT, val));
+        Ok(())
+    }
+
+    /// Adds attribute number `index` of the element just opened.
+    pub(crate) fn attr(&mut self, index: usize, name: &str, value: &str) -> BResult<()> {
+        let key = match self.attr_cache.get(index) {
+            Some((cached, id)) if cached == name => *id,
+            _ => {
+                self.scratch.clear();
+                self.scratch.push_str(&self.config.attr_prefix);
+                self.scratch.push_str(name);
+                let id = self.keys.intern(&self.scratch, &self.config)?;
+                cache_put(&mut self.attr_cache, index, name, id);
+                id
+            }
+        };
+        let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
+        self.pending.push((key | ATTR_BIT, val));
+        Ok(())
+    }
+
+    /// Opens an element with all its attributes and declarations (namespace mode).
+    pub(crate) fn start(&mut self, name: &str, attrs: &Attrs) -> BResult<()> {
+        self.open(name)?;
+        for (i, (name, value)) in attrs.iter().enumerate() {
+            self.attr(i, name, value)?;
         }
         if attrs.has_decls() {
             // process_namespaces: declarations gathered in one `@xmlns` object.
@@ -254,8 +307,13 @@ impl TreeBuilder {
     }
 
     /// Character data of the innermost open element.
-    pub(crate) fn text(&mut self, t: &str) -> BResult<()> {
+    pub(crate) fn text(&mut self, mut t: &str) -> BResult<()> {
         let start = self.frames.last().map_or(0, |f| f.text_start);
+        if self.config.strip_whitespace && self.text.len() == start {
+            // Leading whitespace is stripped anyway; not storing it keeps the text of
+            // record containers (an OSM root: whitespace between millions of children) empty.
+            t = t.trim_start();
+        }
         if (self.text.len() - start + t.len()) as u64 > self.config.max_text_bytes {
             return Err(BuildError::TextTooLong);
         }
@@ -304,9 +362,12 @@ impl TreeBuilder {
         Ok(None)
     }
 
-    fn group_index(&mut self, key: u32) -> Option<usize> {
-        if self.groups.len() <= LINEAR_GROUPS {
-            return self.groups.iter().position(|g| g.key == key);
+    fn group_index(&mut self, key: u32, from: usize) -> Option<usize> {
+        if self.groups.len() - from <= LINEAR_GROUPS {
+            return self.groups[from..]
+                .iter()
+                .position(|g| g.key == key)
+                .map(|i| i + from);
         }
         if self.group_map.is_empty() {
             for (i, g) in self.groups.iter().enumerate() {
@@ -321,10 +382,42 @@ impl TreeBuilder {
         self.groups.clear();
         self.group_of.clear();
         self.group_map.clear();
-        for i in start..self.pending.len() {
+        // Attributes come first and are distinct from each other (the parser checks), so
+        // unless they can collide with element names each one is its own group.
+        let mut i = start;
+        if !self.attrs_may_collide {
+            while let Some(&(raw_key, val)) = self.pending.get(i) {
+                if raw_key & ATTR_BIT == 0 {
+                    break;
+                }
+                self.groups.push(Group {
+                    key: raw_key & !ATTR_BIT,
+                    count: 1,
+                    first: val,
+                    list: false,
+                    first_is_attr: true,
+                    off: 0,
+                    fill: 0,
+                });
+                self.group_of.push((self.groups.len() - 1) as u32);
+                i += 1;
+            }
+        }
+        let first_child_group = if self.attrs_may_collide {
+            0
+        } else {
+            self.groups.len()
+        };
+        for i in i..self.pending.len() {
             let (raw_key, val) = self.pending[i];
             let key = raw_key & !ATTR_BIT;
-            let g = match self.group_index(key) {
+            // The text key may equal an attribute key (prefix + name); search all groups.
+            let from = if key == self.text_key {
+                0
+            } else {
+                first_child_group
+            };
+            let g = match self.group_index(key, from) {
                 Some(g) => g,
                 None => {
                     self.groups.push(Group {
