@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::decode::InputDecoder;
 use crate::error::{Error, Result};
 use crate::fxhash::FxHasher;
+use crate::names::is_valid_name;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
 use crate::position::Position;
@@ -97,6 +98,8 @@ struct Core {
     name_buf: String,
     expanded: Vec<String>,
     attr_hashes: Vec<u64>,
+    /// Last (up to two) bytes of the previous text event, to spot a split `]]>`.
+    text_tail: Vec<u8>,
     sink: Sink,
     out_total: u64,
     /// Position of the first byte of the current segment.
@@ -153,6 +156,7 @@ impl Converter {
                 name_buf: String::new(),
                 expanded: Vec::new(),
                 attr_hashes: Vec::new(),
+                text_tail: Vec::new(),
                 sink,
                 out_total: 0,
                 pos: Position::default(),
@@ -420,6 +424,7 @@ impl Core {
         config.allow_unmatched_ends = true;
         config.expand_empty_elements = false;
         config.trim_text(false);
+        config.check_comments = true;
         loop {
             let ev_start = base + reader.buffer_position() as usize;
             let event = match reader.read_event() {
@@ -443,12 +448,38 @@ impl Core {
         }
     }
 
+    /// `]]>` may not appear in text, also when split over events (chunk boundaries).
+    fn check_cdata_end(&mut self, raw: &[u8]) -> Result<(), Problem> {
+        let mut head = [0u8; 4];
+        let n = self.text_tail.len().min(2);
+        head[..n].copy_from_slice(&self.text_tail[..n]);
+        let m = raw.len().min(2);
+        head[n..n + m].copy_from_slice(&raw[..m]);
+        if memchr::memmem::find(raw, b"]]>").is_some()
+            || memchr::memmem::find(&head[..n + m], b"]]>").is_some()
+        {
+            return Err(Problem::Malformed("`]]>` in text"));
+        }
+        let keep = raw.len().min(2);
+        if keep == 0 {
+            return Ok(());
+        }
+        if keep == 2 || self.text_tail.len() == 2 {
+            self.text_tail.drain(..keep.min(self.text_tail.len()));
+        }
+        self.text_tail.extend_from_slice(&raw[raw.len() - keep..]);
+        Ok(())
+    }
+
     fn handle(
         &mut self,
         event: Event<'_>,
         ev_start: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), Problem> {
+        if !matches!(event, Event::Text(_)) {
+            self.text_tail.clear();
+        }
         match event {
             Event::Start(e) => self.start(&e, out),
             Event::Empty(e) => {
@@ -457,6 +488,7 @@ impl Core {
             }
             Event::End(e) => self.end(Some(e.name().as_ref()), out),
             Event::Text(t) => {
+                self.check_cdata_end(t.as_bytes())?;
                 let content = t.xml_content(self.version);
                 self.text(&content, false, out)
             }
@@ -554,6 +586,9 @@ impl Core {
         }
         let qname = e.name();
         let raw_name: &str = qname.as_ref();
+        if !is_valid_name(raw_name) {
+            return Err(Problem::Malformed("invalid element name"));
+        }
         self.names.push_str(raw_name);
         self.name_ends.push(self.names.len());
 
@@ -581,6 +616,12 @@ impl Core {
                 return Err(Problem::Limit("max_attributes"));
             }
             let key: &str = attr.key.as_ref();
+            if !is_valid_name(key) {
+                return Err(Problem::Malformed("invalid attribute name"));
+            }
+            if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
+                return Err(Problem::Malformed("`<` in attribute value"));
+            }
             self.attr_hashes.push(hash_str(key));
             let value = attr
                 .normalized_value_with(self.version, ENTITY_DEPTH, |name| {

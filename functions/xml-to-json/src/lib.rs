@@ -27,6 +27,7 @@ mod decode;
 mod error;
 mod fxhash;
 mod json;
+mod names;
 mod ns;
 mod ordered;
 mod position;
