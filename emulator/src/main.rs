@@ -1,24 +1,26 @@
 //! `object-lambda-emulator`: a local S3 endpoint with Object Lambda Access Points.
 
+mod builtin;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use object_lambda_emulator::{Config, Emulator};
+use object_lambda_emulator::{Config, Credential, Emulator};
 
 /// Local S3 endpoint with S3 Object Lambda Access Points (path-style, SigV4).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// TOML configuration file (default: built-in: bucket `demo` with samples, access point
-    /// `demo-ap`, one Object Lambda Access Point per built-in function).
+    /// TOML configuration file (default: built-in: bucket `demo` with sample objects, access
+    /// point `demo-ap`, one Object Lambda Access Point per built-in function).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9000")]
     listen: SocketAddr,
-    /// Where buckets and objects are stored.
+    /// Where buckets and objects are stored (created if missing; kept between runs).
     #[arg(long, value_name = "DIR", default_value = ".emulator-data")]
     data_dir: PathBuf,
 }
@@ -33,39 +35,34 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let builder = Emulator::builder()
-        .listen(args.listen)
-        .data_dir(&args.data_dir);
-    let (builder, functions) = register_functions(builder);
     let config = match &args.config {
         Some(path) => {
             Config::from_file(path).with_context(|| format!("loading {}", path.display()))?
         }
-        None => Config::default_for(&functions),
+        None => Config::default_for(builtin::NAMES),
     };
-    let emu = builder
+    // Built-in functions sign WriteGetObjectResponse with the first configured credential.
+    let credential = config
+        .primary_credential()
+        .cloned()
+        .unwrap_or_else(Credential::from_env_or_default);
+    let builder = Emulator::builder()
+        .listen(args.listen)
+        .data_dir(&args.data_dir);
+    let emu = builtin::register(builder, &credential)
         .config(config)
         .start()
         .await
         .context("starting the emulator")?;
-    let cred = emu
-        .credentials()
-        .first()
-        .map(|c| c.access_key_id.clone())
-        .unwrap_or_default();
     println!("object-lambda-emulator listening on {}", emu.endpoint_url());
-    println!("data dir: {}  access key: {cred}", args.data_dir.display());
+    println!(
+        "data dir: {}  access key: {}",
+        args.data_dir.display(),
+        credential.access_key_id
+    );
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
     emu.shutdown().await;
     Ok(())
-}
-
-/// The functions built into the binary. None yet: the `object-lambda` functions are wired
-/// in when that crate lands.
-fn register_functions(
-    builder: object_lambda_emulator::EmulatorBuilder,
-) -> (object_lambda_emulator::EmulatorBuilder, Vec<&'static str>) {
-    (builder, Vec::new())
 }

@@ -423,7 +423,7 @@ fn respond_head(v: &Value) -> S3Result<S3Response<Body>> {
             let value = HeaderValue::from_str(&text).map_err(|_| {
                 errors::invalid_response(&format!("invalid value for header `{k}`"))
             })?;
-            headers.append(name, value);
+            headers.insert(name, value);
         }
     }
     let mut resp = S3Response::new(Body::empty());

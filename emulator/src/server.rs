@@ -124,6 +124,8 @@ pub(crate) async fn serve(
             _ = stop.changed() => break,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                // Small responses go out at once rather than waiting on Nagle's algorithm.
+                let _ = stream.set_nodelay(true);
                 let (shared, public) = (shared.clone(), public.clone());
                 let svc = hyper::service::service_fn(move |req| dispatch(shared.clone(), public.clone(), req));
                 conns.spawn(async move {
