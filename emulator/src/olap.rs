@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use s3s::route::S3Route;
 use s3s::{Body, S3Error, S3Request, S3Response, S3Result, s3_error};
 use serde_json::Value;
+use tokio::task::JoinHandle;
 
 use crate::config::{Action, Credential, Feature, OlapConfig, REGION};
 use crate::errors;
@@ -264,75 +265,64 @@ impl<'a> Invocation<'a> {
         }
     }
 
+    /// Starts the function. Like Lambda, it is stopped at its deadline whether or not the
+    /// caller still waits; `None` means it was stopped.
+    fn spawn(self, event: Value) -> JoinHandle<Option<Result<Value, lambda_runtime::Error>>> {
+        let work = self.function.invoke(event, self.ctx);
+        let timeout = self.timeout;
+        tokio::spawn(async move { tokio::time::timeout(timeout, work).await.ok() })
+    }
+
     /// HEAD and LIST: the return value is the answer.
     async fn call(self, event: Value) -> S3Result<Value> {
-        let task = tokio::spawn(self.function.invoke(event, self.ctx));
-        let abort = task.abort_handle();
-        match tokio::time::timeout(self.timeout, task).await {
-            Err(_) => {
-                abort.abort();
-                Err(errors::timeout())
-            }
-            Ok(Err(join)) => Err(errors::runtime_error(&format!(
-                "the function panicked: {join}"
-            ))),
-            Ok(Ok(Err(e))) => Err(errors::runtime_error(&e.to_string())),
-            Ok(Ok(Ok(v))) => Ok(v),
-        }
+        finished(self.spawn(event).await)
     }
 
     /// GET: wait for the WGOR; the return value only matters if it comes first.
     async fn get(self, event: Value, route: &str, token: &str) -> S3Result<S3Response<Body>> {
-        let mut delivery = self.shared.tokens.register(route, token);
-        let mut task = tokio::spawn(self.function.invoke(event, self.ctx));
-        let deadline = tokio::time::sleep(self.timeout);
-        tokio::pin!(deadline);
-        enum First {
-            Delivered(Option<Delivery>),
-            Returned(Result<Result<Value, lambda_runtime::Error>, tokio::task::JoinError>),
-            TimedOut,
-        }
-        let first = tokio::select! {
+        let tokens = &self.shared.tokens;
+        let mut delivery = tokens.register(route, token);
+        // However this ends (even if the caller goes away), a late WGOR gets 400.
+        let _expire = ExpireOnDrop { tokens, token };
+        let mut task = self.spawn(event);
+        let returned = tokio::select! {
             biased;
-            d = &mut delivery => First::Delivered(d.ok()),
-            r = &mut task => First::Returned(r),
-            () = &mut deadline => First::TimedOut,
+            d = &mut delivery => return d.map_or_else(|_| Err(errors::response_not_received()), respond_delivery),
+            r = &mut task => r,
         };
-        let outcome = match first {
-            First::Delivered(d) => {
-                // Lambda stops the function at its deadline even after it answered.
-                let remaining = self.timeout;
-                tokio::spawn(async move {
-                    if tokio::time::timeout(remaining, &mut task).await.is_err() {
-                        task.abort();
-                    }
-                });
-                d
-            }
-            // A WGOR completes before its function can return, so look once more.
-            First::Returned(r) => match delivery.try_recv() {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    self.shared.tokens.expire(token);
-                    return Err(match r {
-                        Ok(Ok(_)) => errors::response_not_received(),
-                        Ok(Err(e)) => errors::runtime_error(&e.to_string()),
-                        Err(join) => {
-                            errors::runtime_error(&format!("the function panicked: {join}"))
-                        }
-                    });
-                }
-            },
-            First::TimedOut => {
-                task.abort();
-                self.shared.tokens.expire(token);
-                return Err(errors::timeout());
-            }
-        };
-        match outcome {
-            Some(d) => respond_delivery(d),
-            None => Err(errors::response_not_received()),
+        // A WGOR completes before its function can return, so look once more.
+        match delivery.try_recv() {
+            Ok(d) => respond_delivery(d),
+            Err(_) => Err(match finished(returned) {
+                Ok(_) => errors::response_not_received(),
+                Err(e) => e,
+            }),
         }
+    }
+}
+
+type Finished = Result<Option<Result<Value, lambda_runtime::Error>>, tokio::task::JoinError>;
+
+/// Maps how the function ended to its value or Object Lambda's error.
+fn finished(r: Finished) -> S3Result<Value> {
+    match r {
+        Ok(Some(Ok(v))) => Ok(v),
+        Ok(Some(Err(e))) => Err(errors::runtime_error(&e.to_string())),
+        Ok(None) => Err(errors::timeout()),
+        Err(join) => Err(errors::runtime_error(&format!(
+            "the function panicked: {join}"
+        ))),
+    }
+}
+
+struct ExpireOnDrop<'a> {
+    tokens: &'a crate::wgor::Tokens,
+    token: &'a str,
+}
+
+impl Drop for ExpireOnDrop<'_> {
+    fn drop(&mut self) {
+        self.tokens.expire(self.token);
     }
 }
 

@@ -107,6 +107,8 @@ pub(crate) fn s3_client(endpoint: &str, ak: &str, sk: &str) -> aws_sdk_s3::Clien
         .credentials_provider(creds)
         .endpoint_url(endpoint)
         .force_path_style(true)
+        // 5xx answers (LambdaTimeout...) would otherwise be retried three times.
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
         .interceptor(StripRoutePrefix { authority })
         .build();
     aws_sdk_s3::Client::from_conf(conf)
