@@ -72,7 +72,13 @@ pub async fn head(fetcher: &Fetcher, inv: &Invocation) -> Value {
             headers.insert(name.to_owned(), Value::String(v.to_owned()));
         }
     }
-    let total = resp.content_length().unwrap_or(0);
+    // Not `resp.content_length()`: for HEAD that is the (empty) body's length.
+    let total = resp
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
     let resolved = match selection.resolve(total) {
         Ok(r) => r,
         Err(e) => return error_value(&e),

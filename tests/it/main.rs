@@ -1,0 +1,5 @@
+//! End-to-end tests: the real aws-sdk-s3 client against the emulator on 127.0.0.1, with the real
+//! functions running in-process through `object_lambda::Handler`.
+
+mod events;
+mod passthrough;

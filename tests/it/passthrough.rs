@@ -1,0 +1,422 @@
+//! GET, HEAD and LIST through the `passthrough` Object Lambda Access Point.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use integration_tests::{TestEnv, start_passthrough, test_config};
+use md5::Digest;
+
+const OLAP: &str = "passthrough";
+const BUCKET: &str = "demo";
+
+async fn env() -> TestEnv {
+    start_passthrough(test_config(&["passthrough"])).await
+}
+
+async fn put(env: &TestEnv, key: &str, body: Vec<u8>, content_type: &str) {
+    env.s3
+        .put_object()
+        .bucket(BUCKET)
+        .key(key)
+        .content_type(content_type)
+        .cache_control("max-age=60")
+        .metadata("owner", "data-team")
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .expect("put");
+}
+
+fn digits(n: usize) -> Vec<u8> {
+    (0..n).map(|i| b'0' + (i % 10) as u8).collect()
+}
+
+/// Status and S3 error code of a failed SDK call.
+fn failure<E: ProvideErrorMetadata>(
+    err: aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> (u16, String) {
+    let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
+    let code = err
+        .as_service_error()
+        .and_then(|e| e.code())
+        .unwrap_or_default()
+        .to_owned();
+    (status, code)
+}
+
+#[tokio::test]
+async fn get_returns_the_object_with_its_headers() {
+    let env = env().await;
+    let body = b"id,name\n1,Ada\n2,Grace\n".to_vec();
+    put(&env, "docs/team list.csv", body.clone(), "text/csv").await;
+    let direct = env
+        .s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("docs/team list.csv")
+        .send()
+        .await
+        .unwrap();
+
+    let got = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("docs/team list.csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("text/csv"));
+    assert_eq!(got.cache_control(), Some("max-age=60"));
+    assert_eq!(
+        got.metadata()
+            .and_then(|m| m.get("owner"))
+            .map(String::as_str),
+        Some("data-team")
+    );
+    // Unchanged bytes keep their ETag and length.
+    assert_eq!(got.e_tag(), direct.e_tag());
+    assert_eq!(got.content_length(), Some(body.len() as i64));
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().to_vec(),
+        body
+    );
+}
+
+#[tokio::test]
+async fn range_forms_apply_to_the_transformed_bytes() {
+    let env = env().await;
+    put(&env, "digits.txt", digits(100), "text/plain").await;
+    for (range, expect_range, start, end) in [
+        ("bytes=10-19", "bytes 10-19/100", 10, 20),
+        ("bytes=90-", "bytes 90-99/100", 90, 100),
+        ("bytes=-5", "bytes 95-99/100", 95, 100),
+        ("bytes=95-500", "bytes 95-99/100", 95, 100),
+    ] {
+        let got = env
+            .s3
+            .get_object()
+            .bucket(OLAP)
+            .key("digits.txt")
+            .range(range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.content_range(), Some(expect_range), "{range}");
+        assert_eq!(got.content_length(), Some((end - start) as i64), "{range}");
+        let bytes = got.body.collect().await.unwrap().into_bytes();
+        assert_eq!(&bytes[..], &digits(100)[start..end], "{range}");
+    }
+}
+
+#[tokio::test]
+async fn bad_ranges_fail_like_s3() {
+    let env = env().await;
+    put(&env, "digits.txt", digits(100), "text/plain").await;
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("digits.txt")
+        .range("bytes=100-")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err), (416, "InvalidRange".into()));
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("digits.txt")
+        .range("bytes=0-1")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err), (400, "InvalidRequest".into()));
+}
+
+#[tokio::test]
+async fn part_numbers_are_5_mib_slices() {
+    let env = env().await;
+    let size = 11 * 1024 * 1024 + 7;
+    let data = digits(size);
+    put(&env, "big.bin", data.clone(), "application/octet-stream").await;
+    let part = 5 * 1024 * 1024;
+    let got = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("big.bin")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.parts_count(), Some(3));
+    assert_eq!(
+        got.content_range(),
+        Some(format!("bytes {}-{}/{size}", part, 2 * part - 1).as_str())
+    );
+    let bytes = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&bytes[..], &data[part..2 * part]);
+
+    let got = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("big.bin")
+        .part_number(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_length(), Some((size - 2 * part) as i64));
+
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("big.bin")
+        .part_number(4)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err), (400, "InvalidPart".into()));
+}
+
+#[tokio::test]
+async fn conditional_requests_are_evaluated_on_the_original() {
+    let env = env().await;
+    put(&env, "c.txt", b"conditional".to_vec(), "text/plain").await;
+    let etag = env
+        .s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("c.txt")
+        .send()
+        .await
+        .unwrap()
+        .e_tag()
+        .unwrap()
+        .to_owned();
+
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("c.txt")
+        .if_match("\"0000\"")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err), (412, "PreconditionFailed".into()));
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("c.txt")
+        .if_none_match(&etag)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 304);
+    let ok = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("c.txt")
+        .if_match(&etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"conditional"
+    );
+}
+
+#[tokio::test]
+async fn missing_key_is_no_such_key() {
+    let env = env().await;
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("nope.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err), (404, "NoSuchKey".into()));
+}
+
+#[tokio::test]
+async fn bad_payload_names_the_key() {
+    let mut config = test_config(&["passthrough"]);
+    config.object_lambda_access_points[0].payload = r#"{"compression":"zstd"}"#.into();
+    let env = start_passthrough(config).await;
+    put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap_err();
+    let message = err
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(failure(err), (400, "InvalidFunctionPayload".into()));
+    assert!(message.contains("`compression`"), "{message}");
+}
+
+#[tokio::test]
+async fn head_through_the_access_point() {
+    let env = env().await;
+    put(&env, "h.csv", digits(1234), "text/csv").await;
+    let head = env
+        .s3
+        .head_object()
+        .bucket(OLAP)
+        .key("h.csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(1234));
+    assert_eq!(head.content_type(), Some("text/csv"));
+    assert_eq!(
+        head.metadata()
+            .and_then(|m| m.get("owner"))
+            .map(String::as_str),
+        Some("data-team")
+    );
+    let err = env
+        .s3
+        .head_object()
+        .bucket(OLAP)
+        .key("missing.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 404);
+}
+
+#[tokio::test]
+async fn list_objects_v2_through_the_access_point() {
+    let env = env().await;
+    for key in ["logs/a.txt", "logs/b.txt", "other/c.txt"] {
+        put(&env, key, b"x".to_vec(), "text/plain").await;
+    }
+    let list = env
+        .s3
+        .list_objects_v2()
+        .bucket(OLAP)
+        .prefix("logs/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = list.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["logs/a.txt", "logs/b.txt"]);
+    let v1 = env
+        .s3
+        .list_objects()
+        .bucket(OLAP)
+        .prefix("other/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.contents().len(), 1);
+}
+
+#[tokio::test]
+async fn sse_c_objects_are_refused() {
+    let env = env().await;
+    let key = [7u8; 32];
+    let b64 = |b: &[u8]| aws_smithy_types::base64::encode(b);
+    let md5 = b64(&md5::Md5::digest(key));
+    env.s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("secret.txt")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(b64(&key))
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from_static(b"top secret"))
+        .send()
+        .await
+        .unwrap();
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("secret.txt")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(b64(&key))
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 400);
+    let err = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("secret.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 400);
+}
+
+#[tokio::test]
+async fn wrong_secret_is_refused() {
+    let env = env().await;
+    put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
+    let bad = integration_tests::client(
+        env.emulator.endpoint_url(),
+        integration_tests::ACCESS_KEY,
+        "wrong-secret",
+    );
+    let err = bad
+        .get_object()
+        .bucket(OLAP)
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 403);
+}
+
+#[tokio::test]
+async fn expired_presigned_urls_are_refused() {
+    let env = env().await;
+    put(&env, "p.txt", b"presigned".to_vec(), "text/plain").await;
+    let presign = |secs| {
+        aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(secs))
+            .unwrap()
+    };
+    let fresh = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("p.txt")
+        .presigned(presign(60))
+        .await
+        .unwrap();
+    let resp = reqwest::get(fresh.uri()).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "presigned");
+
+    let short = env
+        .s3
+        .get_object()
+        .bucket(OLAP)
+        .key("p.txt")
+        .presigned(presign(1))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let resp = reqwest::get(short.uri()).await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("AccessDenied"));
+}
