@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod coalesce;
 mod config;
 mod errors;
 mod event;

@@ -13,7 +13,7 @@ use s3s::dto::{
     GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
     HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsInput, ListObjectsOutput,
     ListObjectsV2Input, ListObjectsV2Output, ListPartsInput, ListPartsOutput, PutObjectInput,
-    PutObjectOutput, Timestamp, UploadPartInput, UploadPartOutput,
+    PutObjectOutput, StreamingBlob, Timestamp, UploadPartInput, UploadPartOutput,
 };
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 use serde::{Deserialize, Serialize};
@@ -346,6 +346,9 @@ impl S3 for Store {
         }
         let marker = self.sse_c.get(&bucket, &key);
         let mut resp = self.fs.get_object(req).await?;
+        if let Some(body) = resp.output.body.take() {
+            resp.output.body = Some(StreamingBlob::new(crate::coalesce::Coalesce::new(body)));
+        }
         if let Some(m) = marker {
             resp.output.sse_customer_algorithm = Some(m.algorithm);
             resp.output.sse_customer_key_md5 = m.key_md5;
