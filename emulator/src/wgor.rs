@@ -193,6 +193,16 @@ fn validate(headers: &HeaderMap) -> Result<(StatusCode, Option<String>, Option<S
     if status < 400 && (code.is_some() || message.is_some()) {
         return Err("ErrorCode and ErrorMessage are not allowed with a success status.".to_owned());
     }
+    let checksums = headers
+        .keys()
+        .filter(|k| {
+            k.as_str().starts_with("x-amz-fwd-header-x-amz-checksum-")
+                && k.as_str() != "x-amz-fwd-header-x-amz-checksum-type"
+        })
+        .count();
+    if checksums > 1 {
+        return Err("Only one checksum header is allowed per request.".to_owned());
+    }
     let status = StatusCode::from_u16(status).map_err(|e| e.to_string())?;
     Ok((status, code, message))
 }
@@ -343,6 +353,13 @@ mod tests {
             validate(&hm(&[
                 ("x-amz-fwd-status", "404"),
                 ("x-amz-fwd-error-code", "No-Such")
+            ]))
+            .is_err()
+        );
+        assert!(
+            validate(&hm(&[
+                ("x-amz-fwd-header-x-amz-checksum-crc32", "a"),
+                ("x-amz-fwd-header-x-amz-checksum-sha256", "b"),
             ]))
             .is_err()
         );
