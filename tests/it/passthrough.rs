@@ -32,7 +32,7 @@ fn digits(n: usize) -> Vec<u8> {
 
 /// Status and S3 error code of a failed SDK call.
 fn failure<E: ProvideErrorMetadata>(
-    err: aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
 ) -> (u16, String) {
     let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
     let code = err
@@ -121,7 +121,7 @@ async fn bad_ranges_fail_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err), (416, "InvalidRange".into()));
+    assert_eq!(failure(&err), (416, "InvalidRange".into()));
     let err = env
         .s3
         .get_object()
@@ -132,7 +132,7 @@ async fn bad_ranges_fail_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err), (400, "InvalidRequest".into()));
+    assert_eq!(failure(&err), (400, "InvalidRequest".into()));
 }
 
 #[tokio::test]
@@ -179,7 +179,7 @@ async fn part_numbers_are_5_mib_slices() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err), (400, "InvalidPart".into()));
+    assert_eq!(failure(&err), (400, "InvalidPart".into()));
 }
 
 #[tokio::test]
@@ -207,7 +207,7 @@ async fn conditional_requests_are_evaluated_on_the_original() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err), (412, "PreconditionFailed".into()));
+    assert_eq!(failure(&err), (412, "PreconditionFailed".into()));
     let err = env
         .s3
         .get_object()
@@ -217,7 +217,7 @@ async fn conditional_requests_are_evaluated_on_the_original() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err).0, 304);
+    assert_eq!(failure(&err).0, 304);
     let ok = env
         .s3
         .get_object()
@@ -244,7 +244,7 @@ async fn missing_key_is_no_such_key() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err), (404, "NoSuchKey".into()));
+    assert_eq!(failure(&err), (404, "NoSuchKey".into()));
 }
 
 #[tokio::test]
@@ -266,7 +266,7 @@ async fn bad_payload_names_the_key() {
         .and_then(|e| e.message())
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(failure(err), (400, "InvalidFunctionPayload".into()));
+    assert_eq!(failure(&err), (400, "InvalidFunctionPayload".into()));
     assert!(message.contains("`compression`"), "{message}");
 }
 
@@ -298,7 +298,7 @@ async fn head_through_the_access_point() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err).0, 404);
+    assert_eq!(failure(&err).0, 404);
 }
 
 #[tokio::test]
@@ -356,7 +356,7 @@ async fn sse_c_objects_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err).0, 400);
+    assert_eq!(failure(&err).0, 400);
     let err = env
         .s3
         .get_object()
@@ -365,7 +365,7 @@ async fn sse_c_objects_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err).0, 400);
+    assert_eq!(failure(&err).0, 400);
 }
 
 #[tokio::test]
@@ -384,7 +384,7 @@ async fn wrong_secret_is_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(err).0, 403);
+    assert_eq!(failure(&err).0, 403);
 }
 
 #[tokio::test]
