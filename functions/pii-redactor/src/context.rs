@@ -4,10 +4,6 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// Bytes before a candidate searched for a keyword.
 pub(crate) const WINDOW: usize = 64;
-/// Bytes before a 40-character secret searched for a keyword.
-pub(crate) const SECRET_WINDOW: usize = 96;
-/// Bytes on either side of a secret searched for an access key id.
-pub(crate) const KEY_ID_WINDOW: usize = 192;
 
 /// A bit set of keyword classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +16,6 @@ impl Ctx {
     pub(crate) const ACCOUNT: Ctx = Ctx(8);
     pub(crate) const ROUTING: Ctx = Ctx(16);
     pub(crate) const DOB: Ctx = Ctx(32);
-    pub(crate) const SECRET: Ctx = Ctx(64);
 
     pub(crate) fn has(self, other: Ctx) -> bool {
         self.0 & other.0 != 0
@@ -67,24 +62,13 @@ const KEYWORDS: &[(&str, Ctx)] = &[
     ("nacimiento", Ctx::DOB),
     ("geburt", Ctx::DOB),
     ("naissance", Ctx::DOB),
-    ("secret", Ctx::SECRET),
-    ("aws_secret", Ctx::SECRET),
-    ("secretaccesskey", Ctx::SECRET),
-    ("secret_access_key", Ctx::SECRET),
-    ("secret access key", Ctx::SECRET),
-    ("secretkey", Ctx::SECRET),
-    ("secret_key", Ctx::SECRET),
-    ("aws_key", Ctx::SECRET),
-    ("awskey", Ctx::SECRET),
 ];
 
-const KEY_ID_PREFIXES: &[&str] = &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
 
 /// Compiled keyword and key-id automata.
 #[derive(Debug)]
 pub(crate) struct Keywords {
     words: AhoCorasick,
-    key_ids: AhoCorasick,
 }
 
 impl Keywords {
@@ -93,8 +77,7 @@ impl Keywords {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(KEYWORDS.iter().map(|(w, _)| w))?;
-        let key_ids = AhoCorasick::new(KEY_ID_PREFIXES)?;
-        Ok(Keywords { words, key_ids })
+        Ok(Keywords { words })
     }
 
     /// Keyword classes found in the `window` bytes before `start`.
@@ -110,21 +93,6 @@ impl Keywords {
             }
         }
         ctx
-    }
-
-    /// Whether an AWS access key id (prefix + 16 of `[A-Z0-9]`) lies within `window` bytes of
-    /// `start..end`.
-    pub(crate) fn key_id_near(&self, hay: &[u8], start: usize, end: usize, window: usize) -> bool {
-        let lo = start.saturating_sub(window);
-        let hi = (end + window).min(hay.len());
-        let w = &hay[lo..hi];
-        self.key_ids.find_iter(w).any(|m| {
-            let rest = &w[m.start()..];
-            rest.len() >= 20
-                && rest[..20].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                && rest.get(20).is_none_or(|c| !c.is_ascii_alphanumeric())
-                && (m.start() == 0 || !w[m.start() - 1].is_ascii_alphanumeric())
-        })
     }
 }
 
@@ -152,8 +120,5 @@ mod tests {
         assert!(k.before(hay, 14, WINDOW).has(Ctx::SSN));
         let hay = b"[SSN] then 123456789";
         assert!(!k.before(hay, 11, WINDOW).has(Ctx::SSN));
-        let hay = b"id AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-        assert!(k.key_id_near(hay, 31, 71, KEY_ID_WINDOW));
-        assert!(k.before(hay, 31, SECRET_WINDOW).has(Ctx::SECRET));
     }
 }

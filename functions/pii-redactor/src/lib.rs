@@ -107,10 +107,10 @@ impl Redactor {
 
     /// Every validated finding in plain text (the detection step alone, for tests and tools).
     pub fn find(&self, text: &[u8]) -> Vec<Finding> {
-        let mut cache = self.engine.create_cache();
+        let mut st = self.engine.scan_state();
         let mut found = Vec::new();
         let mut at = 0;
-        while let Some(f) = self.engine.next(&mut cache, text, at, text.len(), |f| Some(*f)) {
+        while let Some(f) = self.engine.next(&mut st, text, at, text.len(), |f| Some(*f)) {
             at = f.end.max(f.start + 1);
             found.push(f);
         }

@@ -5,6 +5,7 @@
 use crate::checks;
 use crate::config::DateTimeScope;
 use crate::context::{self, Ctx, Keywords};
+
 use crate::entity::{EntityType as T, TypeSet};
 
 /// Longest possible candidate (the e-mail shape: 64 + 1 + 8 × 64 + 24 bytes).
@@ -15,6 +16,7 @@ pub(crate) const MAX_MATCH: usize = 640;
 pub(crate) enum Shape {
     Email,
     AwsSecret,
+    IdSecret,
     AwsAccess,
     Iban,
     MacColon,
@@ -36,9 +38,10 @@ const MONTHS: &str = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0
 
 impl Shape {
     /// All shapes in priority order (leftmost-first prefers the earlier one at one position).
-    pub(crate) const ALL: [Shape; 17] = [
+    pub(crate) const ALL: [Shape; 18] = [
         Shape::Email,
         Shape::AwsSecret,
+        Shape::IdSecret,
         Shape::AwsAccess,
         Shape::Iban,
         Shape::MacColon,
@@ -56,23 +59,50 @@ impl Shape {
         Shape::Passport,
     ];
 
-    /// The pattern (ASCII-only syntax; compiled with Unicode off).
-    pub(crate) fn pattern(self) -> String {
+    /// The pattern (ASCII-only syntax; compiled with Unicode off). Digit-group shapes only
+    /// list the groupings the requested types can have, so e.g. ISO dates are not even
+    /// candidates unless DATE_TIME is requested.
+    pub(crate) fn pattern(self, t: TypeSet) -> String {
         let p = match self {
-            Shape::Email => r"[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b",
-            // The boundary bytes are consumed (the regex has no look-behind); the validator trims them.
-            Shape::AwsSecret => r"(?:\A|[^A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?:\z|[^A-Za-z0-9/+])",
+            // Anchored at `@`: the validator walks back over the local part. Keeping the local
+            // part out of the automaton keeps the lazy DFA small (no 64-way counter on every word).
+            Shape::Email => r"@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b",
+            // A secret is only taken after a keyword or next to an access key id, so the shapes
+            // start there; the 40-character token is the tail (its boundary bytes are consumed,
+            // the regex has no look-around, and the validator trims them).
+            Shape::AwsSecret => r"(?i:secret)[^\n]{0,80}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)",
+            Shape::IdSecret => r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b[^\n]{0,160}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)",
             Shape::AwsAccess => r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
             Shape::Iban => r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{1,4}){3,9}",
             Shape::MacColon => r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b",
             Shape::MacDash => r"\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b",
             Shape::MacDot => r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b",
-            Shape::Ipv6 => r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}(?:\.[0-9]{1,3}){0,3}(?:%[0-9A-Za-z_.\-]{1,32})?",
-            Shape::Dotted => r"\b[0-9]{1,4}(?:\.[0-9]{1,4}){2,12}\b",
+            Shape::Ipv6 => {
+                // Full form, or a form with `::`, each optionally ending in dotted IPv4, plus a zone.
+                // Requiring `::` or eight groups keeps times such as 10:22:01 out.
+                let h = "[0-9A-Fa-f]{1,4}";
+                let v4 = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}";
+                return format!(
+                    r"(?:\b(?:{h}:){{6}}{v4}|(?:\b{h}(?::{h}){{0,5}})?::(?:{h}:){{0,5}}{v4}|\b{h}(?::{h}){{7}}|(?:\b{h}(?::{h}){{0,6}})?::(?:{h}(?::{h}){{0,6}})?)(?:%[0-9A-Za-z_.\-]{{1,32}})?"
+                );
+            }
+            Shape::Dotted => {
+                let mut alts = Vec::new();
+                if t.contains(T::IpAddress) {
+                    alts.push(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}");
+                }
+                if t.contains(T::Phone) {
+                    alts.push(r"(?:1\.)?[0-9]{3}\.[0-9]{3}\.[0-9]{4}");
+                }
+                if t.contains(T::DateTime) {
+                    alts.push(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}|[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}");
+                }
+                return format!(r"\b(?:{})\b", alts.join("|"));
+            }
             Shape::ParenPhone => r"(?:\b1[ \-.]?)?\([2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.][0-9]{4}\b",
             Shape::IntlPhone => r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,6})){1,6}\b",
-            Shape::DashGroups => r"\b[0-9]{1,6}(?:-[0-9]{1,6}){1,5}\b",
-            Shape::SpaceGroups => r"\b[0-9]{1,6}(?: [0-9]{1,6}){1,5}\b",
+            Shape::DashGroups => return groups_pattern(t, "-"),
+            Shape::SpaceGroups => return groups_pattern(t, " "),
             Shape::Digits => r"\b[0-9]{7,19}\b",
             Shape::SlashDate => r"\b[0-9]{1,4}/[0-9]{1,2}/[0-9]{2,4}\b",
             Shape::MonthDate => {
@@ -85,11 +115,17 @@ impl Shape {
         p.to_owned()
     }
 
+    /// Whether a rejected candidate can be skipped whole: nothing starting inside it could
+    /// validate (a sub-run after a separator is always rejected as part of a longer run).
+    pub(crate) fn skip_rejected(self) -> bool {
+        matches!(self, Shape::DashGroups | Shape::SpaceGroups | Shape::Dotted | Shape::Digits)
+    }
+
     /// Whether any requested type needs this shape.
     pub(crate) fn needed(self, t: TypeSet) -> bool {
         match self {
             Shape::Email => t.contains(T::Email),
-            Shape::AwsSecret => t.contains(T::AwsSecretKey),
+            Shape::AwsSecret | Shape::IdSecret => t.contains(T::AwsSecretKey),
             Shape::AwsAccess => t.contains(T::AwsAccessKey),
             Shape::Iban => t.contains(T::InternationalBankAccountNumber),
             Shape::MacColon | Shape::MacDash | Shape::MacDot => t.contains(T::MacAddress),
@@ -114,6 +150,7 @@ impl Shape {
     pub(crate) fn fallbacks(self) -> &'static [Shape] {
         match self {
             Shape::MacColon => &[Shape::Ipv6],
+            Shape::IdSecret => &[Shape::AwsAccess],
             Shape::MacDot => &[Shape::Dotted],
             Shape::MacDash => &[Shape::DashGroups],
             _ => &[],
@@ -135,6 +172,10 @@ pub struct Finding {
 /// Everything a validator may look at.
 pub(crate) struct Checker<'a> {
     pub(crate) hay: &'a [u8],
+    /// End of the previous finding: an e-mail's local part never reaches back past it.
+    pub(crate) floor: usize,
+    /// A second finding from the same candidate (the secret after an access key id).
+    pub(crate) extra: std::cell::Cell<Option<Finding>>,
     pub(crate) kw: &'a Keywords,
     pub(crate) types: TypeSet,
     pub(crate) scope: DateTimeScope,
@@ -181,11 +222,9 @@ impl Checker<'_> {
     pub(crate) fn validate(&self, shape: Shape, s: usize, e: usize) -> Option<Finding> {
         match shape {
             Shape::Email => self.email(s, e),
-            Shape::AwsSecret => self.secret(s, e),
-            Shape::AwsAccess => {
-                let v = &self.hay[s..e];
-                (checks::entropy(v) >= 3.0).then_some(Finding { entity: T::AwsAccessKey, start: s, end: e })
-            }
+            Shape::AwsSecret => self.secret(e),
+            Shape::IdSecret => self.id_secret(s, e),
+            Shape::AwsAccess => self.access_key(s, e),
             Shape::Iban => self.iban(s, e),
             Shape::MacColon => self.mac(s, e, b':'),
             Shape::MacDash => self.mac(s, e, b'-'),
@@ -207,13 +246,21 @@ impl Checker<'_> {
         }
     }
 
-    fn email(&self, mut s: usize, e: usize) -> Option<Finding> {
+    fn email(&self, at: usize, e: usize) -> Option<Finding> {
+        let local_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+        let lowest = self.floor.max(at.saturating_sub(64));
+        let mut s = at;
+        while s > lowest && local_char(self.hay[s - 1]) {
+            s -= 1;
+        }
         let span = &self.hay[s..e];
-        let at = span.iter().position(|c| *c == b'@')?;
-        let lead = span[..at].iter().take_while(|c| **c == b'.').count();
-        s += lead;
+        let at = at - s;
+        // `a..b@x.com`: the address can only start after the last `..`; leading dots are not part of it.
+        let after_dots = span[..at].windows(2).rposition(|w| w == b"..").map_or(0, |p| p + 2);
+        let lead = after_dots + span[after_dots..at].iter().take_while(|c| **c == b'.').count();
         let local = &span[lead..at];
-        if local.is_empty() || local.ends_with(b".") || local.windows(2).any(|w| w == b"..") {
+        s += lead;
+        if local.is_empty() || local.ends_with(b".") {
             return None;
         }
         let domain = &span[at + 1..];
@@ -230,29 +277,41 @@ impl Checker<'_> {
         found(T::Email, s, e)
     }
 
-    fn secret(&self, mut s: usize, mut e: usize) -> Option<Finding> {
+    /// The 40-character token at the end of a secret shape (before its consumed boundary).
+    fn secret_token(&self, e: usize) -> Option<Finding> {
         let in_class = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
-        if !in_class(self.hay[s]) {
-            s += 1;
-        }
-        if e - s > 40 {
-            e = s + 40;
-        }
-        let v = &self.hay[s..e];
-        if v.len() != 40 || v.iter().all(u8::is_ascii_hexdigit) {
-            return None;
+        let end = if in_class(self.hay[e - 1]) { e } else { e - 1 };
+        let start = end.checked_sub(40)?;
+        let v = &self.hay[start..end];
+        if v.iter().all(u8::is_ascii_hexdigit) {
+            return None; // git SHA-1 and other hex digests
         }
         let (up, low, dig) = (
             v.iter().any(u8::is_ascii_uppercase),
             v.iter().any(u8::is_ascii_lowercase),
             v.iter().any(u8::is_ascii_digit),
         );
-        if !(up && low && dig) || checks::entropy(v) < 3.5 {
-            return None;
+        (up && low && dig && checks::entropy(v) >= 3.5).then_some(Finding { entity: T::AwsSecretKey, start, end })
+    }
+
+    fn secret(&self, e: usize) -> Option<Finding> {
+        self.secret_token(e)
+    }
+
+    fn access_key(&self, s: usize, e: usize) -> Option<Finding> {
+        (self.want(T::AwsAccessKey) && checks::entropy(&self.hay[s..e]) >= 3.0)
+            .then_some(Finding { entity: T::AwsAccessKey, start: s, end: e })
+    }
+
+    fn id_secret(&self, s: usize, e: usize) -> Option<Finding> {
+        let secret = self.secret_token(e);
+        match (self.access_key(s, s + 20), secret) {
+            (Some(id), secret) => {
+                self.extra.set(secret);
+                Some(id)
+            }
+            (None, secret) => secret,
         }
-        let ctx = self.kw.before(self.hay, s, context::SECRET_WINDOW).has(Ctx::SECRET)
-            || self.kw.key_id_near(self.hay, s, e, context::KEY_ID_WINDOW);
-        ctx.then_some(Finding { entity: T::AwsSecretKey, start: s, end: e })
     }
 
     fn iban(&self, s: usize, e: usize) -> Option<Finding> {
@@ -274,11 +333,11 @@ impl Checker<'_> {
 
     fn mac(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
         let v = &self.hay[s..e];
-        let hex: Vec<u8> = v.iter().copied().filter(|c| *c != sep).map(|c| c.to_ascii_lowercase()).collect();
-        if hex.iter().all(|c| *c == b'0') || hex.iter().all(|c| *c == b'f') {
+        let hex = || v.iter().filter(|c| **c != sep).map(u8::to_ascii_lowercase);
+        if hex().all(|c| c == b'0') || hex().all(|c| c == b'f') {
             return None;
         }
-        if sep == b'.' && !hex.iter().any(|c| c.is_ascii_alphabetic()) {
+        if sep == b'.' && !hex().any(|c| c.is_ascii_alphabetic()) {
             return None;
         }
         let run = |c: u8| c == sep;
@@ -318,9 +377,9 @@ impl Checker<'_> {
             return None;
         }
         let v = &self.hay[s..e];
-        let groups: Vec<&[u8]> = v.split(|c| *c == b'.').collect();
-        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-        if groups.len() == 4 && self.want(T::IpAddress) && checks::ipv4(v) {
+        let (lens, n) = group_lens(v, b'.');
+        let lens = &lens[..n];
+        if n == 4 && self.want(T::IpAddress) && checks::ipv4(v) {
             return found(T::IpAddress, s, e);
         }
         if self.want(T::Phone) {
@@ -329,7 +388,7 @@ impl Checker<'_> {
                 return found(T::Phone, s, e);
             }
         }
-        if groups.len() == 3 && self.dmy_or_ymd(s, &groups) {
+        if n == 3 && self.want(T::DateTime) && self.dmy_or_ymd(s, &v.split(|c| *c == b'.').collect::<Vec<_>>()) {
             return found(T::DateTime, s, e);
         }
         None
@@ -375,8 +434,8 @@ impl Checker<'_> {
             return None;
         }
         let v = &self.hay[s..e];
-        let groups: Vec<&[u8]> = v.split(|c| *c == sep).collect();
-        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        let (lens, n) = group_lens(v, sep);
+        let lens = &lens[..n];
         let d = digits(v);
         if self.want(T::Ssn) && lens == [3, 2, 4] && checks::ssn(&d) {
             return found(T::Ssn, s, e);
@@ -389,29 +448,35 @@ impl Checker<'_> {
             let national = d[0] == b'0'
                 && d.get(1).is_some_and(|c| *c != b'0')
                 && (9..=12).contains(&d.len())
-                && groups.len() <= 4
+                && n <= 4
                 && self.ctx(s).has(Ctx::PHONE);
             if nanp || fr || uk_mobile || national {
                 return found(T::Phone, s, e);
             }
         }
-        if self.want(T::CreditDebitNumber) && card_grouping(&lens) && checks::card(&d) {
+        if self.want(T::CreditDebitNumber) && card_grouping(lens) && checks::card(&d) {
             return found(T::CreditDebitNumber, s, e);
         }
-        if groups.len() == 3 && self.dmy_or_ymd(s, &groups) {
+        if n == 3 && self.want(T::DateTime) && self.dmy_or_ymd(s, &v.split(|c| *c == sep).collect::<Vec<_>>()) {
             return found(T::DateTime, s, e);
         }
         None
     }
 
     fn digits(&self, s: usize, e: usize) -> Option<Finding> {
-        if self.run_before(s, b".-") || matches!(self.before(s, 1), b'+' | b'.') || self.run_after(e, b".-,") {
+        if self.run_before(s, b".-") || matches!(self.before(s, 1), b'+' | b'.') || self.run_after(e, b".-") {
             return None;
         }
         let d = &self.hay[s..e];
         let n = d.len();
         if self.want(T::CreditDebitNumber) && checks::card(d) {
             return found(T::CreditDebitNumber, s, e);
+        }
+        let maybe = (n == 9 && self.types.any(&[T::Ssn, T::BankRouting, T::PassportNumber]))
+            || ((10..=11).contains(&n) && self.want(T::Phone))
+            || ((8..=17).contains(&n) && self.want(T::BankAccountNumber));
+        if !maybe {
+            return None;
         }
         let ctx = self.ctx(s);
         if n == 9 {
@@ -468,8 +533,67 @@ impl Checker<'_> {
     }
 }
 
-fn digits(v: &[u8]) -> Vec<u8> {
-    v.iter().copied().filter(u8::is_ascii_digit).collect()
+/// Digit groups separated by `sep`, only in the groupings the requested types use.
+fn groups_pattern(t: TypeSet, sep: &str) -> String {
+    let g = |s: &str| s.replace('_', sep);
+    let mut alts = Vec::new();
+    if t.contains(T::Ssn) {
+        alts.push(g("[0-9]{3}_[0-9]{2}_[0-9]{4}"));
+    }
+    if t.contains(T::Phone) {
+        alts.push(g("(?:1_)?[0-9]{3}_[0-9]{3}_[0-9]{4}"));
+        alts.push(g("0[1-9](?:_[0-9]{2}){4}"));
+        alts.push(g("0[0-9]{1,4}(?:_[0-9]{2,8}){1,3}"));
+    }
+    if t.contains(T::CreditDebitNumber) {
+        alts.push(g("[0-9]{4}(?:_[0-9]{4}){2,3}(?:_[0-9]{1,4})?"));
+        alts.push(g("[0-9]{4}_[0-9]{6}_[0-9]{4,5}"));
+    }
+    if t.contains(T::DateTime) {
+        alts.push(g("[0-9]{4}_[0-9]{1,2}_[0-9]{1,2}"));
+        alts.push(g("[0-9]{1,2}_[0-9]{1,2}_[0-9]{2,4}"));
+    }
+    format!(r"\b(?:{})\b", alts.join("|"))
+}
+
+/// The ASCII digits of a candidate, on the stack (candidates are short; extra digits are dropped,
+/// which only makes a too-long candidate fail its length checks).
+fn digits(v: &[u8]) -> Digits {
+    let mut d = Digits { b: [0; 48], n: 0 };
+    for c in v.iter().filter(|c| c.is_ascii_digit()) {
+        if d.n == d.b.len() {
+            break;
+        }
+        d.b[d.n] = *c;
+        d.n += 1;
+    }
+    d
+}
+
+struct Digits {
+    b: [u8; 48],
+    n: usize,
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
+}
+
+/// Group lengths of `v` split at `sep` (at most 16 groups; the shapes allow fewer).
+fn group_lens(v: &[u8], sep: u8) -> ([usize; 16], usize) {
+    let mut lens = [0usize; 16];
+    let mut n = 0;
+    for g in v.split(|c| *c == sep) {
+        if n == lens.len() {
+            break;
+        }
+        lens[n] = g.len();
+        n += 1;
+    }
+    (lens, n)
 }
 
 fn card_grouping(lens: &[usize]) -> bool {

@@ -8,10 +8,9 @@
 
 use std::sync::Arc;
 
-use regex_automata::meta::Cache;
 
 use crate::config::{MaskMode, Mode, UnsupportedContent};
-use crate::engine::Engine;
+use crate::engine::{Engine, ScanState};
 use crate::error::Error;
 use crate::format::Format;
 use crate::shapes::{Finding, MAX_MATCH};
@@ -26,8 +25,11 @@ const SLICE: usize = 64 * 1024;
 /// With `unsupported_content: pass`, output is held back until this many bytes proved to be UTF-8.
 pub const SNIFF: usize = 64 * 1024;
 
-const _: () = assert!(MAX_MATCH + crate::context::KEY_ID_WINDOW + 8 <= LOOKAHEAD);
-const _: () = assert!(crate::context::KEY_ID_WINDOW + 8 <= LOOKBACK);
+/// Bytes of output held back so an e-mail's local part (found from its `@`) is not yet emitted.
+const HOLD: usize = 64;
+
+const _: () = assert!(MAX_MATCH + 8 <= LOOKAHEAD);
+const _: () = assert!(crate::context::WINDOW + HOLD <= LOOKBACK);
 
 /// Per-redactor output options.
 #[derive(Debug)]
@@ -47,7 +49,7 @@ pub(crate) struct Options {
 pub struct StreamRedactor {
     engine: Arc<Engine>,
     opts: Arc<Options>,
-    cache: Option<Cache>,
+    st: ScanState,
     json: bool,
     tok: Option<Tokenizer>,
     buf: Vec<u8>,
@@ -74,7 +76,7 @@ impl StreamRedactor {
         };
         let sniff = (opts.unsupported == UnsupportedContent::Pass).then(Vec::new);
         StreamRedactor {
-            cache: engine.create_cache(),
+            st: engine.scan_state(),
             engine,
             opts,
             json: format.is_json(),
@@ -206,7 +208,7 @@ impl StreamRedactor {
         while self.scan < limit {
             let (buf, class, field, json) = (&self.buf, &self.class, &self.field, self.json);
             let structured = self.tok.is_some();
-            let found = self.engine.next(&mut self.cache, buf, self.scan, limit, |f| {
+            let found = self.engine.next(&mut self.st, buf, self.scan, limit, |f| {
                 if structured { fit(f, class, field, json) } else { Some(*f) }
             });
             let Some(f) = found else {
@@ -221,7 +223,7 @@ impl StreamRedactor {
             self.emit = f.end;
             self.scan = f.end;
         }
-        let target = if last { self.buf.len() } else { self.scan };
+        let target = if last { self.buf.len() } else { self.scan.saturating_sub(HOLD) };
         if target > self.emit {
             self.emit_until(target, out)?;
         }
@@ -320,6 +322,7 @@ impl StreamRedactor {
             self.class.drain(..keep_from);
             self.field.drain(..keep_from);
         }
+        self.st.shift(keep_from);
         self.base += keep_from as u64;
         self.scan -= keep_from;
         self.emit -= keep_from;

@@ -150,3 +150,11 @@ fn opt_in_types_need_context() {
     hit(p, "account number 12345678901", BankAccountNumber, "12345678901");
     none(p, "invoice 12345678901");
 }
+
+#[test]
+fn replace_mode_labels() {
+    assert_eq!(
+        crate::typed("SSN 536-22-8765, ip ::1, mac 00:1A:2B:3C:4D:5E, IBAN DE89370400440532013000."),
+        "SSN [SSN], ip [IP_ADDRESS], mac [MAC_ADDRESS], IBAN [INTERNATIONAL_BANK_ACCOUNT_NUMBER]."
+    );
+}

@@ -5,11 +5,19 @@ mod structured;
 mod streaming;
 mod corpus;
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use pii_redactor::{Config, EntityType, Format, Redactor};
 
-/// A redactor for `payload`.
+/// A redactor for `payload` (compiled once per payload: debug builds compile regexes slowly).
 pub(crate) fn redactor(payload: &str) -> Redactor {
-    Redactor::new(&Config::from_payload(payload).unwrap()).unwrap()
+    static CACHE: Mutex<BTreeMap<String, Redactor>> = Mutex::new(BTreeMap::new());
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(payload.to_owned())
+        .or_insert_with(|| Redactor::new(&Config::from_payload(payload).unwrap()).unwrap())
+        .clone()
 }
 
 /// The findings' types and texts in `text` for `payload`.
