@@ -2,7 +2,7 @@
 //! verified for the service `s3-object-lambda`, validated as AWS does, and streamed through
 //! to the waiting GET caller.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -45,11 +45,39 @@ struct Pending {
     tx: oneshot::Sender<Delivery>,
 }
 
+/// How many used tokens are remembered (to answer "already used" rather than "invalid";
+/// both are 400 ValidationError).
+const USED_MEMORY: usize = 100_000;
+
+/// Used tokens, oldest forgotten first.
+#[derive(Default)]
+struct Used {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Used {
+    fn insert(&mut self, token: &str) {
+        if self.set.insert(token.to_owned()) {
+            self.order.push_back(token.to_owned());
+            if self.order.len() > USED_MEMORY
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, token: &str) -> bool {
+        self.set.contains(token)
+    }
+}
+
 /// Outstanding `outputToken`s and the ones already used.
 #[derive(Default)]
 pub(crate) struct Tokens {
     pending: Mutex<HashMap<String, Pending>>,
-    used: Mutex<HashSet<String>>,
+    used: Mutex<Used>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -73,7 +101,7 @@ impl Tokens {
     /// Withdraws a token (the GET ended without a WGOR); a late WGOR gets 400.
     pub(crate) fn expire(&self, token: &str) {
         if lock(&self.pending).remove(token).is_some() {
-            lock(&self.used).insert(token.to_owned());
+            lock(&self.used).insert(token);
         }
     }
 
@@ -96,7 +124,7 @@ impl Tokens {
         let p = pending
             .remove(token)
             .ok_or_else(|| errors::validation("The request token is invalid."))?;
-        lock(&self.used).insert(token.to_owned());
+        lock(&self.used).insert(token);
         Ok(p.tx)
     }
 }
