@@ -317,6 +317,10 @@ fn describe(e: &XmlError) -> &'static str {
     }
 }
 
+fn contains_cdata_end(s: &[u8]) -> bool {
+    memchr::memchr_iter(b'>', s).any(|i| i >= 2 && s[i - 2] == b']' && s[i - 1] == b']')
+}
+
 fn hash_str(s: &str) -> u64 {
     let mut h = FxHasher::default();
     h.write(s.as_bytes());
@@ -455,9 +459,7 @@ impl Core {
         head[..n].copy_from_slice(&self.text_tail[..n]);
         let m = raw.len().min(2);
         head[n..n + m].copy_from_slice(&raw[..m]);
-        if memchr::memmem::find(raw, b"]]>").is_some()
-            || memchr::memmem::find(&head[..n + m], b"]]>").is_some()
-        {
+        if contains_cdata_end(raw) || contains_cdata_end(&head[..n + m]) {
             return Err(Problem::Malformed("`]]>` in text"));
         }
         let keep = raw.len().min(2);
@@ -586,27 +588,36 @@ impl Core {
         }
         let qname = e.name();
         let raw_name: &str = qname.as_ref();
-        if !is_valid_name(raw_name) {
-            return Err(Problem::Malformed("invalid element name"));
-        }
         self.names.push_str(raw_name);
         self.name_ends.push(self.names.len());
 
         let ns_mode = self.config.process_namespaces;
         let in_record = self.depth >= self.record_depth;
         let external = self.external_dtd;
+        // The tree builder remembers names it has seen (validated) before: on its cache
+        // hits the name and duplicate checks below can be skipped.
+        let cached = in_record && !ns_mode && matches!(self.sink, Sink::Tree(_));
         // Without namespace processing attributes stream straight into the output builder;
         // with it, names can only be resolved once all declarations of the tag are known.
+        let mut name_known = false;
         if in_record && !ns_mode {
             match &mut self.sink {
-                Sink::Tree(b) => b.open(raw_name)?,
+                Sink::Tree(b) => name_known = b.open(raw_name)?,
                 Sink::Ordered(w) => w.open(raw_name, out)?,
             }
         }
+        if !name_known && !is_valid_name(raw_name) {
+            return Err(Problem::Malformed("invalid element name"));
+        }
+        let mut all_known = true;
         self.attrs.clear();
         self.attr_hashes.clear();
         let mut decls: u32 = 0;
         let mut prefixed = false;
+        // `<` may not appear anywhere in a tag, attribute values included.
+        if memchr::memchr(b'<', e.attributes_raw().as_bytes()).is_some() {
+            return Err(Problem::Malformed("`<` in a tag or attribute value"));
+        }
         let mut attributes = e.attributes();
         // Duplicates are checked below with hashes, cheaper than quick-xml's pairwise scan.
         attributes.with_checks(false);
@@ -616,13 +627,12 @@ impl Core {
                 return Err(Problem::Limit("max_attributes"));
             }
             let key: &str = attr.key.as_ref();
-            if !is_valid_name(key) {
-                return Err(Problem::Malformed("invalid attribute name"));
+            if !cached {
+                if !is_valid_name(key) {
+                    return Err(Problem::Malformed("invalid attribute name"));
+                }
+                self.attr_hashes.push(hash_str(key));
             }
-            if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
-                return Err(Problem::Malformed("`<` in attribute value"));
-            }
-            self.attr_hashes.push(hash_str(key));
             let value = attr
                 .normalized_value_with(self.version, ENTITY_DEPTH, |name| {
                     resolve_predefined_entity(name).or(if external { Some("") } else { None })
@@ -644,7 +654,13 @@ impl Core {
             if !ns_mode {
                 if in_record {
                     match &mut self.sink {
-                        Sink::Tree(b) => b.attr(index, key, &value)?,
+                        Sink::Tree(b) => {
+                            let known = b.attr(index, key, &value)?;
+                            if !known && !is_valid_name(key) {
+                                return Err(Problem::Malformed("invalid attribute name"));
+                            }
+                            all_known &= known;
+                        }
                         Sink::Ordered(w) => w.attr(key, &value, out)?,
                     }
                 }
@@ -669,7 +685,13 @@ impl Core {
                 }
             }
         }
-        if has_duplicates(&mut self.attr_hashes) && exact_duplicates(e) {
+        let duplicates = if cached {
+            // All names known: they are a prefix of a list already checked for duplicates.
+            !all_known && exact_duplicates(e)
+        } else {
+            has_duplicates(&mut self.attr_hashes) && exact_duplicates(e)
+        };
+        if duplicates {
             return Err(Problem::Malformed("duplicate attribute"));
         }
         self.decl_counts.push(decls);

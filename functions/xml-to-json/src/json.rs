@@ -13,6 +13,39 @@ static NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `w` is below 0x20, `"` or `\` (SWAR; exact as a yes/no answer).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q & HIGHS;
+    let b = w ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b & HIGHS;
+    below | quote | backslash != 0
+}
+
+/// Length of the prefix made of whole 8-byte words that need no escaping.
+#[inline]
+fn clean_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if word_needs_escape(u64::from_le_bytes(w)) {
+            return i;
+        }
+        i += 8;
+    }
+    // The tail (< 8 bytes) is checked byte by byte.
+    i + bytes[i..]
+        .iter()
+        .take_while(|&&b| !NEEDS_ESCAPE[b as usize])
+        .count()
+}
+
 /// A control character that XML 1.0 does not allow (all below U+0020 except tab, LF, CR).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidChar;
@@ -22,8 +55,14 @@ pub(crate) struct InvalidChar;
 /// Fails on characters XML 1.0 forbids, so the output never carries them.
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar> {
     let bytes = s.as_bytes();
+    // Most strings need no escaping: skip clean 8-byte words first.
+    let clean = clean_prefix(bytes);
+    if clean == bytes.len() {
+        out.extend_from_slice(bytes);
+        return Ok(());
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         if !NEEDS_ESCAPE[b as usize] {
             continue;
         }
@@ -59,6 +98,24 @@ pub(crate) fn newline_indent(out: &mut Vec<u8>, level: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_check_matches_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                assert_eq!(
+                    word_needs_escape(u64::from_le_bytes(w)),
+                    NEEDS_ESCAPE[b as usize],
+                    "{b} at {pos}"
+                );
+            }
+        }
+        let s = "0123456789abcdef\"x";
+        assert_eq!(clean_prefix(s.as_bytes()), 16);
+        assert_eq!(clean_prefix(b"abc"), 3);
+    }
 
     #[test]
     fn escapes_specials_and_rejects_controls() {

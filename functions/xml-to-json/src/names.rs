@@ -1,5 +1,17 @@
 //! XML 1.0 (5th edition) `Name` production; quick-xml does not check names.
 
+/// ASCII bytes allowed in names after the first character.
+static ASCII_NAME_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b':' || c == b'-' || c == b'.';
+        b += 1;
+    }
+    t
+};
+
 fn is_name_start(c: char) -> bool {
     matches!(c,
         ':' | 'A'..='Z' | '_' | 'a'..='z'
@@ -27,10 +39,7 @@ pub(crate) fn is_valid_name(s: &str) -> bool {
         }
         Some(_) => {}
     }
-    if bytes
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
-    {
+    if bytes.iter().all(|&b| ASCII_NAME_CHAR[b as usize]) {
         return true;
     }
     let mut chars = s.chars();

@@ -97,7 +97,7 @@ struct Group {
     fill: u32,
 }
 
-/// Interned keys, stored JSON-escaped with their quotes.
+/// Interned keys, stored JSON-escaped with their quotes and the following `:`.
 #[derive(Default)]
 struct Keys {
     bytes: Vec<u8>,
@@ -116,6 +116,7 @@ impl Keys {
             .ok_or(BuildError::OutputTooLarge)?;
         let start = self.bytes.len();
         json::quoted_into(&mut self.bytes, name)?;
+        self.bytes.push(b':');
         let start = u32::try_from(start).map_err(|_| BuildError::OutputTooLarge)?;
         let end = u32::try_from(self.bytes.len()).map_err(|_| BuildError::OutputTooLarge)?;
         self.spans.push((start, end, config.forces_list(name)));
@@ -123,6 +124,7 @@ impl Keys {
         Ok(id)
     }
 
+    /// `"key":`
     fn quoted(&self, id: u32) -> &[u8] {
         let (s, e, _) = self
             .spans
@@ -154,10 +156,10 @@ fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) 
     }
 }
 
-/// Appends `s` escaped to the string arena.
+/// Appends `s` escaped and quoted to the string arena.
 fn store(strings: &mut Vec<u8>, max: u64, s: &str) -> BResult<Val> {
     let start = strings.len();
-    json::escape_into(strings, s)?;
+    json::quoted_into(strings, s)?;
     if strings.len() as u64 > max {
         return Err(BuildError::OutputTooLarge);
     }
@@ -187,8 +189,9 @@ pub(crate) struct TreeBuilder {
     group_of: Vec<u32>,
     group_map: HashMap<u32, u32, FxBuild>,
     stack: Vec<(bool, u32, u32, u32)>,
-    /// Key ids of the attributes last seen at each position (records repeat their shape).
-    attr_cache: Vec<(String, u32)>,
+    /// Per element-name key: key ids of the attributes last seen at each position
+    /// (elements of one name usually repeat their attribute list).
+    attr_cache: Vec<Vec<(String, u32)>>,
     /// Key id of the element name last seen at each depth.
     name_cache: Vec<(String, u32)>,
     /// Whether an attribute key can equal a child element's key (prefix empty or a name
@@ -240,14 +243,16 @@ impl TreeBuilder {
     }
 
     /// Opens an element; `name` is final (namespaces already applied).
-    pub(crate) fn open(&mut self, name: &str) -> BResult<()> {
+    ///
+    /// Returns whether the name was seen before (it then needs no validation).
+    pub(crate) fn open(&mut self, name: &str) -> BResult<bool> {
         let depth = self.frames.len();
-        let key = match self.name_cache.get(depth) {
-            Some((cached, id)) if cached == name => *id,
+        let (key, known) = match self.name_cache.get(depth) {
+            Some((cached, id)) if cached == name => (*id, true),
             _ => {
                 let id = self.keys.intern(name, &self.config)?;
                 cache_put(&mut self.name_cache, depth, name, id);
-                id
+                (id, false)
             }
         };
         self.frames.push(Frame {
@@ -255,25 +260,36 @@ impl TreeBuilder {
             pending_start: self.pending.len(),
             text_start: self.text.len(),
         });
-        Ok(())
+        Ok(known)
     }
 
     /// Adds attribute number `index` of the element just opened.
-    pub(crate) fn attr(&mut self, index: usize, name: &str, value: &str) -> BResult<()> {
-        let key = match self.attr_cache.get(index) {
-            Some((cached, id)) if cached == name => *id,
+    ///
+    /// Returns whether the name matched the cached attribute list of this element name.
+    /// The cache always holds the full list of the last element of that name that had a
+    /// miss (validated, duplicate-free), so when every attribute is a hit the current list
+    /// is a prefix of it and needs neither name nor duplicate checks.
+    pub(crate) fn attr(&mut self, index: usize, name: &str, value: &str) -> BResult<bool> {
+        let element = self.frames.last().map_or(0, |f| f.key as usize);
+        if self.attr_cache.len() <= element {
+            self.attr_cache.resize_with(element + 1, Vec::new);
+        }
+        let (key, known) = match self.attr_cache[element].get(index) {
+            Some((cached, id)) if cached == name => (*id, true),
             _ => {
                 self.scratch.clear();
                 self.scratch.push_str(&self.config.attr_prefix);
                 self.scratch.push_str(name);
                 let id = self.keys.intern(&self.scratch, &self.config)?;
-                cache_put(&mut self.attr_cache, index, name, id);
-                id
+                let cache = &mut self.attr_cache[element];
+                cache.truncate(index);
+                cache.push((name.to_owned(), id));
+                (id, false)
             }
         };
         let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
         self.pending.push((key | ATTR_BIT, val));
-        Ok(())
+        Ok(known)
     }
 
     /// Opens an element with all its attributes and declarations (namespace mode).
@@ -313,6 +329,9 @@ impl TreeBuilder {
             // Leading whitespace is stripped anyway; not storing it keeps the text of
             // record containers (an OSM root: whitespace between millions of children) empty.
             t = t.trim_start();
+        }
+        if t.is_empty() {
+            return Ok(());
         }
         if (self.text.len() - start + t.len()) as u64 > self.config.max_text_bytes {
             return Err(BuildError::TextTooLong);
@@ -379,6 +398,19 @@ impl TreeBuilder {
 
     /// Groups the pending children of a closing element by key (first-occurrence order).
     fn close_object(&mut self, start: usize) -> BResult<Val> {
+        let only_attrs = self.pending[start..].iter().all(|(k, _)| k & ATTR_BIT != 0);
+        if only_attrs && !self.attrs_may_collide {
+            // Distinct attribute keys only: no grouping to do.
+            let first = self.entries.len();
+            let n = self.pending.len() - start;
+            self.entries
+                .extend(self.pending[start..].iter().map(|&(k, val)| Entry {
+                    key: k & !ATTR_BIT,
+                    val,
+                }));
+            self.pending.truncate(start);
+            return Val::new(TAG_OBJ, first, n);
+        }
         self.groups.clear();
         self.group_of.clear();
         self.group_map.clear();
@@ -484,7 +516,9 @@ impl TreeBuilder {
             json::newline_indent(out, 1);
         }
         out.extend_from_slice(self.keys.quoted(done.key));
-        out.extend_from_slice(if pretty { b": " } else { b":" });
+        if pretty {
+            out.push(b' ');
+        }
         if force_root && self.keys.forced(done.key) {
             out.push(b'[');
             if pretty {
@@ -518,9 +552,7 @@ impl TreeBuilder {
                 match v.tag() {
                     TAG_NULL => out.extend_from_slice(b"null"),
                     TAG_STR => {
-                        out.push(b'"');
                         out.extend_from_slice(self.strings.get(v.range()).unwrap_or_default());
-                        out.push(b'"');
                     }
                     tag => {
                         let r = v.range();
@@ -564,7 +596,9 @@ impl TreeBuilder {
                     val: Val::NULL,
                 });
                 out.extend_from_slice(self.keys.quoted(entry.key));
-                out.extend_from_slice(if pretty { b": " } else { b":" });
+                if pretty {
+                    out.push(b' ');
+                }
                 current = Some(entry.val);
             } else {
                 current = Some(self.items.get(next as usize).copied().unwrap_or(Val::NULL));

@@ -340,3 +340,36 @@ fn invalid_config_is_rejected_by_the_constructor() {
     .unwrap();
     assert_eq!(err.payload_key(), Some("max_depth"));
 }
+
+#[test]
+fn duplicate_attributes_are_found_whatever_came_before() {
+    // The tree builder caches attribute lists per element name; duplicates must still be
+    // caught after lists of other shapes were cached.
+    for doc in [
+        "<r><a x=\"1\" y=\"2\"/><a y=\"1\"/><a y=\"1\" y=\"2\"/></r>",
+        "<r><a x=\"1\" y=\"2\" z=\"3\"/><a x=\"1\"/><a x=\"1\" x=\"2\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"2\" x=\"3\"/></r>",
+        "<r><a x=\"1\"/><b><a x=\"1\" x=\"1\"/></b></r>",
+    ] {
+        for ordered in [false, true] {
+            let config = Config {
+                ordered,
+                ..Config::default()
+            };
+            let err = convert(doc.as_bytes(), &config).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{doc}: {err}");
+        }
+    }
+    let ok = "<r><a x=\"1\" y=\"2\"/><a y=\"1\" x=\"2\"/><a x=\"3\"/><a y=\"4\" z=\"5\"/></r>";
+    assert!(convert(ok.as_bytes(), &Config::default()).is_ok());
+    let bad_names = [
+        "<r><a x=\"1\"/><a x=\"1\" 1y=\"2\"/></r>",
+        "<r><a/><1a/></r>",
+    ];
+    for doc in bad_names {
+        assert!(
+            convert(doc.as_bytes(), &Config::default()).is_err(),
+            "{doc}"
+        );
+    }
+}
