@@ -3,7 +3,10 @@
 //! Input: `$IMAGE_BENCH_INPUT` (e.g. the output of `shared/bench/gen_12mp_jpeg.py`), otherwise a
 //! synthetic 4000×3000 q95 JPEG made here (smoother than a photo, so it decodes faster).
 //! Run single-core as in the README: `taskset -c 0 cargo bench -p image-transform`.
-#![allow(missing_docs, reason = "criterion_group! generates an undocumented pub fn")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented pub fn"
+)]
 
 use std::hint::black_box;
 
