@@ -35,6 +35,12 @@ pub fn parse_payload<C: DeserializeOwned + Default>(payload: &str) -> Result<C, 
     Ok(parsed)
 }
 
+/// The configuration of a transform without options: accepts an empty payload or `{}` and
+/// refuses any key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoConfig {}
+
 /// Settings of the runtime itself, from the function's environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeSettings {
@@ -119,6 +125,18 @@ mod tests {
         assert_eq!(parse_payload::<Cfg>("").unwrap(), Cfg::default());
         assert_eq!(parse_payload::<Cfg>(" null ").unwrap(), Cfg::default());
         assert_eq!(parse_payload::<Cfg>("{}").unwrap(), Cfg::default());
+    }
+
+    #[test]
+    fn no_config_accepts_only_empty_payloads() {
+        assert_eq!(parse_payload::<NoConfig>("{}").unwrap(), NoConfig {});
+        assert_eq!(parse_payload::<NoConfig>("").unwrap(), NoConfig {});
+        assert!(
+            parse_payload::<NoConfig>(r#"{"x":1}"#)
+                .unwrap_err()
+                .message()
+                .contains("`x`")
+        );
     }
 
     #[test]

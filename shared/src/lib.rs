@@ -18,8 +18,8 @@
 //! # use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
 //! # struct Passthrough;
 //! # impl Transform for Passthrough {
-//! #     type Config = ();
-//! #     async fn transform(&self, _: (), _: RequestContext, input: ObjectInput) -> Result<ObjectOutput, TransformError> {
+//! #     type Config = object_lambda::NoConfig;
+//! #     async fn transform(&self, _: object_lambda::NoConfig, _: RequestContext, input: ObjectInput) -> Result<ObjectOutput, TransformError> {
 //! #         Ok(ObjectOutput::unchanged(input))
 //! #     }
 //! # }
@@ -45,6 +45,7 @@ pub mod respond;
 pub mod spool;
 pub mod transform;
 
+pub use config::NoConfig;
 pub use context::{CallerIdentity, RequestContext};
 pub use error::{ErrorKind, TransformError};
 pub use handler::Handler;

@@ -21,14 +21,14 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransformError>> +
 /// with an error naming it, and an empty payload means the documented defaults.
 ///
 /// ```no_run
-/// use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
+/// use object_lambda::{NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
 ///
 /// /// Upper-cases text objects.
 /// struct Upper;
 ///
 /// impl Transform for Upper {
-///     type Config = ();
-///     async fn transform(&self, _: (), _: RequestContext, input: ObjectInput)
+///     type Config = NoConfig;
+///     async fn transform(&self, _: NoConfig, _: RequestContext, input: ObjectInput)
 ///         -> Result<ObjectOutput, TransformError> {
 ///         let bytes = object_lambda::collect(input.body, 10 << 20).await?;
 ///         Ok(ObjectOutput::bytes(input.content_type, bytes.to_ascii_uppercase()))

@@ -10,13 +10,13 @@
 //! (no Lambda or SDK types there, so that tests and benches call it directly), and keep
 //! `main.rs` at one line.
 
-use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
-use serde::Deserialize;
+use object_lambda::{
+    NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
+};
 
-/// Passthrough takes no options; an empty payload (or `{}`) is the only valid one.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {}
+/// Passthrough takes no options; an empty payload (or `{}`) is the only valid one. A function
+/// with options declares a `#[serde(deny_unknown_fields, default)]` struct here instead.
+pub type Config = NoConfig;
 
 /// Returns the original object unchanged. Because the bytes are unchanged, the original's
 /// Content-Length and ETag still hold, so Range and partNumber stream without buffering.
@@ -44,7 +44,10 @@ mod tests {
     async fn returns_the_object_unchanged() {
         let ctx = RequestContext::new("r", "k", vec![], Default::default(), Default::default());
         let input = ObjectInput::from_bytes(Some("text/csv".into()), &b"a,b\n1,2\n"[..]);
-        let out = Passthrough.transform(Config {}, ctx, input).await.unwrap();
+        let out = Passthrough
+            .transform(NoConfig {}, ctx, input)
+            .await
+            .unwrap();
         assert_eq!(out.content_type.as_deref(), Some("text/csv"));
         assert!(out.unchanged && out.keeps_content_encoding);
         let bytes = object_lambda::collect(out.body, 1 << 20).await.unwrap();
