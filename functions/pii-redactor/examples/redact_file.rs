@@ -39,7 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(f) => Box::new(std::fs::File::open(f)?),
         None => Box::new(std::io::stdin().lock()),
     };
-    let mut stream = redactor.stream(if format == Format::Text { Format::Text } else { format });
+    let mut stream = redactor.stream(if format == Format::Text {
+        Format::Text
+    } else {
+        format
+    });
     let mut buf = vec![0u8; 64 * 1024];
     let mut redacted = Vec::with_capacity(80 * 1024);
     loop {

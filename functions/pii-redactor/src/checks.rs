@@ -15,11 +15,14 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn prefix_num(digits: &[u8], n: usize) -> u32 {
-    digits.iter().take(n).fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+    digits
+        .iter()
+        .take(n)
+        .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
 }
 
 /// Whether a card number's prefix and length belong to a current issuer range.
@@ -34,25 +37,31 @@ pub(crate) fn card_issuer(digits: &[u8]) -> bool {
     match p1 {
         // Visa (13, 16, 19) incl. Electron; Visa also issues 14-18 for some BINs, so accept 13-19.
         4 => (13..=19).contains(&len),
-        5 => ((51..=55).contains(&p2) && len == 16) // Mastercard
+        5 => {
+            ((51..=55).contains(&p2) && len == 16) // Mastercard
             || (matches!(p4, 5018 | 5020 | 5038 | 5893) && (12..=19).contains(&len)) // Maestro
             || ((506_099..=506_198).contains(&p6) && l16_19) // Verve
-            || (p3 == 508 && len == 16), // RuPay
-        2 => ((2221..=2720).contains(&p4) && len == 16) // Mastercard 2-series
-            || ((2200..=2204).contains(&p4) && l16_19), // Mir
-        3 => (matches!(p2, 34 | 37) && len == 15) // Amex
+            || (p3 == 508 && len == 16)
+        } // RuPay
+        2 => {
+            ((2221..=2720).contains(&p4) && len == 16) // Mastercard 2-series
+            || ((2200..=2204).contains(&p4) && l16_19)
+        } // Mir
+        3 => {
+            (matches!(p2, 34 | 37) && len == 15) // Amex
             || ((3528..=3589).contains(&p4) && l16_19) // JCB
             || ((300..=305).contains(&p3) && (14..=19).contains(&len)) // Diners
             || (matches!(p2, 36 | 38 | 39) && (14..=19).contains(&len))
-            || (p4 == 3095 && (14..=19).contains(&len)),
-        6 => (p4 == 6011 && l16_19) // Discover
-            || ((644..=649).contains(&p3) && l16_19)
-            || (p2 == 65 && l16_19)
-            || (p2 == 62 && l16_19) // UnionPay
+            || (p4 == 3095 && (14..=19).contains(&len))
+        }
+        6 => {
+            // Discover 6011 / 644-649 / 65, UnionPay 62.
+            (l16_19 && (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || p2 == 62))
             || (p2 == 60 && len == 16) // RuPay
-            || (matches!(p4, 6304 | 6759 | 6761..=6763) && (12..=19).contains(&len)), // Maestro
+            || (matches!(p4, 6304 | 6759 | 6761..=6763) && (12..=19).contains(&len)) // Maestro
+        }
         8 => (matches!(p2, 81 | 82) && l16_19), // UnionPay / RuPay 8-series
-        9 => p4 == 9792 && len == 16, // Troy
+        9 => p4 == 9792 && len == 16,           // Troy
         _ => false,
     }
 }
@@ -92,7 +101,12 @@ pub(crate) fn aba(d: &[u8]) -> bool {
         return false;
     }
     let w = [3u32, 7, 1, 3, 7, 1, 3, 7, 1];
-    d.iter().zip(w).map(|(c, w)| u32::from(c - b'0') * w).sum::<u32>() % 10 == 0
+    d.iter()
+        .zip(w)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum::<u32>()
+        % 10
+        == 0
 }
 
 /// North American Numbering Plan: NPA and NXX start with 2-9 and are not N11.
@@ -106,12 +120,18 @@ pub(crate) fn nanp(d10: &[u8]) -> bool {
 
 /// IPv4 dotted quad (std rejects leading zeros and octets over 255).
 pub(crate) fn ipv4(s: &[u8]) -> bool {
-    std::str::from_utf8(s).ok().and_then(|s| s.parse::<Ipv4Addr>().ok()).is_some()
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|s| s.parse::<Ipv4Addr>().ok())
+        .is_some()
 }
 
 /// IPv6 in any textual form std accepts (compressed, upper case, leading zeros, embedded IPv4).
 pub(crate) fn ipv6(s: &[u8]) -> bool {
-    std::str::from_utf8(s).ok().and_then(|s| s.parse::<Ipv6Addr>().ok()).is_some()
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|s| s.parse::<Ipv6Addr>().ok())
+        .is_some()
 }
 
 /// Shannon entropy in bits per symbol.
@@ -124,7 +144,12 @@ pub(crate) fn entropy(s: &[u8]) -> f64 {
         counts[usize::from(*b)] += 1;
     }
     let n = s.len() as f64;
-    counts.iter().filter(|c| **c > 0).map(|c| f64::from(*c) / n).map(|p| -p * p.log2()).sum()
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| f64::from(*c) / n)
+        .map(|p| -p * p.log2())
+        .sum()
 }
 
 /// IBAN length per country (ISO 13616 registry).
@@ -142,7 +167,8 @@ pub(crate) fn iban_length(cc: &[u8]) -> Option<usize> {
         b"PT" | b"ST" | b"LY" => 25,
         b"IS" | b"TR" => 26,
         b"FR" | b"GR" | b"IT" | b"MC" | b"MR" | b"SM" | b"BI" | b"DJ" => 27,
-        b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HU" | b"LB" | b"PL" | b"SV" | b"NI" | b"HN" => 28,
+        b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HU" | b"LB" | b"PL" | b"SV" | b"NI"
+        | b"HN" => 28,
         b"BR" | b"EG" | b"PS" | b"QA" | b"UA" => 29,
         b"JO" | b"KW" | b"MU" | b"YE" => 30,
         b"MT" | b"SC" => 31,
@@ -175,7 +201,7 @@ pub(crate) fn date(y: u32, m: u32, d: u32) -> bool {
     if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
         return false;
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let days = match m {
         2 if leap => 29,
         2 => 28,
@@ -188,13 +214,28 @@ pub(crate) fn date(y: u32, m: u32, d: u32) -> bool {
 /// Month number from an English month name or abbreviation (case-insensitive).
 pub(crate) fn month(name: &[u8]) -> Option<u32> {
     let lower: Vec<u8> = name.iter().map(u8::to_ascii_lowercase).collect();
-    const MONTHS: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     let name = std::str::from_utf8(&lower).ok()?.trim_end_matches('.');
     if name.len() < 3 {
         return None;
     }
-    MONTHS.iter().position(|m| m.starts_with(name) || (name == "sept" && *m == "september")).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| m.starts_with(name) || (name == "sept" && *m == "september"))
+        .map(|i| i as u32 + 1)
 }
 
 /// Parses ASCII digits.
@@ -227,7 +268,16 @@ mod tests {
     #[test]
     fn ssn_rules() {
         assert!(ssn(b"536228765"));
-        for bad in [&b"000123456"[..], b"666123456", b"912345678", b"123004567", b"123450000", b"111111111", b"078051120", b"123456789"] {
+        for bad in [
+            &b"000123456"[..],
+            b"666123456",
+            b"912345678",
+            b"123004567",
+            b"123450000",
+            b"111111111",
+            b"078051120",
+            b"123456789",
+        ] {
             assert!(!ssn(bad), "{}", String::from_utf8_lossy(bad));
         }
     }
@@ -248,7 +298,13 @@ mod tests {
         assert!(ipv4(b"192.168.1.1"));
         assert!(!ipv4(b"256.1.1.1"));
         assert!(!ipv4(b"01.2.3.4"));
-        for ok in ["::1", "2001:db8::1", "2001:0DB8:0000:0000:0000:0000:0000:0001", "::ffff:192.0.2.1", "fe80::"] {
+        for ok in [
+            "::1",
+            "2001:db8::1",
+            "2001:0DB8:0000:0000:0000:0000:0000:0001",
+            "::ffff:192.0.2.1",
+            "fe80::",
+        ] {
             assert!(ipv6(ok.as_bytes()), "{ok}");
         }
         assert!(!ipv6(b"12:34:56"));

@@ -71,7 +71,12 @@ pub enum EntityTypes {
 
 impl Default for EntityTypes {
     fn default() -> Self {
-        EntityTypes::List(EntityType::DEFAULT.iter().map(|t| t.name().to_owned()).collect())
+        EntityTypes::List(
+            EntityType::DEFAULT
+                .iter()
+                .map(|t| t.name().to_owned())
+                .collect(),
+        )
     }
 }
 
@@ -163,7 +168,10 @@ impl Config {
         }
         for f in &self.redact_fields {
             if f.trim().is_empty() || f.len() > 128 {
-                return Err(bad("redact_fields", "names must be 1 to 128 bytes".to_owned()));
+                return Err(bad(
+                    "redact_fields",
+                    "names must be 1 to 128 bytes".to_owned(),
+                ));
             }
         }
         Ok(())
@@ -221,7 +229,10 @@ fn parse_list<'a>(names: impl Iterator<Item = &'a str>) -> Result<TypeSet, Error
                 } else {
                     ""
                 };
-                return Err(bad("entity_types", format!("unsupported entity type `{name}`{hint}")));
+                return Err(bad(
+                    "entity_types",
+                    format!("unsupported entity type `{name}`{hint}"),
+                ));
             }
         }
     }
@@ -245,9 +256,14 @@ mod tests {
         assert_eq!(c.types().unwrap(), TypeSet::default_on());
         let c = Config::from_payload(r#"{"entity_types":"ALL"}"#).unwrap();
         assert_eq!(c.types().unwrap(), TypeSet::all());
-        let c = Config::from_payload(r#"{"entity_types":["SSN","EMAIL"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#)
-            .unwrap();
-        assert_eq!(c.types().unwrap(), TypeSet::of(&[EntityType::Ssn, EntityType::Email]));
+        let c = Config::from_payload(
+            r#"{"entity_types":["SSN","EMAIL"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.types().unwrap(),
+            TypeSet::of(&[EntityType::Ssn, EntityType::Email])
+        );
         assert_eq!(c.mask_mode, MaskMode::ReplaceWithType);
     }
 

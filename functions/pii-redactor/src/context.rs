@@ -64,7 +64,6 @@ const KEYWORDS: &[(&str, Ctx)] = &[
     ("naissance", Ctx::DOB),
 ];
 
-
 /// Compiled keyword and key-id automata.
 #[derive(Debug)]
 pub(crate) struct Keywords {
@@ -106,7 +105,10 @@ fn inside_label(w: &[u8], start: usize, end: usize) -> bool {
     while e < w.len() && is_label(w[e]) {
         e += 1;
     }
-    s > 0 && w[s - 1] == b'[' && w.get(e) == Some(&b']') && w[start..end].iter().all(|c| is_label(*c))
+    s > 0
+        && w[s - 1] == b'['
+        && w.get(e) == Some(&b']')
+        && w[start..end].iter().all(|c| is_label(*c))
 }
 
 #[cfg(test)]

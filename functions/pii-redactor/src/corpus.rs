@@ -50,7 +50,9 @@ impl Rng {
     }
 
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 
     fn chars(&mut self, n: usize, alphabet: &[u8]) -> String {
@@ -90,19 +92,75 @@ pub enum Kind {
 
 impl Kind {
     /// All kinds.
-    pub const ALL: [Kind; 7] = [Kind::Ticket, Kind::Log, Kind::Csv, Kind::Jsonl, Kind::Email, Kind::Prose, Kind::Config];
+    pub const ALL: [Kind; 7] = [
+        Kind::Ticket,
+        Kind::Log,
+        Kind::Csv,
+        Kind::Jsonl,
+        Kind::Email,
+        Kind::Prose,
+        Kind::Config,
+    ];
 }
 
-const FIRST: &[&str] = &["Maria", "James", "Wei", "Aisha", "Olga", "Carlos", "Priya", "John", "Fatima", "Liam", "Noor", "Émile", "Søren", "Yuki"];
-const LAST: &[&str] = &["Garcia", "Smith", "Chen", "Khan", "Ivanova", "Silva", "Patel", "O'Brien", "Müller", "Nakamura", "Dubois", "Okafor"];
-const DOMAINS: &[&str] = &["example.com", "mail.example.org", "corp.example.net", "example.co.uk", "test-mail.io", "uni.example.edu"];
+const FIRST: &[&str] = &[
+    "Maria", "James", "Wei", "Aisha", "Olga", "Carlos", "Priya", "John", "Fatima", "Liam", "Noor",
+    "Émile", "Søren", "Yuki",
+];
+const LAST: &[&str] = &[
+    "Garcia", "Smith", "Chen", "Khan", "Ivanova", "Silva", "Patel", "O'Brien", "Müller",
+    "Nakamura", "Dubois", "Okafor",
+];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "mail.example.org",
+    "corp.example.net",
+    "example.co.uk",
+    "test-mail.io",
+    "uni.example.edu",
+];
 const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const HEX: &[u8] = b"0123456789abcdef";
 const WORDS: &[&str] = &[
-    "the", "customer", "reported", "that", "after", "upgrading", "service", "was", "unavailable", "for", "several", "minutes",
-    "we", "checked", "logs", "and", "found", "retry", "storm", "in", "region", "please", "confirm", "billing", "address",
-    "delivery", "window", "moved", "to", "next", "week", "because", "of", "weather", "team", "will", "follow", "up",
+    "the",
+    "customer",
+    "reported",
+    "that",
+    "after",
+    "upgrading",
+    "service",
+    "was",
+    "unavailable",
+    "for",
+    "several",
+    "minutes",
+    "we",
+    "checked",
+    "logs",
+    "and",
+    "found",
+    "retry",
+    "storm",
+    "in",
+    "region",
+    "please",
+    "confirm",
+    "billing",
+    "address",
+    "delivery",
+    "window",
+    "moved",
+    "to",
+    "next",
+    "week",
+    "because",
+    "of",
+    "weather",
+    "team",
+    "will",
+    "follow",
+    "up",
 ];
 
 /// Generators of single values (valid PII or decoys).
@@ -113,7 +171,16 @@ impl Rng {
 
     /// A syntactically valid e-mail address.
     pub fn email(&mut self) -> String {
-        let first = self.pick(&["maria", "j.smith", "wei.chen", "aisha_k", "o.ivanova", "carlos+billing", "p.patel", "support-team"]);
+        let first = self.pick(&[
+            "maria",
+            "j.smith",
+            "wei.chen",
+            "aisha_k",
+            "o.ivanova",
+            "carlos+billing",
+            "p.patel",
+            "support-team",
+        ]);
         format!("{first}{}@{}", self.below(100), self.pick(DOMAINS))
     }
 
@@ -133,8 +200,20 @@ impl Rng {
             5 => format!("+1{npa}{nxx}{line}"),
             6 => format!("+44 20 {} {}", self.digits(4), self.digits(4)),
             7 => format!("+49 30 {}", self.digits(8)),
-            8 => format!("+33 {} {} {} {} {}", self.range(1, 9), self.digits(2), self.digits(2), self.digits(2), self.digits(2)),
-            _ => format!("+91 {}{} {}", self.range(6, 9), self.digits(4), self.digits(5)),
+            8 => format!(
+                "+33 {} {} {} {} {}",
+                self.range(1, 9),
+                self.digits(2),
+                self.digits(2),
+                self.digits(2),
+                self.digits(2)
+            ),
+            _ => format!(
+                "+91 {}{} {}",
+                self.range(6, 9),
+                self.digits(4),
+                self.digits(5)
+            ),
         }
     }
 
@@ -144,7 +223,11 @@ impl Rng {
         if area == 666 {
             area = 667;
         }
-        format!("{area:03}-{:02}-{:04}", self.range(1, 99), self.range(1, 9999))
+        format!(
+            "{area:03}-{:02}-{:04}",
+            self.range(1, 99),
+            self.range(1, 9999)
+        )
     }
 
     /// A Luhn-valid card number from a real issuer range, in a common grouping.
@@ -174,7 +257,13 @@ impl Rng {
         if sep.is_empty() {
             return s;
         }
-        let groups: &[usize] = if len == 15 { &[4, 6, 5] } else if len == 19 { &[4, 4, 4, 4, 3] } else { &[4, 4, 4, 4] };
+        let groups: &[usize] = if len == 15 {
+            &[4, 6, 5]
+        } else if len == 19 {
+            &[4, 4, 4, 4, 3]
+        } else {
+            &[4, 4, 4, 4]
+        };
         let mut out = String::new();
         let mut at = 0;
         for (i, g) in groups.iter().enumerate() {
@@ -190,16 +279,38 @@ impl Rng {
     /// An IPv4 or IPv6 address.
     pub fn ip(&mut self) -> String {
         match self.below(4) {
-            0 | 1 => format!("{}.{}.{}.{}", self.range(1, 223), self.below(256), self.below(256), self.range(1, 254)),
-            2 => format!("2001:db8:{:x}::{:x}", self.below(0xffff), self.range(1, 0xffff)),
-            _ => format!("fe80::{:x}:{:x}ff:fe{:x}:{:x}", self.below(0xffff), self.below(0xff), self.below(0xff), self.range(1, 0xffff)),
+            0 | 1 => format!(
+                "{}.{}.{}.{}",
+                self.range(1, 223),
+                self.below(256),
+                self.below(256),
+                self.range(1, 254)
+            ),
+            2 => format!(
+                "2001:db8:{:x}::{:x}",
+                self.below(0xffff),
+                self.range(1, 0xffff)
+            ),
+            _ => format!(
+                "fe80::{:x}:{:x}ff:fe{:x}:{:x}",
+                self.below(0xffff),
+                self.below(0xff),
+                self.below(0xff),
+                self.range(1, 0xffff)
+            ),
         }
     }
 
     /// A MAC address.
     pub fn mac(&mut self) -> String {
-        let b: Vec<String> = (0..6).map(|i| format!("{:02x}", if i == 0 { 0x02 } else { self.below(256) })).collect();
-        if self.chance(0.5) { b.join(":").to_uppercase() } else { b.join("-") }
+        let b: Vec<String> = (0..6)
+            .map(|i| format!("{:02x}", if i == 0 { 0x02 } else { self.below(256) }))
+            .collect();
+        if self.chance(0.5) {
+            b.join(":").to_uppercase()
+        } else {
+            b.join("-")
+        }
     }
 
     /// An AWS access key id.
@@ -212,7 +323,10 @@ impl Rng {
         loop {
             let s = self.chars(40, B64);
             let b = s.as_bytes();
-            if b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_digit) {
+            if b.iter().any(u8::is_ascii_uppercase)
+                && b.iter().any(u8::is_ascii_lowercase)
+                && b.iter().any(u8::is_ascii_digit)
+            {
                 return s;
             }
         }
@@ -220,9 +334,22 @@ impl Rng {
 
     /// A valid IBAN (computed check digits), compact or grouped by four.
     pub fn iban(&mut self) -> String {
-        let (cc, len) = *self.pick(&[("DE", 22usize), ("GB", 22), ("FR", 27), ("ES", 24), ("NL", 18), ("BE", 16), ("IT", 27), ("CH", 21)]);
+        let (cc, len) = *self.pick(&[
+            ("DE", 22usize),
+            ("GB", 22),
+            ("FR", 27),
+            ("ES", 24),
+            ("NL", 18),
+            ("BE", 16),
+            ("IT", 27),
+            ("CH", 21),
+        ]);
         let bban: String = if cc == "GB" || cc == "NL" {
-            format!("{}{}", self.chars(4, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), self.digits(len - 8))
+            format!(
+                "{}{}",
+                self.chars(4, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+                self.digits(len - 8)
+            )
         } else {
             self.digits(len - 4)
         };
@@ -234,7 +361,11 @@ impl Rng {
             }
         }
         if self.chance(0.5) {
-            let chunks: Vec<String> = iban.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            let chunks: Vec<String> = iban
+                .as_bytes()
+                .chunks(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
             chunks.join(" ")
         } else {
             iban
@@ -244,11 +375,23 @@ impl Rng {
     /// A harmless look-alike that no detector should touch.
     pub fn decoy(&mut self) -> String {
         match self.below(14) {
-            0 => format!("{}-{}-4{}-a{}-{}", self.chars(8, HEX), self.chars(4, HEX), self.chars(3, HEX), self.chars(3, HEX), self.chars(12, HEX)),
+            0 => format!(
+                "{}-{}-4{}-a{}-{}",
+                self.chars(8, HEX),
+                self.chars(4, HEX),
+                self.chars(3, HEX),
+                self.chars(3, HEX),
+                self.chars(12, HEX)
+            ),
             1 => self.chars(40, HEX),
             2 => self.chars(64, HEX),
             3 => format!("{}.{}.{}", self.below(20), self.below(40), self.below(100)),
-            4 => format!("1.3.6.1.4.1.{}.{}.{}", self.range(100, 60000), self.below(10), self.below(10)),
+            4 => format!(
+                "1.3.6.1.4.1.{}.{}.{}",
+                self.range(100, 60000),
+                self.below(10),
+                self.below(10)
+            ),
             5 => {
                 // Luhn-invalid 16-digit order number.
                 let mut d: Vec<u8> = format!("4{}", self.digits(15)).into_bytes();
@@ -257,12 +400,42 @@ impl Rng {
                 }
                 String::from_utf8(d).unwrap_or_default()
             }
-            6 => format!("1Z{}{}", self.chars(6, b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ"), self.digits(10)),
-            7 => format!("9400 {} {} {} {} {}", self.digits(4), self.digits(4), self.digits(4), self.digits(4), self.digits(2)),
-            8 => format!("2024-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z", self.range(1, 12), self.range(1, 28), self.below(24), self.below(60), self.below(60), self.digits(3)),
+            6 => format!(
+                "1Z{}{}",
+                self.chars(6, b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ"),
+                self.digits(10)
+            ),
+            7 => format!(
+                "9400 {} {} {} {} {}",
+                self.digits(4),
+                self.digits(4),
+                self.digits(4),
+                self.digits(4),
+                self.digits(2)
+            ),
+            8 => format!(
+                "2024-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z",
+                self.range(1, 12),
+                self.range(1, 28),
+                self.below(24),
+                self.below(60),
+                self.below(60),
+                self.digits(3)
+            ),
             9 => format!("17{}", self.digits(11)),
-            10 => format!("{}-{:02}-{:04}", self.pick(&["000", "666", "900", "987"]), self.range(1, 99), self.range(1, 9999)),
-            11 => format!("v{}.{}.{}-rc.{}", self.below(9), self.below(30), self.below(30), self.below(5)),
+            10 => format!(
+                "{}-{:02}-{:04}",
+                self.pick(&["000", "666", "900", "987"]),
+                self.range(1, 99),
+                self.range(1, 9999)
+            ),
+            11 => format!(
+                "v{}.{}.{}-rc.{}",
+                self.below(9),
+                self.below(30),
+                self.below(30),
+                self.below(5)
+            ),
             12 => format!("INV-{}-{}", self.range(2019, 2026), self.digits(6)),
             _ => format!("#{}", self.chars(6, HEX)),
         }
@@ -287,8 +460,21 @@ impl Doc<'_> {
             EntityType::AwsSecretKey => self.rng.secret_key(),
             _ => self.rng.iban(),
         };
-        let t = if matches!(t, EntityType::Email | EntityType::Phone | EntityType::Ssn | EntityType::CreditDebitNumber
-            | EntityType::IpAddress | EntityType::MacAddress | EntityType::AwsAccessKey | EntityType::AwsSecretKey) { t } else { EntityType::InternationalBankAccountNumber };
+        let t = if matches!(
+            t,
+            EntityType::Email
+                | EntityType::Phone
+                | EntityType::Ssn
+                | EntityType::CreditDebitNumber
+                | EntityType::IpAddress
+                | EntityType::MacAddress
+                | EntityType::AwsAccessKey
+                | EntityType::AwsSecretKey
+        ) {
+            t
+        } else {
+            EntityType::InternationalBankAccountNumber
+        };
         self.s.pii.push((t, v.clone()));
         v
     }
@@ -300,34 +486,93 @@ impl Doc<'_> {
     }
 
     fn words(&mut self, n: usize) -> String {
-        (0..n).map(|_| *self.rng.pick(WORDS)).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|_| *self.rng.pick(WORDS))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
 /// One document of `kind`.
 pub fn document(rng: &mut Rng, kind: Kind) -> Sample {
     use EntityType as T;
-    let mut d = Doc { rng, s: Sample::default() };
+    let mut d = Doc {
+        rng,
+        s: Sample::default(),
+    };
     let mut t = String::new();
     match kind {
         Kind::Ticket => {
-            let _ = writeln!(t, "Ticket SUP-{} opened by {} <{}>", d.rng.digits(6), d.rng.name(), d.pii(T::Email));
+            let _ = writeln!(
+                t,
+                "Ticket SUP-{} opened by {} <{}>",
+                d.rng.digits(6),
+                d.rng.name(),
+                d.pii(T::Email)
+            );
             let _ = writeln!(t, "Priority: P{}  Build: {}", d.rng.range(1, 4), d.decoy());
-            let _ = writeln!(t, "Customer says: {}. Call me back at {} or on my cell.", d.words(12), d.pii(T::Phone));
-            let _ = writeln!(t, "Card on file {} was charged twice for order {}.", d.pii(T::CreditDebitNumber), d.decoy());
+            let _ = writeln!(
+                t,
+                "Customer says: {}. Call me back at {} or on my cell.",
+                d.words(12),
+                d.pii(T::Phone)
+            );
+            let _ = writeln!(
+                t,
+                "Card on file {} was charged twice for order {}.",
+                d.pii(T::CreditDebitNumber),
+                d.decoy()
+            );
             if d.rng.chance(0.5) {
-                let _ = writeln!(t, "Verified identity with SSN {} and refund to IBAN {}.", d.pii(T::Ssn), d.pii(T::InternationalBankAccountNumber));
+                let _ = writeln!(
+                    t,
+                    "Verified identity with SSN {} and refund to IBAN {}.",
+                    d.pii(T::Ssn),
+                    d.pii(T::InternationalBankAccountNumber)
+                );
             }
             let _ = writeln!(t, "Internal ref {} / trace {}\n", d.decoy(), d.decoy());
         }
         Kind::Log => {
             for _ in 0..d.rng.range(4, 12) {
-                let ts = format!("2024-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z", d.rng.range(1, 12), d.rng.range(1, 28), d.rng.below(24), d.rng.below(60), d.rng.below(60), d.rng.digits(3));
+                let ts = format!(
+                    "2024-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z",
+                    d.rng.range(1, 12),
+                    d.rng.range(1, 28),
+                    d.rng.below(24),
+                    d.rng.below(60),
+                    d.rng.below(60),
+                    d.rng.digits(3)
+                );
                 let _ = match d.rng.below(4) {
-                    0 => writeln!(t, "{ts} INFO  http: {} - - \"GET /api/v2/orders/{} HTTP/1.1\" 200 {} rid={}", d.pii(T::IpAddress), d.rng.digits(6), d.rng.range(100, 99999), d.decoy()),
-                    1 => writeln!(t, "{ts} WARN  auth: login failed user={} src={} attempt={}", d.pii(T::Email), d.pii(T::IpAddress), d.rng.range(1, 5)),
-                    2 => writeln!(t, "{ts} DEBUG net: iface eth0 hw {} mtu 1500 build {}", d.pii(T::MacAddress), d.decoy()),
-                    _ => writeln!(t, "{ts} ERROR job: worker-{} crashed after {} ms, commit {}", d.rng.below(16), d.rng.range(1, 90000), d.decoy()),
+                    0 => writeln!(
+                        t,
+                        "{ts} INFO  http: {} - - \"GET /api/v2/orders/{} HTTP/1.1\" 200 {} rid={}",
+                        d.pii(T::IpAddress),
+                        d.rng.digits(6),
+                        d.rng.range(100, 99999),
+                        d.decoy()
+                    ),
+                    1 => writeln!(
+                        t,
+                        "{ts} WARN  auth: login failed user={} src={} attempt={}",
+                        d.pii(T::Email),
+                        d.pii(T::IpAddress),
+                        d.rng.range(1, 5)
+                    ),
+                    2 => writeln!(
+                        t,
+                        "{ts} DEBUG net: iface eth0 hw {} mtu 1500 build {}",
+                        d.pii(T::MacAddress),
+                        d.decoy()
+                    ),
+                    _ => writeln!(
+                        t,
+                        "{ts} ERROR job: worker-{} crashed after {} ms, commit {}",
+                        d.rng.below(16),
+                        d.rng.range(1, 90000),
+                        d.decoy()
+                    ),
                 };
             }
             t.push('\n');
@@ -335,27 +580,90 @@ pub fn document(rng: &mut Rng, kind: Kind) -> Sample {
         Kind::Csv => {
             t.push_str("id,name,email,phone,card,created_at,amount,notes\n");
             for _ in 0..d.rng.range(3, 10) {
-                let _ = writeln!(t, "{},\"{}\",{},{},{},2024-0{}-1{} 10:0{}:00,{}.{},\"{}\"", d.rng.digits(5), d.rng.name(), d.pii(T::Email), d.pii(T::Phone), d.pii(T::CreditDebitNumber), d.rng.range(1, 9), d.rng.below(9), d.rng.below(9), d.rng.range(1, 999), d.rng.digits(2), d.decoy());
+                let _ = writeln!(
+                    t,
+                    "{},\"{}\",{},{},{},2024-0{}-1{} 10:0{}:00,{}.{},\"{}\"",
+                    d.rng.digits(5),
+                    d.rng.name(),
+                    d.pii(T::Email),
+                    d.pii(T::Phone),
+                    d.pii(T::CreditDebitNumber),
+                    d.rng.range(1, 9),
+                    d.rng.below(9),
+                    d.rng.below(9),
+                    d.rng.range(1, 999),
+                    d.rng.digits(2),
+                    d.decoy()
+                );
             }
             t.push('\n');
         }
         Kind::Jsonl => {
             for _ in 0..d.rng.range(3, 8) {
-                let _ = writeln!(t, r#"{{"event":"signup","user":{{"email":"{}","phone":"{}","ip":"{}"}},"request_id":"{}","ssn":"{}","ts":{}}}"#, d.pii(T::Email), d.pii(T::Phone), d.pii(T::IpAddress), d.decoy(), d.pii(T::Ssn), d.rng.range(1_600_000_000, 1_800_000_000));
+                let _ = writeln!(
+                    t,
+                    r#"{{"event":"signup","user":{{"email":"{}","phone":"{}","ip":"{}"}},"request_id":"{}","ssn":"{}","ts":{}}}"#,
+                    d.pii(T::Email),
+                    d.pii(T::Phone),
+                    d.pii(T::IpAddress),
+                    d.decoy(),
+                    d.pii(T::Ssn),
+                    d.rng.range(1_600_000_000, 1_800_000_000)
+                );
             }
             t.push('\n');
         }
         Kind::Email => {
-            let _ = writeln!(t, "From: {} <{}>\nTo: billing <{}>\nSubject: Re: invoice {}\nMessage-ID: <{}@mx.example.com>\n", d.rng.name(), d.pii(T::Email), d.pii(T::Email), d.decoy(), d.rng.chars(24, HEX));
-            let _ = writeln!(t, "Hi team,\n\n{}. Please wire the refund to {} and confirm by phone ({}).\n", d.words(20), d.pii(T::InternationalBankAccountNumber), d.pii(T::Phone));
-            let _ = writeln!(t, "Thanks,\n{}\nMobile: {}\n\n", d.rng.name(), d.pii(T::Phone));
+            let _ = writeln!(
+                t,
+                "From: {} <{}>\nTo: billing <{}>\nSubject: Re: invoice {}\nMessage-ID: <{}@mx.example.com>\n",
+                d.rng.name(),
+                d.pii(T::Email),
+                d.pii(T::Email),
+                d.decoy(),
+                d.rng.chars(24, HEX)
+            );
+            let _ = writeln!(
+                t,
+                "Hi team,\n\n{}. Please wire the refund to {} and confirm by phone ({}).\n",
+                d.words(20),
+                d.pii(T::InternationalBankAccountNumber),
+                d.pii(T::Phone)
+            );
+            let _ = writeln!(
+                t,
+                "Thanks,\n{}\nMobile: {}\n\n",
+                d.rng.name(),
+                d.pii(T::Phone)
+            );
         }
         Kind::Prose => {
-            let _ = writeln!(t, "{} {}. {} mentioned that version {} fixed it, see commit {}. {}.\n", d.words(15), d.words(10), d.rng.name(), d.decoy(), d.decoy(), d.words(18));
+            let _ = writeln!(
+                t,
+                "{} {}. {} mentioned that version {} fixed it, see commit {}. {}.\n",
+                d.words(15),
+                d.words(10),
+                d.rng.name(),
+                d.decoy(),
+                d.decoy(),
+                d.words(18)
+            );
         }
         Kind::Config => {
-            let _ = writeln!(t, "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = eu-west-1\n", d.pii(T::AwsAccessKey), d.pii(T::AwsSecretKey));
-            let _ = writeln!(t, "# deployed {}\nAPI_URL=https://api.example.com/v1\nDB_HOST={}\nADMIN_EMAIL={}\nBUILD_SHA={}\n", d.decoy(), d.pii(T::IpAddress), d.pii(T::Email), d.decoy());
+            let _ = writeln!(
+                t,
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = eu-west-1\n",
+                d.pii(T::AwsAccessKey),
+                d.pii(T::AwsSecretKey)
+            );
+            let _ = writeln!(
+                t,
+                "# deployed {}\nAPI_URL=https://api.example.com/v1\nDB_HOST={}\nADMIN_EMAIL={}\nBUILD_SHA={}\n",
+                d.decoy(),
+                d.pii(T::IpAddress),
+                d.pii(T::Email),
+                d.decoy()
+            );
         }
     }
     d.s.text = t;

@@ -29,7 +29,11 @@ impl Engine {
             None
         } else {
             let re = Regex::builder()
-                .configure(Regex::config().match_kind(MatchKind::LeftmostFirst).utf8_empty(false).hybrid_cache_capacity(cache_capacity()))
+                .configure(
+                    Regex::config()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .utf8_empty(false),
+                )
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
                 .build_many(&patterns)
                 .map_err(|e| Error::Internal(format!("pattern build failed: {e}")))?;
@@ -45,12 +49,24 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let kw = Keywords::new().map_err(|e| Error::Internal(format!("keyword build failed: {e}")))?;
-        Ok(Engine { re, shapes, fallbacks, kw, types, scope })
+        let kw =
+            Keywords::new().map_err(|e| Error::Internal(format!("keyword build failed: {e}")))?;
+        Ok(Engine {
+            re,
+            shapes,
+            fallbacks,
+            kw,
+            types,
+            scope,
+        })
     }
 
     pub(crate) fn scan_state(&self) -> ScanState {
-        ScanState { cache: self.re.as_ref().map(Regex::create_cache), pending: None, floor: 0 }
+        ScanState {
+            cache: self.re.as_ref().map(Regex::create_cache),
+            pending: None,
+            floor: 0,
+        }
     }
 
     /// The candidate patterns, one per line (for comparing raw engine speed with other tools).
@@ -123,15 +139,23 @@ impl Engine {
             }
             let pid = m.pattern();
             let shape = self.shapes[pid.as_usize()];
-            if let Some(f) = checker.validate(shape, m.start(), m.end()).and_then(|f| accept(&f)) {
+            if let Some(f) = checker
+                .validate(shape, m.start(), m.end())
+                .and_then(|f| accept(&f))
+            {
                 st.pending = checker.extra.take();
                 return Some(f);
             }
             for fb in &self.fallbacks[pid.as_usize()] {
-                let input = Input::new(hay).range(m.start()..hay.len()).anchored(Anchored::Pattern(*fb));
+                let input = Input::new(hay)
+                    .range(m.start()..hay.len())
+                    .anchored(Anchored::Pattern(*fb));
                 if let Some(m2) = re.search_with(cache, &input) {
                     let shape = self.shapes[fb.as_usize()];
-                    if let Some(f) = checker.validate(shape, m2.start(), m2.end()).and_then(|f| accept(&f)) {
+                    if let Some(f) = checker
+                        .validate(shape, m2.start(), m2.end())
+                        .and_then(|f| accept(&f))
+                    {
                         st.pending = checker.extra.take();
                         return Some(f);
                     }
@@ -165,8 +189,4 @@ impl ScanState {
             p.end -= n;
         }
     }
-}
-
-fn cache_capacity() -> usize {
-    std::env::var("PII_CACHE_MB").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(2) << 20
 }

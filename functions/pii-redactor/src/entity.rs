@@ -148,6 +148,8 @@ impl TypeSet {
 
     /// The types in the set, in [`EntityType::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = EntityType> {
-        EntityType::ALL.into_iter().filter(move |t| self.contains(*t))
+        EntityType::ALL
+            .into_iter()
+            .filter(move |t| self.contains(*t))
     }
 }

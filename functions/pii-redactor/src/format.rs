@@ -22,13 +22,24 @@ impl Format {
     /// Generic types (`text/plain`, `application/octet-stream`, none) defer to the extension.
     pub fn from_hint(content_type: Option<&str>, key: Option<&str>) -> Format {
         if let Some(ct) = content_type {
-            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             let f = match essence.as_str() {
-                "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/jsonlines"
-                | "application/ndjson" | "application/json-seq" => Some(Format::JsonLines),
+                "application/x-ndjson"
+                | "application/jsonl"
+                | "application/x-jsonlines"
+                | "application/jsonlines"
+                | "application/ndjson"
+                | "application/json-seq" => Some(Format::JsonLines),
                 "text/csv" | "application/csv" => Some(Format::Csv),
                 "text/tab-separated-values" => Some(Format::Tsv),
-                e if e == "application/json" || e.ends_with("+json") || e == "text/json" => Some(Format::Json),
+                e if e == "application/json" || e.ends_with("+json") || e == "text/json" => {
+                    Some(Format::Json)
+                }
                 _ => None,
             };
             if let Some(f) = f {
@@ -59,11 +70,26 @@ mod tests {
 
     #[test]
     fn hints() {
-        assert_eq!(Format::from_hint(Some("application/json; charset=utf-8"), None), Format::Json);
-        assert_eq!(Format::from_hint(Some("application/x-ndjson"), Some("a.json")), Format::JsonLines);
-        assert_eq!(Format::from_hint(Some("text/plain"), Some("logs/a.csv")), Format::Csv);
-        assert_eq!(Format::from_hint(None, Some("x/y.JSONL")), Format::JsonLines);
+        assert_eq!(
+            Format::from_hint(Some("application/json; charset=utf-8"), None),
+            Format::Json
+        );
+        assert_eq!(
+            Format::from_hint(Some("application/x-ndjson"), Some("a.json")),
+            Format::JsonLines
+        );
+        assert_eq!(
+            Format::from_hint(Some("text/plain"), Some("logs/a.csv")),
+            Format::Csv
+        );
+        assert_eq!(
+            Format::from_hint(None, Some("x/y.JSONL")),
+            Format::JsonLines
+        );
         assert_eq!(Format::from_hint(None, Some("x.d/readme")), Format::Text);
-        assert_eq!(Format::from_hint(Some("application/vnd.api+json"), None), Format::Json);
+        assert_eq!(
+            Format::from_hint(Some("application/vnd.api+json"), None),
+            Format::Json
+        );
     }
 }

@@ -77,12 +77,19 @@ impl Redactor {
             fields: FieldNames::new(&cfg.redact_fields),
             labels,
         };
-        Ok(Redactor { engine: Arc::new(engine), opts: Arc::new(opts), format_choice: cfg.format })
+        Ok(Redactor {
+            engine: Arc::new(engine),
+            opts: Arc::new(opts),
+            format_choice: cfg.format,
+        })
     }
 
     /// The format to use for an object: the payload's `format`, or the hint when it is `auto`.
     pub fn format_for(&self, content_type: Option<&str>, key: Option<&str>) -> Format {
-        let cfg = Config { format: self.format_choice, ..Config::default() };
+        let cfg = Config {
+            format: self.format_choice,
+            ..Config::default()
+        };
         cfg.format(Format::from_hint(content_type, key))
     }
 
@@ -95,7 +102,8 @@ impl Redactor {
     ///
     /// With `unsupported_content: pass`, input that is not UTF-8 anywhere is returned unchanged.
     pub fn redact_bytes(&self, format: Format, input: &[u8]) -> Result<Vec<u8>, Error> {
-        if self.opts.unsupported == UnsupportedContent::Pass && std::str::from_utf8(input).is_err() {
+        if self.opts.unsupported == UnsupportedContent::Pass && std::str::from_utf8(input).is_err()
+        {
             return Ok(input.to_vec());
         }
         let mut out = Vec::with_capacity(input.len() + 64);
@@ -110,7 +118,10 @@ impl Redactor {
         let mut st = self.engine.scan_state();
         let mut found = Vec::new();
         let mut at = 0;
-        while let Some(f) = self.engine.next(&mut st, text, at, text.len(), |f| Some(*f)) {
+        while let Some(f) = self
+            .engine
+            .next(&mut st, text, at, text.len(), |f| Some(*f))
+        {
             at = f.end.max(f.start + 1);
             found.push(f);
         }
@@ -126,13 +137,20 @@ impl Redactor {
 /// Redacts a string as plain text with `cfg`.
 pub fn redact_str(cfg: &Config, text: &str) -> Result<String, Error> {
     let out = Redactor::new(cfg)?.redact_bytes(Format::Text, text.as_bytes())?;
-    String::from_utf8(out).map_err(|_| Error::Internal("redaction produced invalid UTF-8".to_owned()))
+    String::from_utf8(out)
+        .map_err(|_| Error::Internal("redaction produced invalid UTF-8".to_owned()))
 }
 
 fn label(field: &str) -> String {
     field
         .trim()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

@@ -70,8 +70,12 @@ impl Shape {
             // A secret is only taken after a keyword or next to an access key id, so the shapes
             // start there; the 40-character token is the tail (its boundary bytes are consumed,
             // the regex has no look-around, and the validator trims them).
-            Shape::AwsSecret => r"(?i:secret)[^\n]{0,80}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)",
-            Shape::IdSecret => r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b[^\n]{0,160}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)",
+            Shape::AwsSecret => {
+                r"(?i:secret)[^\n]{0,80}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)"
+            }
+            Shape::IdSecret => {
+                r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b[^\n]{0,160}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)"
+            }
             Shape::AwsAccess => r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
             Shape::Iban => r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{1,4}){3,9}",
             Shape::MacColon => r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b",
@@ -95,11 +99,15 @@ impl Shape {
                     alts.push(r"(?:1\.)?[0-9]{3}\.[0-9]{3}\.[0-9]{4}");
                 }
                 if t.contains(T::DateTime) {
-                    alts.push(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}|[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}");
+                    alts.push(
+                        r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}|[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}",
+                    );
                 }
                 return format!(r"\b(?:{})\b", alts.join("|"));
             }
-            Shape::ParenPhone => r"(?:\b1[ \-.]?)?\([2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.][0-9]{4}\b",
+            Shape::ParenPhone => {
+                r"(?:\b1[ \-.]?)?\([2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.][0-9]{4}\b"
+            }
             Shape::IntlPhone => r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,6})){1,6}\b",
             Shape::DashGroups => return groups_pattern(t, "-"),
             Shape::SpaceGroups => return groups_pattern(t, " "),
@@ -110,7 +118,9 @@ impl Shape {
                     r"(?i:\b{MONTHS} [0-9]{{1,2}}(?:st|nd|rd|th)?,? [0-9]{{4}}\b|\b[0-9]{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTHS},? [0-9]{{4}}\b|\b[0-9]{{1,2}}-{MONTHS}-[0-9]{{2,4}}\b)"
                 );
             }
-            Shape::Passport => r"\b(?:[A-Z][0-9]{7,8}|[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}|[0-9]{2}[A-Z]{2}[0-9]{5})\b",
+            Shape::Passport => {
+                r"\b(?:[A-Z][0-9]{7,8}|[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}|[0-9]{2}[A-Z]{2}[0-9]{5})\b"
+            }
         };
         p.to_owned()
     }
@@ -118,7 +128,10 @@ impl Shape {
     /// Whether a rejected candidate can be skipped whole: nothing starting inside it could
     /// validate (a sub-run after a separator is always rejected as part of a longer run).
     pub(crate) fn skip_rejected(self) -> bool {
-        matches!(self, Shape::DashGroups | Shape::SpaceGroups | Shape::Dotted | Shape::Digits)
+        matches!(
+            self,
+            Shape::DashGroups | Shape::SpaceGroups | Shape::Dotted | Shape::Digits
+        )
     }
 
     /// Whether any requested type needs this shape.
@@ -132,7 +145,9 @@ impl Shape {
             Shape::Ipv6 => t.contains(T::IpAddress),
             Shape::Dotted => t.any(&[T::IpAddress, T::Phone, T::DateTime]),
             Shape::ParenPhone | Shape::IntlPhone => t.contains(T::Phone),
-            Shape::DashGroups | Shape::SpaceGroups => t.any(&[T::Ssn, T::Phone, T::CreditDebitNumber, T::DateTime]),
+            Shape::DashGroups | Shape::SpaceGroups => {
+                t.any(&[T::Ssn, T::Phone, T::CreditDebitNumber, T::DateTime])
+            }
             Shape::Digits => t.any(&[
                 T::CreditDebitNumber,
                 T::Ssn,
@@ -234,7 +249,11 @@ impl Checker<'_> {
             Shape::ParenPhone => {
                 let d = digits(&self.hay[s..e]);
                 let d10 = if d.len() == 11 { &d[1..] } else { &d[..] };
-                (!self.run_after(e, b"-.") && checks::nanp(d10)).then_some(Finding { entity: T::Phone, start: s, end: e })
+                (!self.run_after(e, b"-.") && checks::nanp(d10)).then_some(Finding {
+                    entity: T::Phone,
+                    start: s,
+                    end: e,
+                })
             }
             Shape::IntlPhone => self.intl_phone(s, e),
             Shape::DashGroups => self.groups(s, e, b'-'),
@@ -242,12 +261,17 @@ impl Checker<'_> {
             Shape::Digits => self.digits(s, e),
             Shape::SlashDate => self.slash_date(s, e),
             Shape::MonthDate => self.month_date(s, e),
-            Shape::Passport => self.ctx(s).has(Ctx::PASSPORT).then_some(Finding { entity: T::PassportNumber, start: s, end: e }),
+            Shape::Passport => self.ctx(s).has(Ctx::PASSPORT).then_some(Finding {
+                entity: T::PassportNumber,
+                start: s,
+                end: e,
+            }),
         }
     }
 
     fn email(&self, at: usize, e: usize) -> Option<Finding> {
-        let local_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+        let local_char =
+            |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
         let lowest = self.floor.max(at.saturating_sub(64));
         let mut s = at;
         while s > lowest && local_char(self.hay[s - 1]) {
@@ -256,21 +280,33 @@ impl Checker<'_> {
         let span = &self.hay[s..e];
         let at = at - s;
         // `a..b@x.com`: the address can only start after the last `..`; leading dots are not part of it.
-        let after_dots = span[..at].windows(2).rposition(|w| w == b"..").map_or(0, |p| p + 2);
-        let lead = after_dots + span[after_dots..at].iter().take_while(|c| **c == b'.').count();
+        let after_dots = span[..at]
+            .windows(2)
+            .rposition(|w| w == b"..")
+            .map_or(0, |p| p + 2);
+        let lead = after_dots
+            + span[after_dots..at]
+                .iter()
+                .take_while(|c| **c == b'.')
+                .count();
         let local = &span[lead..at];
         s += lead;
         if local.is_empty() || local.ends_with(b".") {
             return None;
         }
         let domain = &span[at + 1..];
-        if domain.split(|c| *c == b'.').any(|l| l.is_empty() || l[0] == b'-' || l[l.len() - 1] == b'-') {
+        if domain
+            .split(|c| *c == b'.')
+            .any(|l| l.is_empty() || l[0] == b'-' || l[l.len() - 1] == b'-')
+        {
             return None;
         }
         let tld = domain.rsplit(|c| *c == b'.').next()?.to_ascii_lowercase();
         // Retina images (`icon@2x.png`) and other file names look like addresses.
-        const FILE_EXT: &[&[u8]] =
-            &[b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ts", b"map", b"json", b"txt", b"md", b"ico", b"pdf"];
+        const FILE_EXT: &[&[u8]] = &[
+            b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ts", b"map",
+            b"json", b"txt", b"md", b"ico", b"pdf",
+        ];
         if FILE_EXT.contains(&tld.as_slice()) {
             return None;
         }
@@ -291,7 +327,11 @@ impl Checker<'_> {
             v.iter().any(u8::is_ascii_lowercase),
             v.iter().any(u8::is_ascii_digit),
         );
-        (up && low && dig && checks::entropy(v) >= 3.5).then_some(Finding { entity: T::AwsSecretKey, start, end })
+        (up && low && dig && checks::entropy(v) >= 3.5).then_some(Finding {
+            entity: T::AwsSecretKey,
+            start,
+            end,
+        })
     }
 
     fn secret(&self, e: usize) -> Option<Finding> {
@@ -299,8 +339,11 @@ impl Checker<'_> {
     }
 
     fn access_key(&self, s: usize, e: usize) -> Option<Finding> {
-        (self.want(T::AwsAccessKey) && checks::entropy(&self.hay[s..e]) >= 3.0)
-            .then_some(Finding { entity: T::AwsAccessKey, start: s, end: e })
+        (self.want(T::AwsAccessKey) && checks::entropy(&self.hay[s..e]) >= 3.0).then_some(Finding {
+            entity: T::AwsAccessKey,
+            start: s,
+            end: e,
+        })
     }
 
     fn id_secret(&self, s: usize, e: usize) -> Option<Finding> {
@@ -328,7 +371,11 @@ impl Checker<'_> {
         if compact.len() != len || self.at(p).is_ascii_alphanumeric() {
             return None;
         }
-        checks::iban_mod97(&compact).then_some(Finding { entity: T::InternationalBankAccountNumber, start: s, end: p })
+        checks::iban_mod97(&compact).then_some(Finding {
+            entity: T::InternationalBankAccountNumber,
+            start: s,
+            end: p,
+        })
     }
 
     fn mac(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
@@ -369,7 +416,11 @@ impl Checker<'_> {
         if addr == b"::" || !addr.iter().any(u8::is_ascii_digit) {
             return None;
         }
-        checks::ipv6(addr).then_some(Finding { entity: T::IpAddress, start: s, end: e })
+        checks::ipv6(addr).then_some(Finding {
+            entity: T::IpAddress,
+            start: s,
+            end: e,
+        })
     }
 
     fn dotted(&self, s: usize, e: usize) -> Option<Finding> {
@@ -384,11 +435,16 @@ impl Checker<'_> {
         }
         if self.want(T::Phone) {
             let d = digits(v);
-            if (lens == [3, 3, 4] && checks::nanp(&d)) || (lens == [1, 3, 3, 4] && d[0] == b'1' && checks::nanp(&d[1..])) {
+            if (lens == [3, 3, 4] && checks::nanp(&d))
+                || (lens == [1, 3, 3, 4] && d[0] == b'1' && checks::nanp(&d[1..]))
+            {
                 return found(T::Phone, s, e);
             }
         }
-        if n == 3 && self.want(T::DateTime) && self.dmy_or_ymd(s, &v.split(|c| *c == b'.').collect::<Vec<_>>()) {
+        if n == 3
+            && self.want(T::DateTime)
+            && self.dmy_or_ymd(s, &v.split(|c| *c == b'.').collect::<Vec<_>>())
+        {
             return found(T::DateTime, s, e);
         }
         None
@@ -407,10 +463,11 @@ impl Checker<'_> {
         if g[0].len() == 4 && g[1].len() <= 2 && g[2].len() <= 2 {
             return self.date_ok(s, a, b, c);
         }
-        if g[0].len() <= 2 && g[1].len() <= 2 {
-            if let Some(y) = year(g[2], c) {
-                return self.date_ok(s, y, b, a) || self.date_ok(s, y, a, b);
-            }
+        if g[0].len() <= 2
+            && g[1].len() <= 2
+            && let Some(y) = year(g[2], c)
+        {
+            return self.date_ok(s, y, b, a) || self.date_ok(s, y, a, b);
         }
         false
     }
@@ -425,8 +482,16 @@ impl Checker<'_> {
             None => v.to_vec(),
         };
         let d = digits(&without_trunk);
-        let ok = if d[0] == b'1' { d.len() == 11 && checks::nanp(&d[1..]) } else { (8..=15).contains(&d.len()) };
-        ok.then_some(Finding { entity: T::Phone, start: s, end: e })
+        let ok = if d[0] == b'1' {
+            d.len() == 11 && checks::nanp(&d[1..])
+        } else {
+            (8..=15).contains(&d.len())
+        };
+        ok.then_some(Finding {
+            entity: T::Phone,
+            start: s,
+            end: e,
+        })
     }
 
     fn groups(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
@@ -457,14 +522,20 @@ impl Checker<'_> {
         if self.want(T::CreditDebitNumber) && card_grouping(lens) && checks::card(&d) {
             return found(T::CreditDebitNumber, s, e);
         }
-        if n == 3 && self.want(T::DateTime) && self.dmy_or_ymd(s, &v.split(|c| *c == sep).collect::<Vec<_>>()) {
+        if n == 3
+            && self.want(T::DateTime)
+            && self.dmy_or_ymd(s, &v.split(|c| *c == sep).collect::<Vec<_>>())
+        {
             return found(T::DateTime, s, e);
         }
         None
     }
 
     fn digits(&self, s: usize, e: usize) -> Option<Finding> {
-        if self.run_before(s, b".-") || matches!(self.before(s, 1), b'+' | b'.') || self.run_after(e, b".-") {
+        if self.run_before(s, b".-")
+            || matches!(self.before(s, 1), b'+' | b'.')
+            || self.run_after(e, b".-")
+        {
             return None;
         }
         let d = &self.hay[s..e];
@@ -488,7 +559,8 @@ impl Checker<'_> {
             }
         }
         if self.want(T::Phone) && ctx.has(Ctx::PHONE) {
-            let nanp = (n == 10 && checks::nanp(d)) || (n == 11 && d[0] == b'1' && checks::nanp(&d[1..]));
+            let nanp =
+                (n == 10 && checks::nanp(d)) || (n == 11 && d[0] == b'1' && checks::nanp(&d[1..]));
             let national = (10..=11).contains(&n) && d[0] == b'0' && d[1] != b'0';
             if nanp || national {
                 return found(T::Phone, s, e);
@@ -497,7 +569,11 @@ impl Checker<'_> {
         if self.want(T::PassportNumber) && n == 9 && ctx.has(Ctx::PASSPORT) {
             return found(T::PassportNumber, s, e);
         }
-        if self.want(T::BankAccountNumber) && (8..=17).contains(&n) && ctx.has(Ctx::ACCOUNT) && !checks::one_digit(d) {
+        if self.want(T::BankAccountNumber)
+            && (8..=17).contains(&n)
+            && ctx.has(Ctx::ACCOUNT)
+            && !checks::one_digit(d)
+        {
             return found(T::BankAccountNumber, s, e);
         }
         None
@@ -508,14 +584,21 @@ impl Checker<'_> {
             return None;
         }
         let groups: Vec<&[u8]> = self.hay[s..e].split(|c| *c == b'/').collect();
-        self.dmy_or_ymd(s, &groups).then_some(Finding { entity: T::DateTime, start: s, end: e })
+        self.dmy_or_ymd(s, &groups).then_some(Finding {
+            entity: T::DateTime,
+            start: s,
+            end: e,
+        })
     }
 
     fn month_date(&self, s: usize, e: usize) -> Option<Finding> {
         let v = &self.hay[s..e];
         let mut nums = Vec::new();
         let mut month = None;
-        for tok in v.split(|c| matches!(c, b' ' | b',' | b'-')).filter(|t| !t.is_empty()) {
+        for tok in v
+            .split(|c| matches!(c, b' ' | b',' | b'-'))
+            .filter(|t| !t.is_empty())
+        {
             let digits_len = tok.iter().take_while(|c| c.is_ascii_digit()).count();
             if digits_len > 0 {
                 nums.push((checks::num(&tok[..digits_len]), digits_len));
@@ -524,12 +607,20 @@ impl Checker<'_> {
             }
         }
         let m = month?;
-        let (&(d, _), &(y, ylen)) = match nums.as_slice() {
-            [a, b] => (a, b),
-            _ => return None,
+        let [(d, _), (y, ylen)] = nums.as_slice() else {
+            return None;
         };
-        let y = if ylen == 2 { if y < 30 { 2000 + y } else { 1900 + y } } else { y };
-        self.date_ok(s, y, m, d).then_some(Finding { entity: T::DateTime, start: s, end: e })
+        let (d, y, ylen) = (*d, *y, *ylen);
+        let y = if ylen == 2 {
+            if y < 30 { 2000 + y } else { 1900 + y }
+        } else {
+            y
+        };
+        self.date_ok(s, y, m, d).then_some(Finding {
+            entity: T::DateTime,
+            start: s,
+            end: e,
+        })
     }
 }
 
@@ -602,5 +693,7 @@ fn card_grouping(lens: &[usize]) -> bool {
         return false;
     }
     matches!(lens, [4, 6, 5] | [4, 6, 4])
-        || (lens.len() >= 4 && lens[..lens.len() - 1].iter().all(|l| *l == 4) && (1..=4).contains(&lens[lens.len() - 1]))
+        || (lens.len() >= 4
+            && lens[..lens.len() - 1].iter().all(|l| *l == 4)
+            && (1..=4).contains(&lens[lens.len() - 1]))
 }

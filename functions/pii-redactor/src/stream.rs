@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-
 use crate::config::{MaskMode, Mode, UnsupportedContent};
 use crate::engine::{Engine, ScanState};
 use crate::error::Error;
@@ -193,14 +192,21 @@ impl StreamRedactor {
                 } else {
                     "set unsupported_content to pass to receive such objects unchanged"
                 };
-                return Err(Error::NotText { offset: self.base + (self.utf8_ok + e.valid_up_to()) as u64, hint });
+                return Err(Error::NotText {
+                    offset: self.base + (self.utf8_ok + e.valid_up_to()) as u64,
+                    hint,
+                });
             }
         }
         Ok(())
     }
 
     fn scan_and_emit(&mut self, last: bool, out: &mut Vec<u8>) -> Result<(), Error> {
-        let mut limit = if last { self.buf.len() } else { self.buf.len().saturating_sub(LOOKAHEAD) };
+        let mut limit = if last {
+            self.buf.len()
+        } else {
+            self.buf.len().saturating_sub(LOOKAHEAD)
+        };
         // Never cut inside a UTF-8 sequence.
         while limit > 0 && limit < self.buf.len() && (self.buf[limit] & 0xC0) == 0x80 {
             limit -= 1;
@@ -209,21 +215,31 @@ impl StreamRedactor {
             let (buf, class, field, json) = (&self.buf, &self.class, &self.field, self.json);
             let structured = self.tok.is_some();
             let found = self.engine.next(&mut self.st, buf, self.scan, limit, |f| {
-                if structured { fit(f, class, field, json) } else { Some(*f) }
+                if structured {
+                    fit(f, class, field, json)
+                } else {
+                    Some(*f)
+                }
             });
             let Some(f) = found else {
                 self.scan = limit;
                 break;
             };
             if self.opts.mode == Mode::Deny {
-                return Err(Error::ContainsPii { entity: f.entity.to_string() });
+                return Err(Error::ContainsPii {
+                    entity: f.entity.to_string(),
+                });
             }
             self.emit_until(f.start, out)?;
             self.replace(&f, out);
             self.emit = f.end;
             self.scan = f.end;
         }
-        let target = if last { self.buf.len() } else { self.scan.saturating_sub(HOLD) };
+        let target = if last {
+            self.buf.len()
+        } else {
+            self.scan.saturating_sub(HOLD)
+        };
         if target > self.emit {
             self.emit_until(target, out)?;
         }
@@ -257,7 +273,10 @@ impl StreamRedactor {
             return Ok(());
         }
         while i < target {
-            let plain = self.field[i..target].iter().position(|f| *f != 0).unwrap_or(target - i);
+            let plain = self.field[i..target]
+                .iter()
+                .position(|f| *f != 0)
+                .unwrap_or(target - i);
             if plain > 0 {
                 self.close_quote(out);
                 out.extend_from_slice(&self.buf[i..i + plain]);
@@ -265,7 +284,9 @@ impl StreamRedactor {
                 continue;
             }
             if self.opts.mode == Mode::Deny {
-                return Err(Error::ContainsPii { entity: "redact_fields".to_owned() });
+                return Err(Error::ContainsPii {
+                    entity: "redact_fields".to_owned(),
+                });
             }
             let f = self.field[i];
             let start = f & RUN_START != 0;
@@ -273,7 +294,11 @@ impl StreamRedactor {
                 self.close_quote(out);
             }
             let replace = self.opts.mask_mode == MaskMode::ReplaceWithType;
-            let label = self.opts.labels.get(usize::from(f & !RUN_START)).map_or("[REDACTED]", String::as_str);
+            let label = self
+                .opts
+                .labels
+                .get(usize::from(f & !RUN_START))
+                .map_or("[REDACTED]", String::as_str);
             let b = self.buf[i];
             if self.class[i] == NUM {
                 if start {
@@ -350,7 +375,11 @@ fn fit(f: &Finding, class: &[u8], field: &[u8], json: bool) -> Option<Finding> {
         NUM => json && (s == 0 || class[s - 1] != NUM) && class.get(e) != Some(&NUM),
         _ => false,
     };
-    ok.then_some(Finding { entity: f.entity, start: s, end: e })
+    ok.then_some(Finding {
+        entity: f.entity,
+        start: s,
+        end: e,
+    })
 }
 
 fn push_mask(out: &mut Vec<u8>, mask: char, n: usize) {

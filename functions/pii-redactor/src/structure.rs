@@ -25,7 +25,12 @@ pub(crate) struct FieldNames(Vec<Vec<u8>>);
 
 impl FieldNames {
     pub(crate) fn new(names: &[String]) -> FieldNames {
-        FieldNames(names.iter().map(|n| n.trim().to_ascii_lowercase().into_bytes()).collect())
+        FieldNames(
+            names
+                .iter()
+                .map(|n| n.trim().to_ascii_lowercase().into_bytes())
+                .collect(),
+        )
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -168,12 +173,20 @@ impl Json {
             JState::Esc => {
                 class.push(ESC_CONT);
                 self.mark(self.cur, field);
-                self.state = if b == b'u' { JState::Unicode(4) } else { JState::Str };
+                self.state = if b == b'u' {
+                    JState::Unicode(4)
+                } else {
+                    JState::Str
+                };
             }
             JState::Unicode(left) => {
                 class.push(ESC_CONT);
                 self.mark(self.cur, field);
-                self.state = if left <= 1 { JState::Str } else { JState::Unicode(left - 1) };
+                self.state = if left <= 1 {
+                    JState::Str
+                } else {
+                    JState::Unicode(left - 1)
+                };
             }
             JState::Num => {
                 if matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
@@ -216,7 +229,11 @@ impl Json {
             }
             b'-' | b'0'..=b'9' => {
                 class.push(NUM);
-                self.cur = if self.in_object() && self.expect_key { 0 } else { self.value_field() };
+                self.cur = if self.in_object() && self.expect_key {
+                    0
+                } else {
+                    self.value_field()
+                };
                 self.started = false;
                 self.mark(self.cur, field);
                 self.state = JState::Num;
@@ -319,7 +336,11 @@ impl Csv {
     }
 
     fn cell_id(&self) -> u8 {
-        if self.header_done { self.cols.get(self.col).copied().unwrap_or(0) } else { 0 }
+        if self.header_done {
+            self.cols.get(self.col).copied().unwrap_or(0)
+        } else {
+            0
+        }
     }
 
     fn content(&mut self, b: u8, cls: u8, class: &mut Vec<u8>, field: &mut Vec<u8>) {
@@ -438,9 +459,19 @@ mod tests {
         let mut t = Tokenizer::json(FieldNames::new(&["name".into(), "addr".into()]));
         let s = r#"{"name": "Al\"x", "n": 12, "addr": {"city": "Rome", "zip": 123}, "ok": "y"}"#;
         let (c, f) = label(&mut t, s);
-        let flagged: String = s.bytes().zip(&f).filter(|(_, f)| **f != 0).map(|(b, _)| b as char).collect();
+        let flagged: String = s
+            .bytes()
+            .zip(&f)
+            .filter(|(_, f)| **f != 0)
+            .map(|(b, _)| b as char)
+            .collect();
         assert_eq!(flagged, r#"Al\"xRome123"#);
-        let nums: String = s.bytes().zip(&c).filter(|(_, c)| **c == NUM).map(|(b, _)| b as char).collect();
+        let nums: String = s
+            .bytes()
+            .zip(&c)
+            .filter(|(_, c)| **c == NUM)
+            .map(|(b, _)| b as char)
+            .collect();
         assert_eq!(nums, "12123");
         assert_eq!(f.iter().filter(|f| **f & RUN_START != 0).count(), 3);
     }
@@ -450,7 +481,12 @@ mod tests {
         let mut t = Tokenizer::csv(FieldNames::new(&["Name".into()]), b',');
         let s = "id,name\n1,\"Doe, \"\"J\"\"\"\n2,Bob\n";
         let (c, f) = label(&mut t, s);
-        let flagged: String = s.bytes().zip(&f).filter(|(_, f)| **f != 0).map(|(b, _)| b as char).collect();
+        let flagged: String = s
+            .bytes()
+            .zip(&f)
+            .filter(|(_, f)| **f != 0)
+            .map(|(b, _)| b as char)
+            .collect();
         assert_eq!(flagged, "Doe, \"\"J\"\"Bob");
         assert_eq!(c.iter().filter(|c| **c == ESC_START).count(), 2);
     }

@@ -13,14 +13,18 @@ fn every_planted_value_is_redacted_and_every_decoy_survives() {
     for round in 0..60 {
         let kind = Kind::ALL[round % Kind::ALL.len()];
         let doc = corpus::document(&mut rng, kind);
-        let out = String::from_utf8(r.redact_bytes(Format::Text, doc.text.as_bytes()).unwrap()).unwrap();
+        let out =
+            String::from_utf8(r.redact_bytes(Format::Text, doc.text.as_bytes()).unwrap()).unwrap();
         assert_eq!(out.len(), doc.text.len(), "MASK keeps the length");
         for (t, v) in &doc.pii {
             assert!(!out.contains(v.as_str()), "{kind:?}: {t} `{v}` survived");
             checked += 1;
         }
         for v in &doc.decoys {
-            assert!(out.contains(v.as_str()), "{kind:?}: decoy `{v}` was damaged:\n{out}");
+            assert!(
+                out.contains(v.as_str()),
+                "{kind:?}: decoy `{v}` was damaged:\n{out}"
+            );
         }
     }
     assert!(checked > 300, "only {checked} planted values");
@@ -28,14 +32,20 @@ fn every_planted_value_is_redacted_and_every_decoy_survives() {
 
 #[test]
 fn structured_documents_stay_valid() {
-    let payload = r#"{"redact_fields":["name","notes"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#;
+    let payload =
+        r#"{"redact_fields":["name","notes"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#;
     let r = redactor(payload);
     let mut rng = Rng::new(7);
     for _ in 0..20 {
         let doc = corpus::document(&mut rng, Kind::Jsonl);
-        let out = String::from_utf8(r.redact_bytes(Format::JsonLines, doc.text.as_bytes()).unwrap()).unwrap();
+        let out = String::from_utf8(
+            r.redact_bytes(Format::JsonLines, doc.text.as_bytes())
+                .unwrap(),
+        )
+        .unwrap();
         for line in out.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
             assert_eq!(v["user"]["email"], "[EMAIL]");
             assert_eq!(v["ssn"], "[SSN]");
         }
@@ -43,7 +53,8 @@ fn structured_documents_stay_valid() {
             assert!(!out.contains(v.as_str()), "{t} `{v}` survived");
         }
         let doc = corpus::document(&mut rng, Kind::Csv);
-        let out = String::from_utf8(r.redact_bytes(Format::Csv, doc.text.as_bytes()).unwrap()).unwrap();
+        let out =
+            String::from_utf8(r.redact_bytes(Format::Csv, doc.text.as_bytes()).unwrap()).unwrap();
         let rows: Vec<Vec<String>> = parse_csv(&out);
         assert_eq!(rows[0][1], "name");
         for row in rows.iter().skip(1).filter(|r| r.len() > 1) {
@@ -52,7 +63,12 @@ fn structured_documents_stay_valid() {
             assert_eq!(row[2], "[EMAIL]");
             assert_eq!(row[7], "[NOTES]");
         }
-        assert!(doc.pii.iter().filter(|(t, _)| *t == EntityType::CreditDebitNumber).all(|(_, v)| !out.contains(v.as_str())));
+        assert!(
+            doc.pii
+                .iter()
+                .filter(|(t, _)| *t == EntityType::CreditDebitNumber)
+                .all(|(_, v)| !out.contains(v.as_str()))
+        );
     }
 }
 

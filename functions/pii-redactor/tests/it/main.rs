@@ -1,9 +1,13 @@
 //! Integration tests: one binary, topic modules.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a panic is the failure report"
+)]
 
-mod entities;
-mod structured;
-mod streaming;
 mod corpus;
+mod entities;
+mod streaming;
+mod structured;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -13,7 +17,9 @@ use pii_redactor::{Config, EntityType, Format, Redactor};
 /// A redactor for `payload` (compiled once per payload: debug builds compile regexes slowly).
 pub(crate) fn redactor(payload: &str) -> Redactor {
     static CACHE: Mutex<BTreeMap<String, Redactor>> = Mutex::new(BTreeMap::new());
-    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .entry(payload.to_owned())
         .or_insert_with(|| Redactor::new(&Config::from_payload(payload).unwrap()).unwrap())

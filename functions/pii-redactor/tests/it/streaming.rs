@@ -22,7 +22,9 @@ fn chunked(r: &Redactor, format: Format, input: &[u8], cuts: &[usize]) -> Vec<u8
 
 fn doc(seed: u64, kinds: usize) -> String {
     let mut rng = Rng::new(seed);
-    (0..kinds).map(|i| corpus::document(&mut rng, Kind::ALL[(seed as usize + i) % 7]).text).collect()
+    (0..kinds)
+        .map(|i| corpus::document(&mut rng, Kind::ALL[(seed as usize + i) % 7]).text)
+        .collect()
 }
 
 #[test]
@@ -31,7 +33,11 @@ fn value_split_at_every_position_is_still_redacted() {
     let text = "x".repeat(2000) + " card 4111 1111 1111 1111 mail bob@example.com\n";
     let whole = r.redact_bytes(Format::Text, text.as_bytes()).unwrap();
     for cut in 1990..text.len() {
-        assert_eq!(chunked(&r, Format::Text, text.as_bytes(), &[cut]), whole, "cut {cut}");
+        assert_eq!(
+            chunked(&r, Format::Text, text.as_bytes(), &[cut]),
+            whole,
+            "cut {cut}"
+        );
     }
     // Byte-by-byte, with multi-byte characters around.
     let text = "Zoë → 202-555-0143 ✓ ünïcode ".repeat(60);
@@ -95,5 +101,24 @@ proptest! {
         for f in [Format::Json, Format::Csv] {
             prop_assert!(r.redact_bytes(f, s.as_bytes()).is_ok());
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Structured formats on hostile input: never an error for UTF-8, chunking never matters.
+    #[test]
+    fn structured_chunking_on_arbitrary_input(
+        s in "([ -~]|\n|\"|\\\\|é|[0-9]{9,16}|@x\\.com|, ){0,120}",
+        cut in 0usize..400,
+        fmt in 0usize..4,
+    ) {
+        let format = [Format::Json, Format::JsonLines, Format::Csv, Format::Tsv][fmt];
+        let r = redactor(r#"{"entity_types":"ALL","redact_fields":["a","name"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#);
+        let whole = r.redact_bytes(format, s.as_bytes()).unwrap();
+        prop_assert!(String::from_utf8(whole.clone()).is_ok());
+        let cut = cut.min(s.len());
+        prop_assert_eq!(chunked(&r, format, s.as_bytes(), &[cut, cut + 1, cut + 7]), whole);
     }
 }

@@ -5,13 +5,22 @@ use pii_redactor::{Error, ErrorKind, Format};
 use crate::redactor;
 
 fn run(payload: &str, format: Format, input: &str) -> String {
-    String::from_utf8(redactor(payload).redact_bytes(format, input.as_bytes()).unwrap()).unwrap()
+    String::from_utf8(
+        redactor(payload)
+            .redact_bytes(format, input.as_bytes())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
 fn json_numbers_become_strings_and_fields_are_redacted() {
     let input = r#"{"name":"Ann \"A\" Lee","card":4111111111111111,"n":[1,2],"addr":{"city":"Köln","zip":50667},"note":"ip 10.0.0.1\nmail a@b.example.com","ok":true,"dob":null}"#;
-    let out = run(r#"{"redact_fields":["Name","addr","dob"]}"#, Format::Json, input);
+    let out = run(
+        r#"{"redact_fields":["Name","addr","dob"]}"#,
+        Format::Json,
+        input,
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["name"], "***********"); // `\"` counts as one character
     assert_eq!(v["card"], "****************");
@@ -33,8 +42,15 @@ fn json_escape_before_a_match_is_kept() {
 #[test]
 fn replace_mode_in_jsonl() {
     let p = r#"{"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE","redact_fields":["name"]}"#;
-    let out = run(p, Format::JsonLines, "{\"name\":\"Bo\",\"ssn\":536228765}\n{\"x\":\"202-555-0143\",\"name\":42}\n");
-    assert_eq!(out, "{\"name\":\"[NAME]\",\"ssn\":\"[SSN]\"}\n{\"x\":\"[PHONE]\",\"name\":\"[NAME]\"}\n");
+    let out = run(
+        p,
+        Format::JsonLines,
+        "{\"name\":\"Bo\",\"ssn\":536228765}\n{\"x\":\"202-555-0143\",\"name\":42}\n",
+    );
+    assert_eq!(
+        out,
+        "{\"name\":\"[NAME]\",\"ssn\":\"[SSN]\"}\n{\"x\":\"[PHONE]\",\"name\":\"[NAME]\"}\n"
+    );
 }
 
 #[test]
@@ -55,14 +71,24 @@ fn deny_mode() {
     let r = redactor(r#"{"mode":"deny"}"#);
     let clean = b"nothing to see, version 1.2.3, uuid 550e8400-e29b-41d4-a716-446655440000";
     assert_eq!(r.redact_bytes(Format::Text, clean).unwrap(), clean);
-    let e = r.redact_bytes(Format::Text, b"mail bob@example.com").unwrap_err();
+    let e = r
+        .redact_bytes(Format::Text, b"mail bob@example.com")
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AccessDenied);
-    assert!(!e.to_string().contains("bob"), "the value is never reported");
+    assert!(
+        !e.to_string().contains("bob"),
+        "the value is never reported"
+    );
     // Only requested types deny.
     let r = redactor(r#"{"mode":"deny","entity_types":["SSN"]}"#);
-    assert!(r.redact_bytes(Format::Text, b"mail bob@example.com").is_ok());
+    assert!(
+        r.redact_bytes(Format::Text, b"mail bob@example.com")
+            .is_ok()
+    );
     let r = redactor(r#"{"mode":"deny","entity_types":["SSN"],"redact_fields":["name"]}"#);
-    let e = r.redact_bytes(Format::Json, br#"{"name":"Al"}"#).unwrap_err();
+    let e = r
+        .redact_bytes(Format::Json, br#"{"name":"Al"}"#)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AccessDenied);
     assert!(r.redact_bytes(Format::Json, br#"{"name":""}"#).is_ok());
 }
@@ -83,6 +109,8 @@ fn non_utf8_fail_and_pass() {
     s.finish(&mut out).unwrap();
     assert_eq!(out, binary);
     // Truncated UTF-8 at the very end is not text either.
-    let e = redactor("").redact_bytes(Format::Text, "é".as_bytes().get(..1).unwrap()).unwrap_err();
+    let e = redactor("")
+        .redact_bytes(Format::Text, "é".as_bytes().get(..1).unwrap())
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UnsupportedContentType);
 }
