@@ -145,8 +145,9 @@ fn image_reader(input: &[u8], format: InputFormat, max_pixels: u64) -> ImageRead
 pub(crate) fn probe(input: &[u8]) -> Result<ImageInfo, Error> {
     let format = sniff(input)?;
     if format == InputFormat::Jpeg {
+        let cleaned = crate::jpeg_headers::clean(input);
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
-            ZCursor::new(input),
+            ZCursor::new(cleaned.as_ref()),
             zune_options(ColorSpace::RGB),
         );
         decoder.decode_headers().map_err(|e| zune_error(&e))?;
@@ -208,7 +209,10 @@ pub(crate) fn decode(
     want_metadata: bool,
 ) -> Result<Decoded, Error> {
     match info.format {
-        InputFormat::Jpeg => decode_jpeg(input, info, max_pixels, target, want_metadata),
+        InputFormat::Jpeg => {
+            let cleaned = crate::jpeg_headers::clean(input);
+            decode_jpeg(&cleaned, info, max_pixels, target, want_metadata)
+        }
         other => decode_with_image(input, other, max_pixels, want_metadata),
     }
 }

@@ -32,6 +32,7 @@ mod decode;
 mod encode;
 mod error;
 mod geometry;
+mod jpeg_headers;
 mod overrides;
 mod resize;
 mod template;
