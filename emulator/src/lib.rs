@@ -35,6 +35,7 @@ mod config;
 mod errors;
 mod event;
 mod function;
+mod in_process;
 mod listxml;
 mod olap;
 mod seed;
@@ -56,6 +57,7 @@ pub use config::{
     DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
 };
 pub use function::Function;
+pub use in_process::InProcess;
 pub use seed::SAMPLES;
 
 /// Why the emulator could not start.

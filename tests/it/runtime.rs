@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream as SdkBody;
 use bytes::Bytes;
-use integration_tests::{Lazy, TestEnv, start_with, test_config};
+use integration_tests::{TestEnv, in_process, start_with, test_config};
 use object_lambda::{
     ByteStream, NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
@@ -83,7 +83,7 @@ impl Transform for Stuck {
 async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u64) -> TestEnv {
     let mut config = test_config(&[name]);
     config.function_timeout_ms = timeout_ms;
-    let env = start_with(config, vec![(name, Lazy::new(t))]).await;
+    let env = start_with(config, vec![(name, in_process(t))]).await;
     env.s3
         .put_object()
         .bucket("demo")

@@ -1,0 +1,73 @@
+//! Running an `object-lambda` transform in-process, exactly as Lambda would run its binary: the
+//! real [`Handler`] fetches `inputS3Url` over HTTP and answers with WriteGetObjectResponse to the
+//! emulator's endpoint.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use object_lambda::{Handler, Transform};
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use crate::{Credential, Function, REGION};
+
+/// A transform's [`Handler`] as a [`Function`]. The handler is built on first use, against the
+/// endpoint named in the event's presigned URL (the port is known only once the emulator
+/// listens); WGOR is signed with `credential`, as a function signs with its execution role.
+pub struct InProcess<T: Transform + Clone> {
+    transform: T,
+    credential: Credential,
+    handler: Arc<OnceCell<Handler<T>>>,
+}
+
+impl<T: Transform + Clone> InProcess<T> {
+    /// Wrap `transform`.
+    pub fn new(transform: T, credential: &Credential) -> Arc<Self> {
+        Arc::new(Self {
+            transform,
+            credential: credential.clone(),
+            handler: Arc::new(OnceCell::new()),
+        })
+    }
+}
+
+/// `http://host:port` of the first `inputS3Url` in the event.
+fn endpoint_of(event: &Value) -> Option<String> {
+    [
+        "getObjectContext",
+        "headObjectContext",
+        "listObjectsContext",
+        "listObjectsV2Context",
+    ]
+    .iter()
+    .find_map(|c| event.get(*c)?.get("inputS3Url")?.as_str())
+    .and_then(|u| url::Url::parse(u).ok())
+    .map(|u| u.origin().ascii_serialization())
+}
+
+impl<T: Transform + Clone> Function for InProcess<T> {
+    fn invoke(
+        &self,
+        event: Value,
+        ctx: lambda_runtime::Context,
+    ) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>> {
+        let (transform, credential, cell) = (
+            self.transform.clone(),
+            self.credential.clone(),
+            self.handler.clone(),
+        );
+        Box::pin(async move {
+            let endpoint = endpoint_of(&event).ok_or("the event has no inputS3Url")?;
+            let handler = cell
+                .get_or_try_init(|| {
+                    Handler::builder(transform)
+                        .endpoint_url(endpoint)
+                        .credentials(credential.access_key_id, credential.secret_access_key)
+                        .region(REGION)
+                        .build()
+                })
+                .await?;
+            handler.handle(event, ctx).await
+        })
+    }
+}
