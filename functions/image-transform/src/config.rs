@@ -181,6 +181,9 @@ pub struct Watermark {
     pub color: String,
     /// Repeat the text (and image) across the whole output instead of placing it once.
     pub tile: bool,
+    /// Draw a soft black shadow under the text so it stays legible on light areas (default
+    /// `true`).
+    pub shadow: bool,
     /// Optional image (logo) watermark.
     pub image: Option<ImageWatermark>,
 }
@@ -195,6 +198,7 @@ impl Default for Watermark {
             font_size: 0.04,
             color: "#ffffff".to_owned(),
             tile: false,
+            shadow: true,
             image: None,
         }
     }

@@ -139,12 +139,23 @@ pub(crate) fn draw_text(canvas: &mut Canvas<'_>, text: &str, wm: &Watermark) -> 
     let margin = margin_px(wm.margin, canvas.width, canvas.height);
     let alpha = wm.opacity * f32::from(color.0[3]) / 255.0;
     let rgb = [color.0[0], color.0[1], color.0[2]];
-    for (x0, y0) in canvas.placements(mask.width, mask.height, wm.position, margin, wm.tile) {
-        for my in 0..mask.height {
-            for mx in 0..mask.width {
-                let cov = mask.at(mx, my);
-                if cov != 0 {
-                    canvas.blend(x0 + mx, y0 + my, rgb, alpha * f32::from(cov) / 255.0);
+    // Shadow offset grows with the text: 1 px per 20 px of height.
+    let offset = (mask.height / 20).max(1);
+    let placements = canvas.placements(mask.width, mask.height, wm.position, margin, wm.tile);
+    let passes: &[(u32, [u8; 3], f32)] = if wm.shadow {
+        &[(offset, [0, 0, 0], 0.6), (0, rgb, 1.0)]
+    } else {
+        &[(0, rgb, 1.0)]
+    };
+    for &(shift, color, strength) in passes {
+        for &(x0, y0) in &placements {
+            for my in 0..mask.height {
+                for mx in 0..mask.width {
+                    let cov = mask.at(mx, my);
+                    if cov != 0 {
+                        let a = strength * alpha * f32::from(cov) / 255.0;
+                        canvas.blend(x0 + mx + shift, y0 + my + shift, color, a);
+                    }
                 }
             }
         }

@@ -173,3 +173,22 @@ fn image_watermark_from_adapter_bytes() {
         transform(&input, &config, &caller(), Some(b"not a png")).expect_err("bad overlay");
     assert_eq!(corrupt.kind(), image_transform::ErrorKind::InvalidPayload);
 }
+
+#[test]
+fn shadow_keeps_white_text_visible_on_white() {
+    let white = encode(
+        &DynamicImage::ImageRgb8(RgbImage::from_pixel(400, 200, image::Rgb([255; 3]))),
+        ImageFormat::Png,
+    );
+    let dark = |json: &str| {
+        let image = decode(&ok(&white, json).bytes).into_rgb8();
+        image.pixels().filter(|p| p.0[0] < 128).count()
+    };
+    let with =
+        dark(r#"{"format":"png","watermark":{"text":"{user_name}","opacity":1,"font_size":0.2}}"#);
+    let without = dark(
+        r#"{"format":"png","watermark":{"text":"{user_name}","opacity":1,"font_size":0.2,"shadow":false}}"#,
+    );
+    assert!(with > 20, "shadow drawn: {with} dark pixels");
+    assert_eq!(without, 0);
+}
