@@ -36,12 +36,16 @@ mod errors;
 mod event;
 mod function;
 mod in_process;
+mod intrinsics;
 mod listxml;
 mod olap;
+mod process;
+mod runtime_api;
 mod seed;
 mod server;
 mod sigv4;
 mod store;
+mod template;
 mod wgor;
 
 use std::collections::HashMap;
@@ -58,7 +62,9 @@ pub use config::{
 };
 pub use function::Function;
 pub use in_process::InProcess;
+pub use process::{DEFAULT_MAX_PROCESSES, ProcessFunction, ProcessFunctionBuilder, locate_binary};
 pub use seed::SAMPLES;
+pub use template::{Template, TemplateError, TemplateFunction};
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
