@@ -30,7 +30,7 @@ done
 "$PY" -c 'import xmltodict' || { echo "pip install xmltodict==1.0.4" >&2; exit 1; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
-    (cd "$REPO" && cargo build --release -p xml-to-json --example convert_file --example raw_read --example gen_osm)
+    (cd "$REPO" && cargo build --release -p xml-to-json --no-default-features --example convert_file --example raw_read --example gen_osm)
 fi
 
 SMALL=$WORK/osm-6mb.xml
@@ -77,24 +77,30 @@ import json, os, platform, sys
 work, small, big = sys.argv[1:4]
 rss_peer_small, rss_tree_small, rss_tree_big, rss_item_big = (int(x) / 1024 for x in sys.argv[4:8])
 def medians(path):
+    """command -> (median wall, mean user+system CPU) in seconds."""
     if not os.path.exists(path):
         return {}
-    return {r["command"]: r["median"] for r in json.load(open(path))["results"]}
+    return {r["command"]: (r["median"], r["user"] + r["system"]) for r in json.load(open(path))["results"]}
 s = medians(f"{work}/small.json")
 b = medians(f"{work}/big.json")
 b.update(medians(f"{work}/big-peer.json"))
 ss, bs = os.path.getsize(small) / 1e6, os.path.getsize(big) / 1e6
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n")
-print(f"| input | command | median wall | MB/s | vs xmltodict |")
-print(f"|---|---|---:|---:|---:|")
+load = open("/proc/loadavg").read().split()[0]
+print(f"Load average (1 min) at the end: {load}\n")
+print("| input | command | median wall | MB/s (wall) | vs xmltodict (wall) | CPU user+sys | vs xmltodict (CPU) |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for label, size, res in ((f"{ss:.1f} MB", ss, s), (f"{bs:.0f} MB", bs, b)):
     peer = res.get("xmltodict")
-    for name, t in res.items():
-        ratio = f"{peer / t:.1f}x" if peer else "-"
-        print(f"| {label} | {name} | {t * 1000:.0f} ms | {size / t:.0f} | {ratio} |")
-if "tree" in s and "quick_xml_raw" in s:
-    print(f"\ntree / raw quick-xml throughput (6 MB): {s['quick_xml_raw'] / s['tree']:.2f}")
+    for name, (t, cpu) in res.items():
+        ratio = f"{peer[0] / t:.1f}x" if peer else "-"
+        cratio = f"{peer[1] / cpu:.1f}x" if peer else "-"
+        print(f"| {label} | {name} | {t * 1000:.0f} ms | {size / t:.0f} | {ratio} | {cpu * 1000:.0f} ms | {cratio} |")
+for label, res in (("6 MB", s), ("200 MB", b)):
+    if "tree" in res and "quick_xml_raw" in res:
+        print(f"\ntree throughput / raw quick-xml throughput ({label}): wall {res['quick_xml_raw'][0] / res['tree'][0]:.2f},"
+              f" CPU {res['quick_xml_raw'][1] / res['tree'][1]:.2f}")
 print(f"\n| peak RSS | MiB | x input |")
 print(f"|---|---:|---:|")
 print(f"| xmltodict, {ss:.1f} MB | {rss_peer_small:.0f} | {rss_peer_small / (ss / 1.048576):.1f} |")

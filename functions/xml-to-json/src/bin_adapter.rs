@@ -1,0 +1,132 @@
+//! Glue between the pure converter and the shared Object Lambda runtime.
+
+use object_lambda::{
+    ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
+    map_chunks,
+};
+use xml_to_json::{Config, Converter, Error, ErrorKind};
+
+/// The `xml-to-json` transform: streams the object through a [`Converter`].
+pub(crate) struct XmlToJson;
+
+impl Transform for XmlToJson {
+    type Config = Config;
+
+    fn validate(&self, config: &Config) -> Result<(), TransformError> {
+        config.validate().map_err(|e| to_transform_error(&e))
+    }
+
+    async fn transform(
+        &self,
+        config: Config,
+        _ctx: RequestContext,
+        input: ObjectInput,
+    ) -> Result<ObjectOutput, TransformError> {
+        if let Some(encoding) = input
+            .content_encoding
+            .as_deref()
+            .filter(|e| !e.eq_ignore_ascii_case("identity"))
+        {
+            return Err(TransformError::unsupported_content_type(format!(
+                "objects stored with Content-Encoding {encoding} are not supported"
+            )));
+        }
+        let content_type = config.content_type().to_owned();
+        let converter = Converter::new(config).map_err(|e| to_transform_error(&e))?;
+        let body = map_chunks(input.body, Processor(converter));
+        // Malformed or truncated XML must still become a 400, even after records were
+        // produced (item_depth / ordered stream while parsing): the runtime holds the output.
+        Ok(ObjectOutput::streaming(Some(content_type), body).with_commit_after_completion())
+    }
+}
+
+struct Processor(Converter);
+
+impl ChunkProcessor for Processor {
+    fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
+        self.0.feed(chunk, out).map_err(|e| to_transform_error(&e))
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError> {
+        self.0.finish(out).map_err(|e| to_transform_error(&e))
+    }
+}
+
+/// Maps converter errors to the runtime's S3 error classes.
+fn to_transform_error(e: &Error) -> TransformError {
+    if let Error::InvalidConfig { key, message } = e {
+        return TransformError::invalid_payload(key, message);
+    }
+    match e.kind() {
+        ErrorKind::InvalidContent => TransformError::invalid_content(e.to_string()),
+        ErrorKind::UnsupportedContentType => {
+            TransformError::unsupported_content_type(e.to_string())
+        }
+        ErrorKind::TooLarge => TransformError::too_large(e.to_string()),
+        ErrorKind::InvalidPayload => {
+            TransformError::invalid_payload(e.payload_key().unwrap_or("payload"), e)
+        }
+        ErrorKind::Internal => TransformError::internal(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn run(
+        payload: &str,
+        body: &'static [u8],
+    ) -> Result<(Option<String>, Vec<u8>), TransformError> {
+        let config: Config = object_lambda::config::parse_payload(payload)?;
+        XmlToJson.validate(&config)?;
+        let input = ObjectInput::from_bytes(Some("application/xml".to_owned()), body);
+        let ctx = RequestContext::new(
+            "req-1",
+            "doc.xml",
+            Vec::new(),
+            http::HeaderMap::new(),
+            object_lambda::CallerIdentity::default(),
+        );
+        let output = XmlToJson.transform(config, ctx, input).await?;
+        let bytes = object_lambda::collect(output.body, 1 << 20).await?;
+        Ok((output.content_type, bytes.to_vec()))
+    }
+
+    #[tokio::test]
+    async fn converts_and_sets_content_type() {
+        let (ct, body) = run("", b"<a x=\"1\"><b>t</b></a>").await.unwrap();
+        assert_eq!(ct.as_deref(), Some("application/json"));
+        assert_eq!(body, b"{\"a\":{\"@x\":\"1\",\"b\":\"t\"}}\n");
+        let (ct, body) = run(r#"{"item_depth":2}"#, b"<r><a>1</a><a>2</a></r>")
+            .await
+            .unwrap();
+        assert_eq!(ct.as_deref(), Some("application/x-ndjson"));
+        assert_eq!(body, b"{\"a\":\"1\"}\n{\"a\":\"2\"}\n");
+    }
+
+    #[tokio::test]
+    async fn errors_map_to_s3_codes() {
+        let err = run("", b"<a><b></a>").await.unwrap_err();
+        assert_eq!(err.code(), "InvalidObjectContent");
+        let err = run(
+            "",
+            include_bytes!("../testdata/real/billion_laughs_classic.xml"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "InvalidObjectContent");
+        let err = run(r#"{"max_depth":2}"#, b"<a><b><c/></b></a>")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "EntityTooLarge");
+        let err = run(r#"{"bogus":1}"#, b"<a/>").await.unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.message().contains("bogus"), "{}", err.message());
+        let err = run(r#"{"pretty":true,"item_depth":1}"#, b"<a/>")
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.message().contains("`pretty`"), "{}", err.message());
+    }
+}
