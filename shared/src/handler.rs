@@ -236,11 +236,32 @@ impl<T: Transform> Handler<T> {
     }
 
     async fn head_object(&self, inv: &Invocation) -> Value {
-        crate::passthrough::head(&self.fetcher, inv).await
+        let answer = crate::passthrough::head(&self.fetcher, inv).await;
+        self.adjust(inv, answer, |t, config, ctx, answer| {
+            t.head(config, ctx, answer)
+        })
     }
 
     async fn list_objects(&self, inv: &Invocation) -> Value {
-        crate::passthrough::list(&self.fetcher, inv).await
+        let answer = crate::passthrough::list(&self.fetcher, inv).await;
+        self.adjust(inv, answer, |t, config, ctx, answer| {
+            t.list(config, ctx, answer)
+        })
+    }
+
+    /// Let the transform adjust a HEAD/LIST answer, with its configuration parsed as for GET.
+    fn adjust(
+        &self,
+        inv: &Invocation,
+        answer: Value,
+        hook: impl FnOnce(&T, &T::Config, &RequestContext, Value) -> Result<Value, TransformError>,
+    ) -> Value {
+        let result = parse_payload::<T::Config>(&inv.payload).and_then(|config| {
+            self.transform.validate(&config)?;
+            let ctx = self.request_context(inv, inv.query());
+            hook(&self.transform, &config, &ctx, answer)
+        });
+        result.unwrap_or_else(|e| crate::passthrough::error_value(&e))
     }
 }
 

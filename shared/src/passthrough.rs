@@ -38,7 +38,8 @@ const HEAD_HEADERS: [&str; 22] = [
 /// The largest JSON return value Lambda accepts synchronously.
 const MAX_LIST_BYTES: usize = 6 * 1000 * 1000 - 64 * 1024;
 
-fn error_value(e: &TransformError) -> Value {
+/// The JSON answer for a failed HEAD/LIST.
+pub fn error_value(e: &TransformError) -> Value {
     json!({"statusCode": e.status(), "errorCode": e.code(), "errorMessage": e.message()})
 }
 

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::context::RequestContext;
 use crate::error::TransformError;
@@ -45,6 +46,30 @@ pub trait Transform: Send + Sync + 'static {
     /// be [`TransformError::invalid_payload`] naming the key.
     fn validate(&self, _config: &Self::Config) -> Result<(), TransformError> {
         Ok(())
+    }
+
+    /// Adjust the HeadObject answer. `answer` is the supporting access point's, in the JSON
+    /// shape S3 Object Lambda expects (`{"statusCode": 200, "headers": {"Content-Length": n,
+    /// "content-type": ...}}`, or `statusCode` + `errorCode` + `errorMessage`). Default: unchanged,
+    /// i.e. HEAD describes the original.
+    fn head(
+        &self,
+        _config: &Self::Config,
+        _ctx: &RequestContext,
+        answer: Value,
+    ) -> Result<Value, TransformError> {
+        Ok(answer)
+    }
+
+    /// Adjust the ListObjects / ListObjectsV2 answer (`{"statusCode": 200, "listResultXml":
+    /// "..."}`, or `listBucketResult` instead of the XML). Default: unchanged.
+    fn list(
+        &self,
+        _config: &Self::Config,
+        _ctx: &RequestContext,
+        answer: Value,
+    ) -> Result<Value, TransformError> {
+        Ok(answer)
     }
 
     /// Transform one object. Return quickly with a streaming body where the format allows it;

@@ -17,6 +17,18 @@ struct Upper;
 
 impl Transform for Upper {
     type Config = NoConfig;
+    fn head(
+        &self,
+        _: &NoConfig,
+        _: &RequestContext,
+        mut answer: serde_json::Value,
+    ) -> Result<serde_json::Value, TransformError> {
+        // Same length, new type: HEAD describes the transformed object.
+        if let Some(headers) = answer.get_mut("headers").and_then(|h| h.as_object_mut()) {
+            headers.insert("content-type".into(), "text/plain; charset=upper".into());
+        }
+        Ok(answer)
+    }
     async fn transform(
         &self,
         _: NoConfig,
@@ -92,7 +104,7 @@ async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u6
         .body(SdkBody::from_static(b"hello object lambda"))
         .send()
         .await
-        .unwrap();
+        .expect("put");
     env
 }
 
