@@ -4,7 +4,9 @@
 
 mod functions;
 mod olap;
+mod runtime;
 mod s3;
+mod template;
 
 use std::sync::Arc;
 

@@ -1,0 +1,367 @@
+//! Functions run as real processes through the Lambda Runtime API ([`ProcessFunction`]): the
+//! workspace's `passthrough` binary, and small misbehaving "runtimes" written as scripts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use object_lambda_emulator::{
+    AccessPointConfig, Action, BucketConfig, Config, Credential, Emulator, Feature, Function,
+    OlapConfig, ProcessFunction, RunningEmulator, SAMPLES,
+};
+
+use crate::{AK, SK, status_and_code};
+
+/// `<target dir>/<profile>`, from this test binary's path (`…/target/debug/deps/it-xxxx`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the test binary sits in <target>/<profile>/deps")
+        .to_owned()
+}
+
+/// The workspace's `passthrough` binary. `cargo test --workspace` builds it (the package has
+/// integration tests); with `cargo test -p object-lambda-emulator` it is built here, in the
+/// same target directory (cargo does not hold the build lock while tests run).
+fn passthrough_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = profile_dir();
+        let bin = dir.join("passthrough");
+        if !bin.is_file() {
+            let target = dir.parent().expect("target dir").to_owned();
+            let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+            cmd.args(["build", "-p", "passthrough", "--bin", "passthrough"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env("CARGO_TARGET_DIR", &target);
+            if dir.file_name().is_some_and(|n| n == "release") {
+                cmd.arg("--release");
+            }
+            let status = cmd.status().expect("running cargo build -p passthrough");
+            assert!(status.success(), "cargo build -p passthrough failed");
+        }
+        assert!(bin.is_file(), "{} missing", bin.display());
+        bin
+    })
+}
+
+/// An emulator with one Object Lambda Access Point per function, all on bucket `data`.
+async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> RunningEmulator {
+    let config = Config {
+        function_timeout_ms: timeout_ms,
+        credentials: vec![Credential::new(AK, SK)],
+        buckets: vec![BucketConfig {
+            name: "data".into(),
+            seed_dir: None,
+            seed_samples: true,
+        }],
+        access_points: vec![AccessPointConfig {
+            name: "data-ap".into(),
+            bucket: "data".into(),
+        }],
+        object_lambda_access_points: functions
+            .iter()
+            .map(|(name, _)| OlapConfig {
+                name: (*name).to_owned(),
+                alias: None,
+                supporting_access_point: "data-ap".into(),
+                function: (*name).to_owned(),
+                payload: "{}".into(),
+                allowed_features: Feature::ALL.to_vec(),
+                actions: Action::ALL.to_vec(),
+            })
+            .collect(),
+        ..Config::default()
+    };
+    let mut builder = Emulator::builder().config(config);
+    for (name, f) in functions {
+        builder = builder.function(*name, f.clone());
+    }
+    builder.start().await.expect("emulator starts")
+}
+
+fn process(name: &str, program: &Path) -> ProcessFunction {
+    ProcessFunction::builder(name, program)
+        .credential(Credential::new(AK, SK))
+        .build()
+}
+
+/// Writes an executable script into `dir`.
+fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A Runtime API client in Python (python3 is on CI): `MODE` is `error` (answers every event
+/// with `/error`), `crash` (exits after receiving an event), `init-error` (posts
+/// `/init/error` then sleeps) or `slow-head` (0.3 s, then a valid HEAD answer).
+fn python_runtime(dir: &Path, mode: &str) -> PathBuf {
+    let text = format!(
+        r#"#!/usr/bin/env python3
+import json, os, sys, time, urllib.request
+MODE = "{mode}"
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+def post(path, body):
+    req = urllib.request.Request(api + path, data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(req).read()
+if MODE == "init-error":
+    post("/init/error", {{"errorType": "Runtime.ConfigError", "errorMessage": "no config"}})
+    time.sleep(60)
+while True:
+    with urllib.request.urlopen(api + "/invocation/next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.load(r)
+    if MODE == "crash":
+        sys.exit(3)
+    if MODE == "error":
+        post("/invocation/" + rid + "/error", {{"errorType": "Boom", "errorMessage": "it broke"}})
+    if MODE == "slow-head":
+        time.sleep(0.3)
+        post("/invocation/" + rid + "/response", {{"statusCode": 200, "headers": {{"Content-Length": 3}}}})
+"#
+    );
+    script(dir, &format!("{mode}.py"), &text)
+}
+
+/// Waits until every process of `f` is idle again. For GET the caller has its answer as soon
+/// as the WriteGetObjectResponse streams, while the function finishes (posts its `response`)
+/// a moment later; only then is its process free, as in Lambda.
+async fn settle(f: &ProcessFunction) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while f.idle_processes() as u64 != f.processes_started() {
+        assert!(Instant::now() < deadline, "processes stay busy");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
+    let f = process("passthrough", passthrough_binary());
+    let emu = start(20_000, &[("passthrough", Arc::new(f.clone()))]).await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let (key, _, original) = SAMPLES[0];
+    for round in 0..2 {
+        let out = client
+            .get_object()
+            .bucket("passthrough")
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {round}: {e:?}"));
+        let body = out.body.collect().await.unwrap().into_bytes();
+        assert_eq!(&body[..], original, "round {round}");
+        settle(&f).await;
+    }
+    let ranged = client
+        .get_object()
+        .bucket("passthrough")
+        .key(key)
+        .range("bytes=0-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        &ranged.body.collect().await.unwrap().into_bytes()[..],
+        &original[..4]
+    );
+    settle(&f).await;
+    let head = client
+        .head_object()
+        .bucket("passthrough")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.content_length(),
+        Some(i64::try_from(original.len()).unwrap())
+    );
+    let list = client
+        .list_objects_v2()
+        .bucket("passthrough")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.contents().len(), SAMPLES.len());
+    // One process served everything: warm between invocations.
+    assert_eq!(f.processes_started(), 1);
+    assert_eq!(f.cold_starts().len(), 1);
+    assert_eq!(f.idle_processes(), 1);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn crashing_binary_is_a_runtime_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let exits = process(
+        "exits",
+        &script(dir.path(), "exits.sh", "#!/bin/sh\nexit 1\n"),
+    );
+    let crash = process("crash", &python_runtime(dir.path(), "crash"));
+    let init = process("init-error", &python_runtime(dir.path(), "init-error"));
+    let emu = start(
+        20_000,
+        &[
+            ("exits", Arc::new(exits.clone())),
+            ("crash", Arc::new(crash.clone())),
+            ("init-error", Arc::new(init.clone())),
+        ],
+    )
+    .await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    for (olap, f, detail) in [
+        ("exits", &exits, "exit status: 1"),
+        ("crash", &crash, "exit status: 3"),
+        ("init-error", &init, "Runtime.ConfigError: no config"),
+    ] {
+        for round in 1..=2 {
+            let started = Instant::now();
+            let err = client
+                .get_object()
+                .bucket(olap)
+                .key("report.csv")
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                status_and_code(&err),
+                (500, "LambdaRuntimeError".to_owned()),
+                "{olap}"
+            );
+            let message = err.as_service_error().and_then(|e| e.meta().message());
+            assert!(
+                message.is_some_and(|m| m.contains(detail)),
+                "{olap}: {message:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(10), "{olap}");
+            // A dead process is never reused.
+            assert_eq!(f.processes_started(), round, "{olap}");
+        }
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn function_error_keeps_the_process_warm() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = process("failing", &python_runtime(dir.path(), "error"));
+    let emu = start(20_000, &[("failing", Arc::new(f.clone()))]).await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    for _ in 0..2 {
+        let err = client
+            .get_object()
+            .bucket("failing")
+            .key("report.csv")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            status_and_code(&err),
+            (500, "LambdaRuntimeError".to_owned())
+        );
+        let message = err.as_service_error().and_then(|e| e.meta().message());
+        assert!(
+            message.is_some_and(|m| m.contains("Boom: it broke")),
+            "{message:?}"
+        );
+    }
+    assert_eq!(f.processes_started(), 1);
+    emu.shutdown().await;
+}
+
+/// A binary that never calls `next` gets the invocation's timeout: 500 LambdaTimeout, and the
+/// process is killed.
+#[tokio::test]
+async fn binary_that_never_calls_next_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let text = format!(
+        "#!/bin/sh\necho $$ > '{}'\nexec sleep 600\n",
+        pid_file.display()
+    );
+    let f = process("stuck", &script(dir.path(), "stuck.sh", &text));
+    let emu = start(1_500, &[("stuck", Arc::new(f.clone()))]).await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let started = Instant::now();
+    let err = client
+        .get_object()
+        .bucket("stuck")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (500, "LambdaTimeout".to_owned()));
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(1_400) && elapsed < Duration::from_secs(6),
+        "{elapsed:?}"
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = Path::new("/proc").join(pid.trim()).join("stat");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        // Gone, or a zombie waiting to be reaped: either way no longer running.
+        match std::fs::read_to_string(&stat) {
+            Err(_) => break,
+            Ok(s)
+                if s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+            {
+                break;
+            }
+            Ok(_) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the stuck process was not killed"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    // The next invocation starts a fresh process.
+    let err = client
+        .head_object()
+        .bucket("stuck")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert_eq!(f.processes_started(), 2);
+    emu.shutdown().await;
+}
+
+/// Concurrent invocations get their own processes, up to the cap; the rest wait for one.
+#[tokio::test]
+async fn concurrency_is_capped_per_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = ProcessFunction::builder("slow", python_runtime(dir.path(), "slow-head"))
+        .credential(Credential::new(AK, SK))
+        .max_processes(2)
+        .build();
+    let emu = start(20_000, &[("slow", Arc::new(f.clone()))]).await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let heads = (0..4).map(|_| {
+        let client = client.clone();
+        async move {
+            client
+                .head_object()
+                .bucket("slow")
+                .key("report.csv")
+                .send()
+                .await
+        }
+    });
+    for r in futures::future::join_all(heads).await {
+        assert_eq!(r.unwrap().content_length(), Some(3));
+    }
+    assert_eq!(f.processes_started(), 2);
+    assert_eq!(f.idle_processes(), 2);
+    emu.shutdown().await;
+}
