@@ -1,5 +1,6 @@
 //! `object-lambda-emulator`: a local S3 endpoint with Object Lambda Access Points.
 
+mod binaries;
 mod builtin;
 
 use std::net::SocketAddr;
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use object_lambda_emulator::{Config, Credential, Emulator};
+use object_lambda_emulator::{Config, Credential, DEFAULT_MAX_PROCESSES, Emulator, Template};
 
 /// Local S3 endpoint with S3 Object Lambda Access Points (path-style, SigV4).
 #[derive(Debug, Parser)]
@@ -17,6 +18,21 @@ struct Args {
     /// point `demo-ap`, one Object Lambda Access Point per built-in function).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// SAM template (e.g. `template.yaml`): buckets, access points, Object Lambda Access
+    /// Points, payloads and timeouts come from it (see README). Not with `--config`.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    template: Option<PathBuf>,
+    /// Overrides a template parameter's default (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = binaries::parse_parameter, requires = "template")]
+    parameters: Vec<(String, String)>,
+    /// Run functions as their binaries through the Lambda Runtime API, from
+    /// `DIR/<name>/bootstrap` (cargo lambda: `target/lambda`) or `DIR/<name>`
+    /// (`target/release`); functions not found there run in-process if built in.
+    #[arg(long, value_name = "DIR", visible_alias = "binaries")]
+    functions_dir: Option<PathBuf>,
+    /// With `--functions-dir`: at most this many processes per function.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PROCESSES)]
+    max_processes: usize,
     /// Address to listen on.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9000")]
     listen: SocketAddr,
@@ -35,7 +51,18 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let template = match &args.template {
+        Some(path) => Some(
+            Template::from_file(path, &args.parameters)
+                .with_context(|| format!("loading {}", path.display()))?,
+        ),
+        None => None,
+    };
     let config = match &args.config {
+        None if template.is_some() => template
+            .as_ref()
+            .map(|t| t.config.clone())
+            .unwrap_or_default(),
         Some(path) => {
             Config::from_file(path).with_context(|| format!("loading {}", path.display()))?
         }
@@ -49,7 +76,15 @@ async fn main() -> anyhow::Result<()> {
     let builder = Emulator::builder()
         .listen(args.listen)
         .data_dir(&args.data_dir);
-    let emu = builtin::register(builder, &credential)
+    let builder = binaries::register(
+        builtin::register(builder, &credential),
+        &config,
+        template.as_ref(),
+        args.functions_dir.as_deref(),
+        &credential,
+        args.max_processes,
+    )?;
+    let emu = builder
         .config(config)
         .start()
         .await

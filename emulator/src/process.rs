@@ -176,7 +176,12 @@ impl ProcessFunctionBuilder {
     }
 
     /// The function. No process starts before the first invocation.
-    pub fn build(self) -> ProcessFunction {
+    pub fn build(mut self) -> ProcessFunction {
+        // The process runs in its binary's folder (as in /var/task): a relative path would no
+        // longer resolve there.
+        if let Ok(abs) = std::path::absolute(&self.spec.program) {
+            self.spec.program = abs;
+        }
         ProcessFunction {
             pool: Arc::new(Pool {
                 spec: self.spec,
@@ -279,6 +284,7 @@ impl Pool {
         }
         if let Some(d) = *worker.api.ready.borrow() {
             worker.cold_start_recorded = true;
+            tracing::info!(function = %self.spec.name, cold_start_ms = d.as_secs_f64() * 1000.0, "process start → first `next`");
             self.stats().cold_starts.push(d);
         }
     }
