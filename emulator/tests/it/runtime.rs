@@ -365,3 +365,92 @@ async fn concurrency_is_capped_per_function() {
     assert_eq!(f.idle_processes(), 2);
     emu.shutdown().await;
 }
+
+/// The binary: `--template` with a small SAM template, `--functions-dir` holding the
+/// passthrough binary in cargo lambda's layout (`<dir>/passthrough/bootstrap`).
+#[tokio::test]
+async fn cli_template_with_functions_dir() {
+    use tokio::io::AsyncBufReadExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fns = dir.path().join("lambda/passthrough");
+    std::fs::create_dir_all(&fns).unwrap();
+    std::fs::copy(passthrough_binary(), fns.join("bootstrap")).unwrap();
+    let template = dir.path().join("template.yaml");
+    std::fs::write(
+        &template,
+        r#"
+Parameters:
+  Payload: {Type: String, Default: "{}"}
+Resources:
+  Store: {Type: AWS::S3::Bucket}
+  Ap:
+    Type: AWS::S3::AccessPoint
+    Properties: {Bucket: !Ref Store, Name: store-ap}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: functions/passthrough, Timeout: 10}
+  Olap:
+    Type: AWS::S3ObjectLambda::AccessPoint
+    Properties:
+      Name: via-binary
+      ObjectLambdaConfiguration:
+        SupportingAccessPoint: !GetAtt Ap.Arn
+        TransformationConfigurations:
+          - Actions: [GetObject]
+            ContentTransformation:
+              AwsLambda: {FunctionArn: !GetAtt Fn.Arn, FunctionPayload: !Ref Payload}
+"#,
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_object-lambda-emulator"))
+        .arg("--template")
+        .arg(&template)
+        .arg("--functions-dir")
+        .arg(dir.path().join("lambda"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("AWS_ACCESS_KEY_ID", AK)
+        .env("AWS_SECRET_ACCESS_KEY", SK)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let endpoint = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("object-lambda-emulator listening on ") {
+                return url.to_owned();
+            }
+        }
+        panic!("the emulator exited before listening");
+    })
+    .await
+    .expect("the emulator starts");
+    let client = crate::functions::s3_client(&endpoint, AK, SK);
+    let (key, _, original) = SAMPLES[0];
+    let out = client
+        .get_object()
+        .bucket("via-binary")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        &out.body.collect().await.unwrap().into_bytes()[..],
+        original
+    );
+    // HEAD is not in Actions: it passes through to the supporting bucket `store`.
+    let head = client
+        .head_object()
+        .bucket("via-binary")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.content_length(),
+        Some(i64::try_from(original.len()).unwrap())
+    );
+    child.kill().await.unwrap();
+}
