@@ -634,7 +634,7 @@ fn groups_pattern(t: TypeSet, sep: &str) -> String {
     if t.contains(T::Phone) {
         alts.push(g("(?:1_)?[0-9]{3}_[0-9]{3}_[0-9]{4}"));
         alts.push(g("0[1-9](?:_[0-9]{2}){4}"));
-        alts.push(g("0[0-9]{1,4}(?:_[0-9]{2,8}){1,3}"));
+        alts.push(g("0[0-9]{1,4}(?:_[0-9]{3,8}){1,3}"));
     }
     if t.contains(T::CreditDebitNumber) {
         alts.push(g("[0-9]{4}(?:_[0-9]{4}){2,3}(?:_[0-9]{1,4})?"));

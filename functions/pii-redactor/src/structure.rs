@@ -38,7 +38,10 @@ impl FieldNames {
     }
 
     fn id(&self, name: &[u8]) -> u8 {
-        let name = name.trim_ascii();
+        let name = name
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(name)
+            .trim_ascii();
         self.0
             .iter()
             .position(|n| n.eq_ignore_ascii_case(name))

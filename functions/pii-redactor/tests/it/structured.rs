@@ -114,3 +114,13 @@ fn non_utf8_fail_and_pass() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::UnsupportedContentType);
 }
+
+#[test]
+fn csv_header_with_bom_and_quotes() {
+    let out = run(
+        r#"{"redact_fields":["name"]}"#,
+        Format::Csv,
+        "\u{feff}\"Name\",id\n\"Bo\",1\n",
+    );
+    assert_eq!(out, "\u{feff}\"Name\",id\n\"**\",1\n");
+}

@@ -1,0 +1,153 @@
+//! The Lambda/CLI adapter: request → [`pii_redactor::StreamRedactor`] over the body stream →
+//! S3 response. Kept out of the library so the library has no runtime, AWS or async types.
+
+use object_lambda::{
+    ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
+};
+use pii_redactor::{Config, Error, ErrorKind, Mode, Redactor, StreamRedactor, UnsupportedContent};
+
+/// The `pii-redactor` function.
+pub(crate) struct PiiRedactor;
+
+/// Maps the library's errors onto S3 error codes (the message never holds object content).
+fn to_transform_error(error: &Error) -> TransformError {
+    match (error.kind(), error) {
+        (_, Error::InvalidConfig { key, message }) => TransformError::invalid_payload(key, message),
+        (ErrorKind::UnsupportedContentType, _) => {
+            TransformError::unsupported_content_type(error.to_string())
+        }
+        (ErrorKind::AccessDenied, _) => TransformError::access_denied(error.to_string()),
+        _ => TransformError::internal(error.to_string()),
+    }
+}
+
+struct Processor(StreamRedactor);
+
+impl ChunkProcessor for Processor {
+    fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
+        self.0.push(chunk, out).map_err(|e| to_transform_error(&e))
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError> {
+        self.0.finish(out).map_err(|e| to_transform_error(&e))
+    }
+}
+
+impl Transform for PiiRedactor {
+    type Config = Config;
+
+    fn validate(&self, config: &Config) -> Result<(), TransformError> {
+        config.validate().map_err(|e| to_transform_error(&e))
+    }
+
+    async fn transform(
+        &self,
+        config: Config,
+        ctx: RequestContext,
+        input: ObjectInput,
+    ) -> Result<ObjectOutput, TransformError> {
+        let redactor = Redactor::new(&config).map_err(|e| to_transform_error(&e))?;
+        // Compressed bytes are never UTF-8 text: apply `unsupported_content` up front so a
+        // passed-through object keeps its Content-Encoding.
+        let encoded = input
+            .content_encoding
+            .as_deref()
+            .is_some_and(|e| !e.eq_ignore_ascii_case("identity"));
+        if encoded {
+            return match config.unsupported_content {
+                UnsupportedContent::Pass => Ok(ObjectOutput::unchanged(input)),
+                UnsupportedContent::Fail => Err(TransformError::unsupported_content_type(
+                    "the object has a Content-Encoding; only plain UTF-8 text can be redacted",
+                )),
+            };
+        }
+        let format = redactor.format_for(input.content_type.as_deref(), Some(ctx.key()));
+        let body = object_lambda::map_chunks(input.body, Processor(redactor.stream(format)));
+        let output = ObjectOutput::streaming(input.content_type, body);
+        // Deny mode can only decide at the end of the object: hold the output so finding PII
+        // late still answers a clean 403.
+        Ok(if config.mode == Mode::Deny {
+            output.with_commit_after_completion()
+        } else {
+            output
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+    use object_lambda::CallerIdentity;
+
+    use super::*;
+
+    fn ctx(key: &str) -> RequestContext {
+        RequestContext::new(
+            "req",
+            key,
+            Vec::new(),
+            http::HeaderMap::new(),
+            CallerIdentity::default(),
+        )
+    }
+
+    fn run(
+        payload: &str,
+        key: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<u8>, TransformError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let config: Config = serde_json::from_str(payload)
+                .map_err(|e| TransformError::invalid_payload("payload", e))?;
+            PiiRedactor.validate(&config)?;
+            let input = ObjectInput::from_bytes(content_type.map(str::to_owned), body.to_vec());
+            let mut out = PiiRedactor.transform(config, ctx(key), input).await?.body;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = out.next().await {
+                bytes.extend_from_slice(&chunk?);
+            }
+            Ok(bytes)
+        })
+    }
+
+    #[test]
+    fn redacts_by_format_from_content_type_and_key() {
+        let out = run("{}", "a.txt", Some("text/plain"), b"mail bob@example.com").expect("ok");
+        assert_eq!(out, b"mail ***************");
+        let p = r#"{"redact_fields":["name"],"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE"}"#;
+        let out = run(
+            p,
+            "x/users.jsonl",
+            None,
+            b"{\"name\":\"Al\",\"ip\":\"10.0.0.1\"}\n",
+        )
+        .expect("ok");
+        assert_eq!(out, b"{\"name\":\"[NAME]\",\"ip\":\"[IP_ADDRESS]\"}\n");
+        let out = run(p, "x/users", Some("text/csv"), b"name,n\nAl,1\n").expect("ok");
+        assert_eq!(out, b"name,n\n[NAME],1\n");
+    }
+
+    #[test]
+    fn errors_map_to_s3_codes() {
+        let e = run(r#"{"mode":"deny"}"#, "a.txt", None, b"ssn 536-22-8765").expect_err("deny");
+        assert_eq!((e.status(), e.code()), (403, "AccessDenied"));
+        let e = run("{}", "a.bin", None, b"\xff\xfe\x00binary").expect_err("binary");
+        assert_eq!((e.status(), e.code()), (400, "UnsupportedContentType"));
+        let e = run(r#"{"mask_character":"xx"}"#, "a.txt", None, b"").expect_err("payload");
+        assert_eq!(e.status(), 400);
+        assert!(e.message().contains("mask_character"), "{}", e.message());
+        let out = run(
+            r#"{"unsupported_content":"pass"}"#,
+            "a.bin",
+            None,
+            b"\xff\xfe 536-22-8765",
+        )
+        .expect("pass");
+        assert_eq!(out, b"\xff\xfe 536-22-8765");
+    }
+}
