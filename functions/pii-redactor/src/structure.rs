@@ -322,6 +322,8 @@ pub(crate) struct Csv {
     header: Vec<Vec<u8>>,
     cols: Vec<u8>,
     started: bool,
+    /// Bytes of a leading UTF-8 byte-order mark seen so far (3 = none possible any more).
+    bom: usize,
 }
 
 impl Csv {
@@ -335,6 +337,7 @@ impl Csv {
             header: Vec::new(),
             cols: Vec::new(),
             started: false,
+            bom: 0,
         }
     }
 
@@ -399,6 +402,16 @@ impl Csv {
     }
 
     fn byte(&mut self, b: u8, class: &mut Vec<u8>, field: &mut Vec<u8>) {
+        if self.bom < 3 {
+            // A leading byte-order mark is not part of the first column's name.
+            if b == b"\xEF\xBB\xBF"[self.bom] {
+                self.bom += 1;
+                class.push(STRUCT);
+                field.push(0);
+                return;
+            }
+            self.bom = 3;
+        }
         match self.state {
             CState::FieldStart => {
                 if b == b'"' {
