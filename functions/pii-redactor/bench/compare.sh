@@ -18,7 +18,7 @@ target=${CARGO_TARGET_DIR:-/work/target-pii}
 baseline=${BASELINE:-$repo/../shared/bench/redact_regex_baseline.py}
 mkdir -p "$work"
 
-(cd "$repo" && CARGO_TARGET_DIR=$target cargo build --quiet --release -p pii-redactor --examples)
+(cd "$repo" && CARGO_TARGET_DIR=$target cargo build --quiet --release -p pii-redactor --no-default-features --examples)
 gen=$target/release/examples/gen_corpus
 red=$target/release/examples/redact_file
 
