@@ -1,6 +1,7 @@
 //! Whole-process timing harness until the Lambda binary exists:
 //! `transform_file IN OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q]
-//! [--text TEMPLATE] [--user NAME]`. Exit 2 with the error on stderr for rejected input.
+//! [--text TEMPLATE] [--user NAME] [--repeat N]`. Exit 2 with the error on stderr for rejected
+//! input. `--repeat N` also times N in-process runs (after one warm-up) and prints the median.
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: transform_file IN OUT [--width N] [--height N] [--fit F] [--format F] [--quality Q] [--text T] [--user NAME]".into());
     };
     let mut config = Config::default();
+    let mut repeat = 0usize;
     let mut caller = CallerInfo {
         user_name: Some("alice@example.com".to_owned()),
         date: image_transform::utc_date(1_796_000_000),
@@ -34,6 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--height" => config.height = Some(value.parse()?),
             "--quality" => config.quality = value.parse()?,
             "--user" => caller.user_name = Some(value),
+            "--repeat" => repeat = value.parse()?,
             "--fit" => {
                 config.fit = match value.as_str() {
                     "cover" => Fit::Cover,
@@ -67,5 +70,23 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = std::fs::read(&input)?;
     let out = transform(&bytes, &config, &caller, None)?;
     std::fs::write(&output, &out.bytes)?;
+    if repeat > 0 {
+        let mut times: Vec<f64> = (0..repeat)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let result = transform(&bytes, &config, &caller, None);
+                let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+                drop(std::hint::black_box(result));
+                elapsed
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "in-process median of {repeat}: {:.1} ms (min {:.1}, max {:.1})",
+            times[repeat / 2],
+            times[0],
+            times[repeat - 1]
+        );
+    }
     Ok(())
 }
