@@ -25,6 +25,8 @@ mod config;
 mod converter;
 mod decode;
 mod error;
+#[cfg(feature = "lambda")]
+pub mod function;
 mod fxhash;
 mod json;
 mod names;

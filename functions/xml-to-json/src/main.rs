@@ -2,8 +2,6 @@
 //! mapping) or NDJSON records. Without `AWS_LAMBDA_RUNTIME_API` it converts stdin to
 //! stdout (local mode: `--payload JSON`).
 
-mod bin_adapter;
-
 fn main() {
-    object_lambda::run(bin_adapter::XmlToJson);
+    object_lambda::run(xml_to_json::function::XmlToJson);
 }

@@ -1,13 +1,15 @@
-//! Glue between the pure converter and the shared Object Lambda runtime.
+//! The S3 Object Lambda function: glue between the pure converter and the `object-lambda`
+//! runtime (feature `lambda`). The binary and the emulator run [`XmlToJson`].
 
+use crate::{Config, Converter, Error, ErrorKind};
 use object_lambda::{
     ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
     map_chunks,
 };
-use xml_to_json::{Config, Converter, Error, ErrorKind};
 
 /// The `xml-to-json` transform: streams the object through a [`Converter`].
-pub(crate) struct XmlToJson;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct XmlToJson;
 
 impl Transform for XmlToJson {
     type Config = Config;
@@ -34,9 +36,11 @@ impl Transform for XmlToJson {
         let content_type = config.content_type().to_owned();
         let converter = Converter::new(config).map_err(|e| to_transform_error(&e))?;
         let body = map_chunks(input.body, Processor(converter));
-        // Malformed or truncated XML must still become a 400, even after records were
-        // produced (item_depth / ordered stream while parsing): the runtime holds the output.
-        Ok(ObjectOutput::streaming(Some(content_type), body).with_commit_after_completion())
+        // Tree mode produces its output at the end, so malformed or truncated XML is always a
+        // clean 400. NDJSON (item_depth) streams: an error within the runtime's commit window
+        // is a 400, a later one aborts the response (never a clean, short 200) — holding a
+        // multi-GB dump's output back would defeat the point of item_depth.
+        Ok(ObjectOutput::streaming(Some(content_type), body))
     }
 }
 
