@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// How the runtime should answer an [`Error`] (maps 1:1 onto S3 `ErrorCode`s).
+/// How the runtime should answer an [`Error`](enum@Error) (maps 1:1 onto S3 `ErrorCode`s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// 400 `InvalidObjectContent`: the object is not a well-formed image.
