@@ -3,12 +3,17 @@
 use object_lambda_emulator::{Credential, EmulatorBuilder, InProcess};
 
 /// Names of the built-in functions (one default Object Lambda Access Point each).
-pub(crate) const NAMES: &[&str] = &["passthrough"];
+pub(crate) const NAMES: &[&str] = &["passthrough", "xml-to-json"];
 
 /// Registers every built-in function; WGOR is signed with `credential`.
 pub(crate) fn register(builder: EmulatorBuilder, credential: &Credential) -> EmulatorBuilder {
-    builder.function(
-        "passthrough",
-        InProcess::new(passthrough::Passthrough, credential),
-    )
+    builder
+        .function(
+            "passthrough",
+            InProcess::new(passthrough::Passthrough, credential),
+        )
+        .function(
+            "xml-to-json",
+            InProcess::new(xml_to_json::function::XmlToJson, credential),
+        )
 }

@@ -12,6 +12,11 @@ use crate::store::Store;
 /// The built-in sample objects: (key, content type, bytes).
 pub const SAMPLES: &[(&str, &str, &[u8])] = &[
     (
+        "catalog.xml",
+        "application/xml",
+        include_bytes!("../seed/catalog.xml"),
+    ),
+    (
         "report.csv",
         "text/csv",
         include_bytes!("../seed/report.csv"),
