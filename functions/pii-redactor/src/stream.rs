@@ -232,7 +232,10 @@ impl StreamRedactor {
             }
             // Findings never start before what was already emitted (the e-mail walk-back is
             // bounded by HOLD); clamp anyway so no input can make the window arithmetic panic.
-            let f = Finding { start: f.start.max(self.emit), ..f };
+            let f = Finding {
+                start: f.start.max(self.emit),
+                ..f
+            };
             self.emit_until(f.start, out)?;
             self.replace(&f, out);
             self.emit = f.end;
