@@ -359,7 +359,10 @@ async fn shape_body(
             settings.spool_limit,
         );
         spool.push(&window).await?;
-        spool.drain(&mut body).await?;
+        if !ended {
+            // Polling a finished stream again is not allowed (unfold-based streams panic).
+            spool.drain(&mut body).await?;
+        }
         let resolved = selection.resolve(spool.len())?;
         return Ok(Shaped {
             status: if resolved.partial { 206 } else { 200 },
@@ -567,6 +570,33 @@ mod tests {
             (206, Some("bytes 7-9/10"))
         );
         assert_eq!(read(s.body).await.unwrap(), b"789");
+    }
+
+    struct Echo;
+    impl crate::ChunkProcessor for Echo {
+        fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
+            out.extend_from_slice(chunk);
+            Ok(())
+        }
+        fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), TransformError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn finished_streams_are_not_polled_again() {
+        // map_chunks is unfold-based: polling it after its end panics.
+        for selection in [Selection::All, Selection::Suffix(2)] {
+            let body = crate::map_chunks(stream(vec![b"ab", b"cd"]), Echo);
+            let s = shape_body(
+                ObjectOutput::streaming(None, body),
+                selection,
+                &settings(1024),
+            )
+            .await
+            .unwrap();
+            assert!(!read(s.body).await.unwrap().is_empty());
+        }
     }
 
     #[tokio::test]

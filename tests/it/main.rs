@@ -4,3 +4,4 @@
 mod events;
 mod passthrough;
 mod runtime;
+mod xml;

@@ -1,0 +1,163 @@
+//! `xml-to-json` through its Object Lambda Access Point.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use integration_tests::{TestEnv, in_process, start_with, test_config};
+use serde_json::{Value, json};
+
+async fn env(payload: &str) -> TestEnv {
+    let mut config = test_config(&["xml-to-json"]);
+    config.object_lambda_access_points[0].payload = payload.into();
+    start_with(
+        config,
+        vec![("xml-to-json", in_process(xml_to_json::function::XmlToJson))],
+    )
+    .await
+}
+
+async fn put(env: &TestEnv, key: &str, body: &[u8]) {
+    env.s3
+        .put_object()
+        .bucket("demo")
+        .key(key)
+        .content_type("application/xml")
+        .body(ByteStream::from(body.to_vec()))
+        .send()
+        .await
+        .expect("put");
+}
+
+#[tokio::test]
+async fn converts_with_xmltodict_defaults() {
+    let env = env("{}").await;
+    let got = env
+        .s3
+        .get_object()
+        .bucket("xml-to-json")
+        .key("catalog.xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("application/json"));
+    let doc: Value =
+        serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap();
+    let items = &doc["catalog"]["item"];
+    assert_eq!(items[0]["@id"], "sku-1001");
+    assert_eq!(items[0]["dc:title"], "Trail running shoe");
+    assert_eq!(
+        items[0]["price"],
+        json!({"@currency": "EUR", "#text": "129.00"})
+    );
+    assert_eq!(items[0]["tags"]["tag"], json!(["running", "outdoor"]));
+    assert_eq!(items[0]["description"], "Grippy sole & <b>light</b> upper.");
+    assert_eq!(items[1]["description"], Value::Null);
+    assert_eq!(
+        doc["catalog"]["@xmlns:dc"],
+        "http://purl.org/dc/elements/1.1/"
+    );
+}
+
+#[tokio::test]
+async fn item_depth_gives_ndjson_records_and_ranges_apply_to_them() {
+    let env = env(r#"{"item_depth": 2}"#).await;
+    let got = env
+        .s3
+        .get_object()
+        .bucket("xml-to-json")
+        .key("catalog.xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("application/x-ndjson"));
+    let text = String::from_utf8(got.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1]["item"]["@id"], "sku-1002");
+
+    let tail = env
+        .s3
+        .get_object()
+        .bucket("xml-to-json")
+        .key("catalog.xml")
+        .range("bytes=-20")
+        .send()
+        .await
+        .unwrap();
+    let total = text.len();
+    assert_eq!(
+        tail.content_range(),
+        Some(format!("bytes {}-{}/{total}", total - 20, total - 1).as_str())
+    );
+    assert_eq!(
+        tail.body.collect().await.unwrap().into_bytes().as_ref(),
+        &text.as_bytes()[total - 20..]
+    );
+}
+
+#[tokio::test]
+async fn attacks_and_broken_documents_are_400() {
+    let env = env("{}").await;
+    let attacks: [(&str, &[u8]); 3] = [
+        (
+            "laughs.xml",
+            include_bytes!("../../functions/xml-to-json/testdata/real/billion_laughs_classic.xml"),
+        ),
+        (
+            "xxe.xml",
+            include_bytes!("../../functions/xml-to-json/testdata/real/xxe_external_file.xml"),
+        ),
+        ("truncated.xml", b"<a>\n  <b>text</b>\n  <c attr=\"1\">"),
+    ];
+    for (key, body) in attacks {
+        put(&env, key, body).await;
+        let err = env
+            .s3
+            .get_object()
+            .bucket("xml-to-json")
+            .key(key)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(400),
+            "{key}"
+        );
+        assert_eq!(
+            err.as_service_error().and_then(|e| e.code()),
+            Some("InvalidObjectContent"),
+            "{key}"
+        );
+        let message = err
+            .as_service_error()
+            .and_then(|e| e.message())
+            .unwrap_or_default();
+        assert!(message.contains("line"), "{key}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_payload_keys_are_refused() {
+    let env = env(r#"{"attr_prefx": "_"}"#).await;
+    let err = env
+        .s3
+        .get_object()
+        .bucket("xml-to-json")
+        .key("catalog.xml")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_service_error().and_then(|e| e.code()),
+        Some("InvalidFunctionPayload")
+    );
+    assert!(
+        err.as_service_error()
+            .and_then(|e| e.message())
+            .unwrap_or_default()
+            .contains("attr_prefx")
+    );
+}
