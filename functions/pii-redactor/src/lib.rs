@@ -36,6 +36,8 @@ mod engine;
 pub mod entity;
 pub mod error;
 pub mod format;
+#[cfg(feature = "lambda")]
+pub mod function;
 mod shapes;
 pub mod stream;
 mod structure;

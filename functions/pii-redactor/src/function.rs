@@ -1,13 +1,14 @@
-//! The Lambda/CLI adapter: request → [`pii_redactor::StreamRedactor`] over the body stream →
-//! S3 response. Kept out of the library so the library has no runtime, AWS or async types.
+//! The S3 Object Lambda function (feature `lambda`): request → [`crate::StreamRedactor`] over
+//! the body stream → S3 response. The core modules have no runtime, AWS or async types.
 
+use crate::{Config, Error, ErrorKind, Mode, Redactor, StreamRedactor, UnsupportedContent};
 use object_lambda::{
     ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
-use pii_redactor::{Config, Error, ErrorKind, Mode, Redactor, StreamRedactor, UnsupportedContent};
 
 /// The `pii-redactor` function.
-pub(crate) struct PiiRedactor;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PiiRedactor;
 
 /// Maps the library's errors onto S3 error codes (the message never holds object content).
 fn to_transform_error(error: &Error) -> TransformError {
