@@ -8,8 +8,8 @@
 //! orientation on the small image → crop/letterbox → flatten alpha if the output is JPEG →
 //! watermarks → encode (metadata stripped unless `keep_metadata`).
 //!
-//! No I/O happens here: the Lambda adapter collects the object, reads an overlay from S3 if the
-//! payload names one, and passes bytes in.
+//! No I/O happens here: the Lambda adapter ([`function`], feature `lambda`, on by default)
+//! collects the object, reads an overlay from S3 if the payload names one, and passes bytes in.
 //!
 //! ```no_run
 //! let config: image_transform::Config =
@@ -31,6 +31,8 @@ mod config;
 mod decode;
 mod encode;
 mod error;
+#[cfg(feature = "lambda")]
+pub mod function;
 mod geometry;
 mod jpeg_headers;
 mod overrides;

@@ -3,8 +3,6 @@
 //! `image-transform --payload '{"width":1024,"watermark":{"text":"{user_name}"}}'
 //! --principal arn:aws:iam::123456789012:user/alice < in.jpg > out.jpg`.
 
-mod bin_adapter;
-
 fn main() {
-    object_lambda::run(bin_adapter::ImageTransform);
+    object_lambda::run(image_transform::function::ImageTransform);
 }

@@ -1,16 +1,18 @@
-//! The Lambda/CLI adapter: request context → [`image_transform::transform`] → S3 response.
-//! Kept out of the library so the library has no runtime, AWS or async types.
+//! The Lambda/CLI adapter (feature `lambda`): request context → [`crate::transform`] → S3
+//! response. The rest of the library has no runtime, AWS or async types; this module is public
+//! so the emulator can run the function in-process.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use image_transform::{CallerInfo, Config, Error, ErrorKind, apply_request_overrides, utc_date};
+use crate::{CallerInfo, Config, Error, ErrorKind, apply_request_overrides, utc_date};
 use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
 
 /// Largest overlay object read from the supporting access point.
 const MAX_OVERLAY_OBJECT_BYTES: u64 = 4 << 20;
 
-/// The `image-transform` function.
-pub(crate) struct ImageTransform;
+/// The `image-transform` function: `object_lambda::run(ImageTransform)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImageTransform;
 
 fn to_transform_error(error: Error) -> TransformError {
     let kind = error.kind();
@@ -103,7 +105,7 @@ impl Transform for ImageTransform {
         };
         let caller = caller_info(&ctx);
         let output = object_lambda::blocking(move || {
-            image_transform::transform(&bytes, &config, &caller, overlay.as_deref())
+            crate::transform(&bytes, &config, &caller, overlay.as_deref())
                 .map_err(to_transform_error)
         })
         .await?;
@@ -182,7 +184,7 @@ mod tests {
         .expect("transform");
         assert_eq!(output.content_type.as_deref(), Some("image/png"));
         let bytes = run(body(output));
-        let info = image_transform::probe(&bytes).expect("png");
+        let info = crate::probe(&bytes).expect("png");
         assert_eq!((info.width, info.height), (120, 87));
     }
 
