@@ -3,7 +3,7 @@
 use object_lambda_emulator::{Credential, EmulatorBuilder, InProcess};
 
 /// Names of the built-in functions (one default Object Lambda Access Point each).
-pub(crate) const NAMES: &[&str] = &["passthrough", "xml-to-json"];
+pub(crate) const NAMES: &[&str] = &["passthrough", "pii-redactor", "xml-to-json"];
 
 /// Registers every built-in function; WGOR is signed with `credential`.
 pub(crate) fn register(builder: EmulatorBuilder, credential: &Credential) -> EmulatorBuilder {
@@ -11,6 +11,10 @@ pub(crate) fn register(builder: EmulatorBuilder, credential: &Credential) -> Emu
         .function(
             "passthrough",
             InProcess::new(passthrough::Passthrough, credential),
+        )
+        .function(
+            "pii-redactor",
+            InProcess::new(pii_redactor::function::PiiRedactor, credential),
         )
         .function(
             "xml-to-json",

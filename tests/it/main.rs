@@ -3,5 +3,6 @@
 
 mod events;
 mod passthrough;
+mod pii;
 mod runtime;
 mod xml;

@@ -1,0 +1,195 @@
+//! `pii-redactor` through its Object Lambda Access Point.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use integration_tests::{TestEnv, in_process, start_with, test_config};
+
+const AP: &str = "pii-redactor";
+
+async fn env(payload: &str) -> TestEnv {
+    let mut config = test_config(&[AP]);
+    config.object_lambda_access_points[0].payload = payload.into();
+    start_with(
+        config,
+        vec![(AP, in_process(pii_redactor::function::PiiRedactor))],
+    )
+    .await
+}
+
+async fn put(env: &TestEnv, key: &str, content_type: &str, body: &[u8]) {
+    env.s3
+        .put_object()
+        .bucket("demo")
+        .key(key)
+        .content_type(content_type)
+        .body(ByteStream::from(body.to_vec()))
+        .send()
+        .await
+        .expect("put");
+}
+
+async fn get_text(env: &TestEnv, key: &str) -> String {
+    let got = env
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key(key)
+        .send()
+        .await
+        .expect("get");
+    String::from_utf8(
+        got.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .to_vec(),
+    )
+    .expect("utf-8")
+}
+
+fn code<E: ProvideErrorMetadata>(
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> (u16, String) {
+    (
+        err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0),
+        err.as_service_error()
+            .and_then(|e| e.code())
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+const TICKET: &str = "Ticket #48213 (build 3.14.2, trace 9f86d081-884c-4d63-a6e1-2f5d0e6b7a11)\n\
+Customer jane.doe@example.org called from (415) 555-0132 about card 4111-1111-1111-1111.\n\
+SSN on file: 536-22-8145. Server 192.168.10.24 logged the request.\n";
+
+#[tokio::test]
+async fn text_is_masked_keeping_length_and_look_alikes() {
+    let env = env("{}").await;
+    put(&env, "ticket.txt", "text/plain", TICKET.as_bytes()).await;
+    let out = get_text(&env, "ticket.txt").await;
+    assert_eq!(out.len(), TICKET.len(), "MASK keeps the length");
+    for secret in [
+        "jane.doe@example.org",
+        "555-0132",
+        "4111-1111-1111-1111",
+        "536-22-8145",
+        "192.168.10.24",
+    ] {
+        assert!(!out.contains(secret), "{secret} leaked: {out}");
+    }
+    for kept in [
+        "#48213",
+        "3.14.2",
+        "9f86d081-884c-4d63-a6e1-2f5d0e6b7a11",
+        "Customer",
+        "called from",
+    ] {
+        assert!(out.contains(kept), "{kept} was destroyed: {out}");
+    }
+    // Range applies to the redacted bytes.
+    let got = env
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key("ticket.txt")
+        .range("bytes=0-40")
+        .send()
+        .await
+        .unwrap();
+    let head = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(head.as_ref(), &out.as_bytes()[..41]);
+}
+
+#[tokio::test]
+async fn jsonl_and_csv_stay_valid_with_field_rules() {
+    let env =
+        env(r#"{"mask_mode":"REPLACE_WITH_PII_ENTITY_TYPE","redact_fields":["name","address"]}"#)
+            .await;
+    let jsonl = "{\"id\":1,\"name\":\"Jane Doe\",\"email\":\"jane@example.com\",\"address\":\"1 Main St\"}\n\
+                 {\"id\":2,\"name\":\"Li Wei\",\"note\":\"call +44 20 7946 0958\",\"address\":null}\n";
+    put(
+        &env,
+        "people.jsonl",
+        "application/x-ndjson",
+        jsonl.as_bytes(),
+    )
+    .await;
+    let out = get_text(&env, "people.jsonl").await;
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["name"], "[NAME]");
+    assert_eq!(rows[0]["email"], "[EMAIL]");
+    assert_eq!(rows[0]["address"], "[ADDRESS]");
+    assert_eq!(rows[0]["id"], 1);
+    assert!(!out.contains("7946 0958"), "{out}");
+
+    let csv = "id,name,phone,city\n1,Jane Doe,415-555-0132,Boston\n2,\"Wei, Li\",n/a,Oslo\n";
+    put(&env, "people.csv", "text/csv", csv.as_bytes()).await;
+    let out = get_text(&env, "people.csv").await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "id,name,phone,city");
+    assert!(lines[1].starts_with("1,[NAME],[PHONE],Boston"), "{out}");
+    assert!(!out.contains("Wei, Li") && out.contains("Oslo"), "{out}");
+}
+
+#[tokio::test]
+async fn deny_mode_refuses_objects_with_pii() {
+    let env = env(r#"{"mode":"deny"}"#).await;
+    put(&env, "ticket.txt", "text/plain", TICKET.as_bytes()).await;
+    put(
+        &env,
+        "clean.txt",
+        "text/plain",
+        b"release 3.14.2 shipped on time",
+    )
+    .await;
+    let err = env
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key("ticket.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), (403, "AccessDenied".into()));
+    assert_eq!(
+        get_text(&env, "clean.txt").await,
+        "release 3.14.2 shipped on time"
+    );
+}
+
+#[tokio::test]
+async fn non_utf8_fails_or_passes_as_configured() {
+    let binary: Vec<u8> = vec![0x89, b'P', b'N', b'G', 0xff, 0xfe, 0x00, 0x01];
+    let fail = env("{}").await;
+    put(&fail, "blob.bin", "application/octet-stream", &binary).await;
+    let err = fail
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key("blob.bin")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), (400, "UnsupportedContentType".into()));
+
+    let pass = env(r#"{"unsupported_content":"pass"}"#).await;
+    put(&pass, "blob.bin", "application/octet-stream", &binary).await;
+    let got = pass
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key("blob.bin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        binary.as_slice()
+    );
+}
