@@ -3,11 +3,20 @@
 use object_lambda_emulator::{Credential, EmulatorBuilder, InProcess};
 
 /// Names of the built-in functions (one default Object Lambda Access Point each).
-pub(crate) const NAMES: &[&str] = &["passthrough", "pii-redactor", "xml-to-json"];
+pub(crate) const NAMES: &[&str] = &[
+    "image-transform",
+    "passthrough",
+    "pii-redactor",
+    "xml-to-json",
+];
 
 /// Registers every built-in function; WGOR is signed with `credential`.
 pub(crate) fn register(builder: EmulatorBuilder, credential: &Credential) -> EmulatorBuilder {
     builder
+        .function(
+            "image-transform",
+            InProcess::new(image_transform::function::ImageTransform, credential),
+        )
         .function(
             "passthrough",
             InProcess::new(passthrough::Passthrough, credential),

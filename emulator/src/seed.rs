@@ -17,6 +17,11 @@ pub const SAMPLES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../seed/catalog.xml"),
     ),
     (
+        "photo.jpg",
+        "image/jpeg",
+        include_bytes!("../../functions/image-transform/testdata/jpeg_exif_orient6_rot90cw.jpg"),
+    ),
+    (
         "report.csv",
         "text/csv",
         include_bytes!("../seed/report.csv"),

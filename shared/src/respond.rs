@@ -96,7 +96,7 @@ impl Reply {
     /// error to S3 clients and has no body).
     pub fn error(err: &TransformError) -> Self {
         let error = (*err.kind() != ErrorKind::NotModified)
-            .then(|| (err.code().to_owned(), err.message().to_owned()));
+            .then(|| (err.code().to_owned(), header_safe(err.message())));
         Self {
             status: err.status(),
             error,
@@ -104,6 +104,31 @@ impl Reply {
             body: None,
         }
     }
+}
+
+/// Longest error message sent; it travels in a header.
+const MAX_MESSAGE: usize = 1024;
+
+/// Make a message fit for the `x-amz-fwd-error-message` header: visible ASCII and spaces only
+/// (other characters become `?`, whitespace runs one space), at most [`MAX_MESSAGE`] bytes.
+/// Without this a message with a newline or a non-ASCII character fails the whole WGOR.
+pub fn header_safe(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE));
+    for c in message.chars() {
+        if out.len() >= MAX_MESSAGE {
+            break;
+        }
+        match c {
+            ' '..='~' => out.push(c),
+            c if c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            _ => out.push('?'),
+        }
+    }
+    out.trim().to_owned()
 }
 
 impl std::fmt::Debug for Reply {
@@ -288,6 +313,17 @@ mod tests {
         let h = ObjectHeaders::forwarded_from(&up, true, true);
         assert_eq!(h.get("etag"), Some("\"abc\""));
         assert_eq!(h.get("content-encoding"), Some("gzip"));
+    }
+
+    #[test]
+    fn error_messages_are_header_safe() {
+        assert_eq!(
+            header_safe("bad\nline 3,\tcol 4: «é»"),
+            "bad line 3, col 4: ???"
+        );
+        assert_eq!(header_safe(&"x".repeat(5000)).len(), MAX_MESSAGE);
+        let r = Reply::error(&TransformError::invalid_content("line 1\r\nline 2"));
+        assert_eq!(r.error.unwrap().1, "line 1 line 2");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! functions running in-process through `object_lambda::Handler`.
 
 mod events;
+mod image;
 mod passthrough;
 mod pii;
 mod runtime;
