@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use object_lambda_emulator::{
@@ -22,29 +22,35 @@ fn profile_dir() -> PathBuf {
         .to_owned()
 }
 
-/// The workspace's `passthrough` binary. `cargo test --workspace` builds it (the package has
-/// integration tests); with `cargo test -p object-lambda-emulator` it is built here, in the
-/// same target directory (cargo does not hold the build lock while tests run).
-fn passthrough_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = profile_dir();
-        let bin = dir.join("passthrough");
-        if !bin.is_file() {
-            let target = dir.parent().expect("target dir").to_owned();
-            let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-            cmd.args(["build", "-p", "passthrough", "--bin", "passthrough"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env("CARGO_TARGET_DIR", &target);
-            if dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            let status = cmd.status().expect("running cargo build -p passthrough");
-            assert!(status.success(), "cargo build -p passthrough failed");
+/// A workspace function's binary (`passthrough`, `pii-redactor`, ...). `cargo test
+/// --workspace` builds them (each package has integration tests); with `cargo test -p
+/// object-lambda-emulator` a missing one is built here, in the same target directory (cargo
+/// does not hold the build lock while tests run).
+fn function_binary(name: &str) -> PathBuf {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let _one_build_at_a_time = BUILD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = profile_dir();
+    let bin = dir.join(name);
+    if !bin.is_file() {
+        let target = dir.parent().expect("target dir").to_owned();
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(["build", "-p", name, "--bin", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CARGO_TARGET_DIR", &target);
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
         }
-        assert!(bin.is_file(), "{} missing", bin.display());
-        bin
-    })
+        let status = cmd.status().expect("running cargo build");
+        assert!(status.success(), "cargo build -p {name} failed");
+    }
+    assert!(bin.is_file(), "{} missing", bin.display());
+    bin
+}
+
+fn passthrough_binary() -> PathBuf {
+    function_binary("passthrough")
 }
 
 /// An emulator with one Object Lambda Access Point per function, all on bucket `data`.
@@ -141,7 +147,7 @@ async fn settle(f: &ProcessFunction) {
 
 #[tokio::test]
 async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
-    let f = process("passthrough", passthrough_binary());
+    let f = process("passthrough", &passthrough_binary());
     let emu = start(20_000, &[("passthrough", Arc::new(f.clone()))]).await;
     let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
     let (key, _, original) = SAMPLES[0];
@@ -453,4 +459,39 @@ Resources:
         Some(i64::try_from(original.len()).unwrap())
     );
     child.kill().await.unwrap();
+}
+
+/// `template.yaml` with every function as its spawned binary: the same GETs as in-process
+/// (`template::emulator_from_template_serves_every_access_point`) give the same results.
+#[tokio::test]
+async fn template_functions_as_spawned_binaries() {
+    let mut t = crate::template::repo_template();
+    t.config.credentials = vec![Credential::new(AK, SK)];
+    let mut builder = Emulator::builder().config(t.config.clone());
+    let mut functions = Vec::new();
+    for name in crate::template::FUNCTIONS {
+        let spec = t.function(name).unwrap();
+        let f = ProcessFunction::builder(name, function_binary(name))
+            .credential(Credential::new(AK, SK))
+            .memory_mb(spec.memory_mb)
+            .log_format(spec.log_format.clone().unwrap())
+            .build();
+        builder = builder.function(name, Arc::new(f.clone()));
+        functions.push(f);
+    }
+    let emu = builder.start().await.expect("emulator starts");
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    for (name, f) in crate::template::FUNCTIONS.iter().zip(&functions) {
+        let olap = t.config.olap(name).unwrap();
+        crate::template::check_get(&client, name, &olap.name).await;
+        settle(f).await;
+        crate::template::check_get(&client, name, olap.alias.as_deref().unwrap()).await;
+        settle(f).await;
+        assert_eq!(
+            f.processes_started(),
+            1,
+            "{name}: warm between the two GETs"
+        );
+    }
+    emu.shutdown().await;
 }
