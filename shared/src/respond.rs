@@ -110,7 +110,7 @@ impl Reply {
 const MAX_MESSAGE: usize = 1024;
 
 /// Make a message fit for the `x-amz-fwd-error-message` header: visible ASCII and spaces only
-/// (other characters become `?`, whitespace runs one space), at most [`MAX_MESSAGE`] bytes.
+/// (other characters become `?`, whitespace runs one space), at most 1024 bytes.
 /// Without this a message with a newline or a non-ASCII character fails the whole WGOR.
 pub fn header_safe(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE));
