@@ -204,7 +204,35 @@ fn head_request<T>(req: &S3Request<T>, bucket: &str, key: &str) -> S3Request<Hea
     }
 }
 
+/// What GET and HEAD check before reading: SSE-C key headers and conditional headers.
+struct ReadChecks<'a> {
+    sse_algorithm: Option<&'a String>,
+    sse_key_md5: Option<&'a String>,
+    conds: (
+        Option<&'a ETagCondition>,
+        Option<&'a Timestamp>,
+        Option<&'a ETagCondition>,
+        Option<&'a Timestamp>,
+    ),
+}
+
 impl Store {
+    /// SSE-C bookkeeping and preconditions shared by GetObject and HeadObject.
+    async fn admit_read<T>(
+        &self,
+        req: &S3Request<T>,
+        bucket: &str,
+        key: &str,
+        checks: ReadChecks<'_>,
+    ) -> S3Result<()> {
+        self.check_sse_c(bucket, key, checks.sse_algorithm, checks.sse_key_md5)?;
+        match self.preconditions(req, bucket, key, checks.conds).await? {
+            Some((Precondition::Failed, _)) => Err(precondition_failed()),
+            Some((Precondition::NotModified, head)) => Err(not_modified(&head)),
+            _ => Ok(()),
+        }
+    }
+
     /// Evaluates conditional headers against the current object (a HEAD on the backend).
     async fn preconditions<T>(
         &self,
@@ -327,23 +355,17 @@ impl S3 for Store {
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let i = &req.input;
         let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        self.check_sse_c(
-            &bucket,
-            &key,
-            i.sse_customer_algorithm.as_ref(),
-            i.sse_customer_key_md5.as_ref(),
-        )?;
-        let conds = (
-            i.if_match.as_ref(),
-            i.if_unmodified_since.as_ref(),
-            i.if_none_match.as_ref(),
-            i.if_modified_since.as_ref(),
-        );
-        match self.preconditions(&req, &bucket, &key, conds).await? {
-            Some((Precondition::Failed, _)) => return Err(precondition_failed()),
-            Some((Precondition::NotModified, head)) => return Err(not_modified(&head)),
-            _ => {}
-        }
+        let read = ReadChecks {
+            sse_algorithm: i.sse_customer_algorithm.as_ref(),
+            sse_key_md5: i.sse_customer_key_md5.as_ref(),
+            conds: (
+                i.if_match.as_ref(),
+                i.if_unmodified_since.as_ref(),
+                i.if_none_match.as_ref(),
+                i.if_modified_since.as_ref(),
+            ),
+        };
+        self.admit_read(&req, &bucket, &key, read).await?;
         let marker = self.sse_c.get(&bucket, &key);
         let mut resp = self.fs.get_object(req).await?;
         if let Some(body) = resp.output.body.take() {
@@ -362,23 +384,17 @@ impl S3 for Store {
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let i = &req.input;
         let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        self.check_sse_c(
-            &bucket,
-            &key,
-            i.sse_customer_algorithm.as_ref(),
-            i.sse_customer_key_md5.as_ref(),
-        )?;
-        let conds = (
-            i.if_match.as_ref(),
-            i.if_unmodified_since.as_ref(),
-            i.if_none_match.as_ref(),
-            i.if_modified_since.as_ref(),
-        );
-        match self.preconditions(&req, &bucket, &key, conds).await? {
-            Some((Precondition::Failed, _)) => return Err(precondition_failed()),
-            Some((Precondition::NotModified, head)) => return Err(not_modified(&head)),
-            _ => {}
-        }
+        let read = ReadChecks {
+            sse_algorithm: i.sse_customer_algorithm.as_ref(),
+            sse_key_md5: i.sse_customer_key_md5.as_ref(),
+            conds: (
+                i.if_match.as_ref(),
+                i.if_unmodified_since.as_ref(),
+                i.if_none_match.as_ref(),
+                i.if_modified_since.as_ref(),
+            ),
+        };
+        self.admit_read(&req, &bucket, &key, read).await?;
         let marker = self.sse_c.get(&bucket, &key);
         let mut resp = self.fs.head_object(req).await?;
         if let Some(m) = marker {

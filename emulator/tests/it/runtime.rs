@@ -22,18 +22,18 @@ fn profile_dir() -> PathBuf {
         .to_owned()
 }
 
-/// A workspace function's binary (`passthrough`, `pii-redactor`, ...). `cargo test
-/// --workspace` builds them (each package has integration tests); with `cargo test -p
-/// object-lambda-emulator` a missing one is built here, in the same target directory (cargo
-/// does not hold the build lock while tests run).
+/// A workspace function's binary (`passthrough`, `pii-redactor`, ...), built (or found up to
+/// date) once per test run with `cargo build` in the same target directory (cargo does not hold
+/// the build lock while tests run). Building even when the file exists matters: with `cargo test
+/// -p object-lambda-emulator` a binary left from an older build would be tested otherwise.
 fn function_binary(name: &str) -> PathBuf {
-    static BUILD: Mutex<()> = Mutex::new(());
-    let _one_build_at_a_time = BUILD
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = profile_dir();
     let bin = dir.join(name);
-    if !bin.is_file() {
+    if !built.iter().any(|b| b == name) {
         let target = dir.parent().expect("target dir").to_owned();
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.args(["build", "-p", name, "--bin", name])
@@ -44,6 +44,7 @@ fn function_binary(name: &str) -> PathBuf {
         }
         let status = cmd.status().expect("running cargo build");
         assert!(status.success(), "cargo build -p {name} failed");
+        built.push(name.to_owned());
     }
     assert!(bin.is_file(), "{} missing", bin.display());
     bin
