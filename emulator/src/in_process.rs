@@ -31,8 +31,8 @@ impl<T: Transform + Clone> InProcess<T> {
     }
 }
 
-/// `http://host:port` of the first `inputS3Url` in the event.
-fn endpoint_of(event: &Value) -> Option<String> {
+/// `http://host:port` of the first `inputS3Url` in the event: the endpoint a function talks to.
+pub(crate) fn endpoint_of(event: &Value) -> Option<String> {
     [
         "getObjectContext",
         "headObjectContext",

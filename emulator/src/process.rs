@@ -32,6 +32,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Credential, REGION};
 use crate::function::Function;
+use crate::in_process::endpoint_of;
 use crate::runtime_api::{self, Invocation, Outcome, RuntimeApi};
 
 /// Default cap on the processes of one function.
@@ -464,20 +465,6 @@ async fn forward_logs(name: String, out: impl AsyncRead + Unpin) {
     while let Ok(Some(line)) = lines.next_line().await {
         tracing::info!(target: "function", function = %name, "{line}");
     }
-}
-
-/// `http://host:port` of the first `inputS3Url` in the event.
-fn endpoint_of(event: &Value) -> Option<String> {
-    [
-        "getObjectContext",
-        "headObjectContext",
-        "listObjectsContext",
-        "listObjectsV2Context",
-    ]
-    .iter()
-    .find_map(|c| event.get(*c)?.get("inputS3Url")?.as_str())
-    .and_then(|u| url::Url::parse(u).ok())
-    .map(|u| u.origin().ascii_serialization())
 }
 
 #[cfg(test)]
