@@ -67,6 +67,41 @@ fn every_event_file_parses_and_round_trips() {
     }
 }
 
+/// The payload of every sample event is valid for the function it is filed under.
+#[test]
+fn sample_payloads_are_valid_for_their_functions() {
+    use object_lambda::Transform;
+    use object_lambda::config::parse_payload;
+    fn check<T: Transform>(t: &T, payload: &str) -> Result<(), String> {
+        let config = parse_payload::<T::Config>(payload).map_err(|e| e.to_string())?;
+        t.validate(&config).map_err(|e| e.to_string())
+    }
+    let mut checked = 0;
+    for path in event_files() {
+        let raw: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let payload = raw["configuration"]["payload"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let function = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let result = match function {
+            "passthrough" => check(&passthrough::Passthrough, &payload),
+            "pii-redactor" => check(&pii_redactor::function::PiiRedactor, &payload),
+            "xml-to-json" => check(&xml_to_json::function::XmlToJson, &payload),
+            "image-transform" => check(&image_transform::function::ImageTransform, &payload),
+            other => Err(format!("no function named {other}")),
+        };
+        assert!(result.is_ok(), "{}: {result:?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 16, "{checked}");
+}
+
 mod aws_lambda_events_roundtrip {
     pub(crate) type Event = aws_lambda_events::s3::object_lambda::S3ObjectLambdaEvent<String>;
 }
