@@ -2,7 +2,7 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, start_passthrough, test_config};
+use integration_tests::{TestEnv, start_passthrough, status_and_code, test_config};
 use md5::Digest;
 
 const OLAP: &str = "passthrough";
@@ -28,19 +28,6 @@ async fn put(env: &TestEnv, key: &str, body: Vec<u8>, content_type: &str) {
 
 fn digits(n: usize) -> Vec<u8> {
     (0..n).map(|i| b'0' + (i % 10) as u8).collect()
-}
-
-/// Status and S3 error code of a failed SDK call.
-fn failure<E: ProvideErrorMetadata>(
-    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> (u16, String) {
-    let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
-    let code = err
-        .as_service_error()
-        .and_then(|e| e.code())
-        .unwrap_or_default()
-        .to_owned();
-    (status, code)
 }
 
 #[tokio::test]
@@ -121,7 +108,7 @@ async fn bad_ranges_fail_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err), (416, "InvalidRange".into()));
+    assert_eq!(status_and_code(&err), (416, "InvalidRange".into()));
     let err = env
         .s3
         .get_object()
@@ -132,7 +119,7 @@ async fn bad_ranges_fail_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err), (400, "InvalidRequest".into()));
+    assert_eq!(status_and_code(&err), (400, "InvalidRequest".into()));
 }
 
 #[tokio::test]
@@ -179,7 +166,7 @@ async fn part_numbers_are_5_mib_slices() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err), (400, "InvalidPart".into()));
+    assert_eq!(status_and_code(&err), (400, "InvalidPart".into()));
 }
 
 #[tokio::test]
@@ -207,7 +194,7 @@ async fn conditional_requests_are_evaluated_on_the_original() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err), (412, "PreconditionFailed".into()));
+    assert_eq!(status_and_code(&err), (412, "PreconditionFailed".into()));
     let err = env
         .s3
         .get_object()
@@ -217,7 +204,7 @@ async fn conditional_requests_are_evaluated_on_the_original() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err).0, 304);
+    assert_eq!(status_and_code(&err).0, 304);
     let ok = env
         .s3
         .get_object()
@@ -244,7 +231,7 @@ async fn missing_key_is_no_such_key() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err), (404, "NoSuchKey".into()));
+    assert_eq!(status_and_code(&err), (404, "NoSuchKey".into()));
 }
 
 #[tokio::test]
@@ -266,7 +253,10 @@ async fn bad_payload_names_the_key() {
         .and_then(|e| e.message())
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(failure(&err), (400, "InvalidFunctionPayload".into()));
+    assert_eq!(
+        status_and_code(&err),
+        (400, "InvalidFunctionPayload".into())
+    );
     assert!(message.contains("`compression`"), "{message}");
 }
 
@@ -298,7 +288,7 @@ async fn head_through_the_access_point() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err).0, 404);
+    assert_eq!(status_and_code(&err).0, 404);
 }
 
 #[tokio::test]
@@ -356,7 +346,7 @@ async fn sse_c_objects_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err).0, 400);
+    assert_eq!(status_and_code(&err).0, 400);
     let err = env
         .s3
         .get_object()
@@ -365,7 +355,7 @@ async fn sse_c_objects_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err).0, 400);
+    assert_eq!(status_and_code(&err).0, 400);
 }
 
 #[tokio::test]
@@ -384,7 +374,7 @@ async fn wrong_secret_is_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(&err).0, 403);
+    assert_eq!(status_and_code(&err).0, 403);
 }
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! `pii-redactor` through its Object Lambda Access Point.
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, in_process, start_with, test_config};
+use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
 
 const AP: &str = "pii-redactor";
 
@@ -46,18 +45,6 @@ async fn get_text(env: &TestEnv, key: &str) -> String {
             .to_vec(),
     )
     .expect("utf-8")
-}
-
-fn code<E: ProvideErrorMetadata>(
-    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> (u16, String) {
-    (
-        err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0),
-        err.as_service_error()
-            .and_then(|e| e.code())
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 const TICKET: &str = "Ticket #48213 (build 3.14.2, trace 9f86d081-884c-4d63-a6e1-2f5d0e6b7a11)\n\
@@ -156,7 +143,7 @@ async fn deny_mode_refuses_objects_with_pii() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), (403, "AccessDenied".into()));
+    assert_eq!(status_and_code(&err), (403, "AccessDenied".into()));
     assert_eq!(
         get_text(&env, "clean.txt").await,
         "release 3.14.2 shipped on time"
@@ -176,7 +163,10 @@ async fn non_utf8_fails_or_passes_as_configured() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), (400, "UnsupportedContentType".into()));
+    assert_eq!(
+        status_and_code(&err),
+        (400, "UnsupportedContentType".into())
+    );
 
     let pass = env(r#"{"unsupported_content":"pass"}"#).await;
     put(&pass, "blob.bin", "application/octet-stream", &binary).await;

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream as SdkBody;
 use bytes::Bytes;
-use integration_tests::{TestEnv, in_process, start_with, test_config};
+use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
 use object_lambda::{
     ByteStream, NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
@@ -154,10 +153,9 @@ async fn an_early_failure_is_a_clean_error() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
     assert_eq!(
-        err.as_service_error().and_then(|e| e.code()),
-        Some("InvalidObjectContent")
+        status_and_code(&err),
+        (400, "InvalidObjectContent".to_owned())
     );
 }
 
@@ -193,11 +191,7 @@ async fn the_deadline_guard_answers_before_lambda_gives_up() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
-    assert_eq!(
-        err.as_service_error().and_then(|e| e.code()),
-        Some("TransformTimeout")
-    );
+    assert_eq!(status_and_code(&err), (503, "TransformTimeout".to_owned()));
     assert!(
         started.elapsed() < Duration::from_millis(2400),
         "answered in {:?}",

@@ -2,7 +2,7 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, in_process, start_with, test_config};
+use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
 use serde_json::{Value, json};
 
 async fn env(payload: &str) -> TestEnv {
@@ -122,13 +122,8 @@ async fn attacks_and_broken_documents_are_400() {
             .await
             .unwrap_err();
         assert_eq!(
-            err.raw_response().map(|r| r.status().as_u16()),
-            Some(400),
-            "{key}"
-        );
-        assert_eq!(
-            err.as_service_error().and_then(|e| e.code()),
-            Some("InvalidObjectContent"),
+            status_and_code(&err),
+            (400, "InvalidObjectContent".to_owned()),
             "{key}"
         );
         let message = err

@@ -67,3 +67,16 @@ pub fn client(endpoint: &str, access_key: &str, secret: &str) -> aws_sdk_s3::Cli
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
+
+/// HTTP status and S3 error code of a failed SDK call (0 / "" when there was no answer).
+pub fn status_and_code<E: aws_sdk_s3::error::ProvideErrorMetadata>(
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> (u16, String) {
+    let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
+    let code = err
+        .as_service_error()
+        .and_then(|e| e.code())
+        .unwrap_or_default()
+        .to_owned();
+    (status, code)
+}
