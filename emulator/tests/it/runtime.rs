@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use object_lambda_emulator::{
@@ -23,29 +23,34 @@ fn profile_dir() -> PathBuf {
 }
 
 /// A workspace function's binary (`passthrough`, `pii-redactor`, ...), built (or found up to
-/// date) once per test run with `cargo build` in the same target directory (cargo does not hold
-/// the build lock while tests run). Building even when the file exists matters: with `cargo test
-/// -p object-lambda-emulator` a binary left from an older build would be tested otherwise.
+/// date) once per test run with `cargo build --workspace --bins` in the same target directory
+/// (cargo does not hold the build lock while tests run). Building even when the file exists
+/// matters: with `cargo test -p object-lambda-emulator` a binary left from an older build would be
+/// tested otherwise. One workspace-wide build rather than `-p <function>` each: every `-p` resolves
+/// its own feature set, so four of them compiled four variants of the shared dependencies, which
+/// filled the CI machine's disk.
 fn function_binary(name: &str) -> PathBuf {
-    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut built = BUILT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let dir = profile_dir();
-    let bin = dir.join(name);
-    if !built.iter().any(|b| b == name) {
+    let built = BUILT.get_or_init(|| {
         let target = dir.parent().expect("target dir").to_owned();
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.args(["build", "-p", name, "--bin", name])
+        cmd.args(["build", "--workspace", "--bins"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("CARGO_TARGET_DIR", &target);
         if dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
-        let status = cmd.status().expect("running cargo build");
-        assert!(status.success(), "cargo build -p {name} failed");
-        built.push(name.to_owned());
+        match cmd.status() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(format!("cargo build --workspace --bins: {status}")),
+            Err(e) => Err(format!("running cargo build: {e}")),
+        }
+    });
+    if let Err(e) = built {
+        panic!("{e}");
     }
+    let bin = dir.join(name);
     assert!(bin.is_file(), "{} missing", bin.display());
     bin
 }
