@@ -24,6 +24,7 @@ use crate::names::is_valid_name;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
 use crate::position::Position;
+use crate::scan::AttrScanner;
 use crate::tree::{BuildError, TreeBuilder};
 
 /// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
@@ -609,24 +610,42 @@ impl Core {
         if !name_known && !is_valid_name(raw_name) {
             return Err(Problem::Malformed("invalid element name"));
         }
+        let attributes_raw = e.attributes_raw();
+        // The fast path takes only tags without `<` (it is unclean in values and cannot
+        // match a cached name), so the check below still sees every `<`.
+        if cached
+            && let Sink::Tree(b) = &mut self.sink
+            && b.attrs_fast(
+                attributes_raw.as_bytes(),
+                self.version == XmlVersion::Explicit1_1,
+                self.config.max_text_bytes,
+            )
+        {
+            b.attrs_done()?;
+            self.decl_counts.push(0);
+            return Ok(());
+        }
         let mut all_known = true;
         self.attrs.clear();
         self.attr_hashes.clear();
         let mut decls: u32 = 0;
         let mut prefixed = false;
         // `<` may not appear anywhere in a tag, attribute values included.
-        if memchr::memchr(b'<', e.attributes_raw().as_bytes()).is_some() {
+        if memchr::memchr(b'<', attributes_raw.as_bytes()).is_some() {
             return Err(Problem::Malformed("`<` in a tag or attribute value"));
         }
-        let mut attributes = e.attributes();
-        // Duplicates are checked below with hashes, cheaper than quick-xml's pairwise scan.
-        attributes.with_checks(false);
-        for (index, attr) in attributes.enumerate() {
-            let attr = attr.map_err(|_| Problem::Malformed("invalid attribute"))?;
+        let mut attributes = AttrScanner::new(attributes_raw, self.version);
+        let mut index = 0usize;
+        while let Some(attr) = attributes
+            .next_attr()
+            .map_err(|_| Problem::Malformed("invalid attribute"))?
+        {
             if index as u64 >= u64::from(self.config.max_attributes) {
                 return Err(Problem::Limit("max_attributes"));
             }
-            let key: &str = attr.key.as_ref();
+            let this = index;
+            index += 1;
+            let key: &str = attr.key;
             if !cached {
                 if !is_valid_name(key) {
                     return Err(Problem::Malformed("invalid attribute name"));
@@ -634,7 +653,7 @@ impl Core {
                 self.attr_hashes.push(hash_str(key));
             }
             let value = attr
-                .normalized_value_with(self.version, ENTITY_DEPTH, |name| {
+                .value(self.version, ENTITY_DEPTH, |name| {
                     resolve_predefined_entity(name).or(if external { Some("") } else { None })
                 })
                 .map_err(|_| {
@@ -655,7 +674,7 @@ impl Core {
                 if in_record {
                     match &mut self.sink {
                         Sink::Tree(b) => {
-                            let known = b.attr(index, key, &value)?;
+                            let known = b.attr(this, key, &value, attr.clean)?;
                             if !known && !is_valid_name(key) {
                                 return Err(Problem::Malformed("invalid attribute name"));
                             }
@@ -700,8 +719,11 @@ impl Core {
             return Err(Problem::Limit("max_namespace_declarations"));
         }
         if !ns_mode {
-            if in_record && let Sink::Ordered(w) = &mut self.sink {
-                w.open_done(out);
+            if in_record {
+                match &mut self.sink {
+                    Sink::Tree(b) => b.attrs_done()?,
+                    Sink::Ordered(w) => w.open_done(out),
+                }
             }
             return Ok(());
         }

@@ -33,6 +33,7 @@ mod names;
 mod ns;
 mod ordered;
 mod position;
+mod scan;
 mod tree;
 
 pub use config::{CONTENT_TYPE_JSON, CONTENT_TYPE_NDJSON, Config, ForceList, content_type};

@@ -12,6 +12,7 @@ use crate::attrs::Attrs;
 use crate::config::Config;
 use crate::fxhash::FxBuild;
 use crate::json::{self, InvalidChar};
+use crate::scan::{is_space, scan_value};
 
 /// Why building or writing failed; the converter adds the position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,12 @@ const TAG_OBJ: u32 = 2;
 const TAG_ARR: u32 = 3;
 /// Marks an attribute in a pending entry's key (attributes are never forced into lists).
 const ATTR_BIT: u32 = 1 << 31;
+/// Key of an attribute block: a pending entry whose value is the already serialised
+/// members `"@a":"1","@b":"2"` of an element's attributes. It has no key text of its own
+/// (`Keys::quoted` is empty for it), so the serialiser copies the members verbatim.
+const BLOCK_KEY: u32 = ATTR_BIT - 1;
+/// `Frame::block_start` when the element has no attribute block.
+const NO_BLOCK: usize = usize::MAX;
 /// Switch from linear search to a hash map when an object has more distinct keys.
 const LINEAR_GROUPS: usize = 8;
 /// In `item_depth` mode the key table is dropped between records once it is this big.
@@ -84,6 +91,10 @@ struct Frame {
     key: u32,
     pending_start: usize,
     text_start: usize,
+    /// Where the element's attribute block (`{"@a":"1",...`) starts in `strings`.
+    block_start: usize,
+    /// End of the attribute block in `strings`.
+    block_end: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -112,7 +123,7 @@ impl Keys {
         }
         let id = u32::try_from(self.spans.len())
             .ok()
-            .filter(|id| id & ATTR_BIT == 0)
+            .filter(|&id| id < BLOCK_KEY)
             .ok_or(BuildError::OutputTooLarge)?;
         let start = self.bytes.len();
         json::quoted_into(&mut self.bytes, name)?;
@@ -145,6 +156,16 @@ impl Keys {
     }
 }
 
+/// A cached attribute name of an element name (see `TreeBuilder::attr_key`).
+struct AttrSlot {
+    name: String,
+    id: u32,
+    /// The key as written in the output: `"@name":`.
+    quoted: Vec<u8>,
+    /// `xmlns` or `xmlns:p`.
+    declaration: bool,
+}
+
 fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) {
     if cache.len() <= index {
         cache.resize(index + 1, (String::new(), u32::MAX));
@@ -154,6 +175,11 @@ fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) 
         slot.0.push_str(name);
         slot.1 = id;
     }
+}
+
+/// `xmlns` or `xmlns:p`: a namespace declaration.
+fn is_declaration(name: &str) -> bool {
+    name == "xmlns" || name.starts_with("xmlns:")
 }
 
 /// Appends `s` escaped and quoted to the string arena.
@@ -191,38 +217,47 @@ pub(crate) struct TreeBuilder {
     stack: Vec<(bool, u32, u32, u32)>,
     /// Per element-name key: key ids of the attributes last seen at each position
     /// (elements of one name usually repeat their attribute list).
-    attr_cache: Vec<Vec<(String, u32)>>,
+    attr_cache: Vec<Vec<AttrSlot>>,
     /// Key id of the element name last seen at each depth.
     name_cache: Vec<(String, u32)>,
     /// Whether an attribute key can equal a child element's key (prefix empty or a name
     /// character); if not, attributes need no grouping.
     attrs_may_collide: bool,
+    /// Attributes are serialised straight into one block per element (see [`BLOCK_KEY`]):
+    /// possible when no attribute key can collide with a child's or the text key, and the
+    /// output is not indented.
+    attr_blocks: bool,
 }
 
 impl TreeBuilder {
     pub(crate) fn new(config: &Config) -> Self {
-        let mut b =
-            TreeBuilder {
-                config: config.clone(),
-                keys: Keys::default(),
-                text_key: 0,
-                strings: Vec::new(),
-                entries: Vec::new(),
-                items: Vec::new(),
-                pending: Vec::new(),
-                frames: Vec::new(),
-                text: String::new(),
-                scratch: String::new(),
-                groups: Vec::new(),
-                group_of: Vec::new(),
-                group_map: HashMap::default(),
-                stack: Vec::new(),
-                attr_cache: Vec::new(),
-                name_cache: Vec::new(),
-                attrs_may_collide: config.attr_prefix.chars().next().is_none_or(|c| {
-                    !c.is_ascii() || c.is_ascii_alphabetic() || c == '_' || c == ':'
-                }),
-            };
+        let attrs_may_collide = config
+            .attr_prefix
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_ascii() || c.is_ascii_alphabetic() || c == '_' || c == ':');
+        let mut b = TreeBuilder {
+            config: config.clone(),
+            keys: Keys::default(),
+            text_key: 0,
+            strings: Vec::new(),
+            entries: Vec::new(),
+            items: Vec::new(),
+            pending: Vec::new(),
+            frames: Vec::new(),
+            text: String::new(),
+            scratch: String::new(),
+            groups: Vec::new(),
+            group_of: Vec::new(),
+            group_map: HashMap::default(),
+            stack: Vec::new(),
+            attr_cache: Vec::new(),
+            name_cache: Vec::new(),
+            attrs_may_collide,
+            attr_blocks: !attrs_may_collide
+                && !config.pretty
+                && !config.text_key.starts_with(&config.attr_prefix),
+        };
         b.reset_keys();
         b
     }
@@ -259,23 +294,25 @@ impl TreeBuilder {
             key,
             pending_start: self.pending.len(),
             text_start: self.text.len(),
+            block_start: NO_BLOCK,
+            block_end: NO_BLOCK,
         });
         Ok(known)
     }
 
-    /// Adds attribute number `index` of the element just opened.
+    /// Key id of attribute number `index` of the element just opened, and whether the
+    /// name matched the cached attribute list of this element name.
     ///
-    /// Returns whether the name matched the cached attribute list of this element name.
     /// The cache always holds the full list of the last element of that name that had a
     /// miss (validated, duplicate-free), so when every attribute is a hit the current list
     /// is a prefix of it and needs neither name nor duplicate checks.
-    pub(crate) fn attr(&mut self, index: usize, name: &str, value: &str) -> BResult<bool> {
+    fn attr_key(&mut self, index: usize, name: &str) -> BResult<(u32, bool)> {
         let element = self.frames.last().map_or(0, |f| f.key as usize);
         if self.attr_cache.len() <= element {
             self.attr_cache.resize_with(element + 1, Vec::new);
         }
-        let (key, known) = match self.attr_cache[element].get(index) {
-            Some((cached, id)) if cached == name => (*id, true),
+        Ok(match self.attr_cache[element].get(index) {
+            Some(slot) if slot.name == name => (slot.id, true),
             _ => {
                 self.scratch.clear();
                 self.scratch.push_str(&self.config.attr_prefix);
@@ -283,20 +320,166 @@ impl TreeBuilder {
                 let id = self.keys.intern(&self.scratch, &self.config)?;
                 let cache = &mut self.attr_cache[element];
                 cache.truncate(index);
-                cache.push((name.to_owned(), id));
+                cache.push(AttrSlot {
+                    name: name.to_owned(),
+                    id,
+                    quoted: self.keys.quoted(id).to_vec(),
+                    declaration: is_declaration(name),
+                });
                 (id, false)
             }
+        })
+    }
+
+    /// Adds attribute number `index` of the element just opened (attributes come in
+    /// document order, numbered from 0). `clean`: `value` needs no JSON escaping.
+    ///
+    /// Returns whether the name matched the cached attribute list (see `attr_key`).
+    pub(crate) fn attr(
+        &mut self,
+        index: usize,
+        name: &str,
+        value: &str,
+        clean: bool,
+    ) -> BResult<bool> {
+        let (key, known) = self.attr_key(index, name)?;
+        if !self.attr_blocks {
+            let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
+            self.pending.push((key | ATTR_BIT, val));
+            return Ok(known);
+        }
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(known);
         };
-        let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
-        self.pending.push((key | ATTR_BIT, val));
+        let strings = &mut self.strings;
+        let quoted_key = self.keys.quoted(key);
+        strings.reserve(quoted_key.len() + value.len() + 3);
+        if frame.block_start == NO_BLOCK {
+            frame.block_start = strings.len();
+            strings.push(b'{');
+        } else {
+            strings.push(b',');
+        }
+        strings.extend_from_slice(quoted_key);
+        if clean {
+            strings.push(b'"');
+            strings.extend_from_slice(value.as_bytes());
+            strings.push(b'"');
+        } else {
+            json::quoted_into(strings, value)?;
+        }
+        if strings.len() as u64 > self.config.max_output_bytes {
+            return Err(BuildError::OutputTooLarge);
+        }
         Ok(known)
+    }
+
+    /// Fast path for all the attributes of the element just opened (`raw`: the tag after
+    /// its name), taken when they repeat the cached list of this element name (so they are
+    /// valid, distinct names and no namespace declarations) and every value is clean (its
+    /// own normalised form, nothing to JSON-escape) and at most `max_value` bytes.
+    ///
+    /// Returns `false`, having written nothing, when any of that does not hold or the
+    /// syntax is unusual: the caller then takes the general path, which reports errors.
+    pub(crate) fn attrs_fast(&mut self, raw: &[u8], ascii_only: bool, max_value: u64) -> bool {
+        let Some(frame) = self.frames.last_mut() else {
+            return false;
+        };
+        let Some(cache) = self.attr_cache.get(frame.key as usize) else {
+            return raw.iter().all(|&b| is_space(b));
+        };
+        let strings = &mut self.strings;
+        let mark = strings.len();
+        // Enough for every attribute (`,"@k":"v"` is at most the prefix and 4 bytes longer
+        // than ` k="v"`), so the pushes below never reallocate.
+        strings.reserve(raw.len() + cache.len() * (self.config.attr_prefix.len() + 4) + 2);
+        let mut i = 0;
+        let mut n = 0;
+        let ok = loop {
+            let ws = i;
+            while raw.get(i).is_some_and(|&b| is_space(b)) {
+                i += 1;
+            }
+            if i == raw.len() {
+                break true;
+            }
+            let Some(slot) = cache.get(n) else {
+                break false;
+            };
+            // Attributes are separated by whitespace; declarations take the general path.
+            if i == ws || slot.declaration {
+                break false;
+            }
+            let name = slot.name.as_bytes();
+            if raw.get(i..i + name.len()) != Some(name) {
+                break false;
+            }
+            i += name.len();
+            while raw.get(i).is_some_and(|&b| is_space(b)) {
+                i += 1;
+            }
+            if raw.get(i) != Some(&b'=') {
+                break false;
+            }
+            i += 1;
+            while raw.get(i).is_some_and(|&b| is_space(b)) {
+                i += 1;
+            }
+            let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
+                break false;
+            };
+            let start = i + 1;
+            let Some((end, true)) = scan_value(raw, start, quote) else {
+                break false;
+            };
+            let Some(value) = raw.get(start..end) else {
+                break false;
+            };
+            if (ascii_only && !value.is_ascii()) || value.len() as u64 > max_value {
+                break false;
+            }
+            strings.push(if n == 0 { b'{' } else { b',' });
+            strings.extend_from_slice(&slot.quoted);
+            strings.push(b'"');
+            strings.extend_from_slice(value);
+            strings.push(b'"');
+            n += 1;
+            i = end + 1;
+        };
+        if !ok || strings.len() as u64 > self.config.max_output_bytes {
+            strings.truncate(mark);
+            return false;
+        }
+        if n > 0 {
+            frame.block_start = mark;
+        }
+        true
+    }
+
+    /// Ends the attributes of the element just opened (after its last [`Self::attr`]).
+    pub(crate) fn attrs_done(&mut self) -> BResult<()> {
+        let end = self.strings.len();
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(());
+        };
+        if frame.block_start == NO_BLOCK {
+            return Ok(());
+        }
+        frame.block_end = end;
+        // The members without the opening brace.
+        let members = Val::new(TAG_STR, frame.block_start + 1, end - frame.block_start - 1)?;
+        self.pending.push((BLOCK_KEY | ATTR_BIT, members));
+        Ok(())
     }
 
     /// Opens an element with all its attributes and declarations (namespace mode).
     pub(crate) fn start(&mut self, name: &str, attrs: &Attrs) -> BResult<()> {
         self.open(name)?;
         for (i, (name, value)) in attrs.iter().enumerate() {
-            self.attr(i, name, value)?;
+            // Never a block: the `@xmlns` object below joins the same object.
+            let (key, _) = self.attr_key(i, name)?;
+            let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
+            self.pending.push((key | ATTR_BIT, val));
         }
         if attrs.has_decls() {
             // process_namespaces: declarations gathered in one `@xmlns` object.
@@ -362,6 +545,20 @@ impl TreeBuilder {
             )?)
         };
         self.text.truncate(frame.text_start);
+        if text_val.is_none()
+            && frame.block_end == self.strings.len()
+            && self.pending.len() == frame.pending_start + 1
+        {
+            // Attributes only: the block is the whole object, still at the arena's end.
+            self.strings.push(b'}');
+            self.pending.truncate(frame.pending_start);
+            let val = Val::new(
+                TAG_STR,
+                frame.block_start,
+                self.strings.len() - frame.block_start,
+            )?;
+            return Ok(self.finish_child(frame.key, val));
+        }
         let val = match (text_val, has_entries) {
             (Some(t), false) => t,
             (Some(t), true) => {
@@ -371,14 +568,16 @@ impl TreeBuilder {
             (None, true) => self.close_object(frame.pending_start)?,
             (None, false) => Val::NULL,
         };
+        Ok(self.finish_child(frame.key, val))
+    }
+
+    /// Hands a closed element to its parent, or returns it when it was the outermost.
+    fn finish_child(&mut self, key: u32, val: Val) -> Option<Finished> {
         if self.frames.is_empty() {
-            return Ok(Some(Finished {
-                key: frame.key,
-                val,
-            }));
+            return Some(Finished { key, val });
         }
-        self.pending.push((frame.key, val));
-        Ok(None)
+        self.pending.push((key, val));
+        None
     }
 
     fn group_index(&mut self, key: u32, from: usize) -> Option<usize> {

@@ -373,3 +373,34 @@ fn duplicate_attributes_are_found_whatever_came_before() {
         );
     }
 }
+
+#[test]
+fn attribute_syntax_errors_after_a_cached_list_of_the_same_element() {
+    // The fast path for repeated attribute lists must still refuse what expat refuses
+    // (missing whitespace, `<` in a value, unquoted values, a declaration mismatch) and
+    // take references and normalisation through the general path.
+    for doc in [
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\"y=\"2\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"<\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=2/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"2/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"&bogus;\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"\u{1}\"/></r>",
+    ] {
+        for item_depth in [0, 2] {
+            let config = Config {
+                item_depth,
+                ..Config::default()
+            };
+            let err = convert(doc.as_bytes(), &config).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{doc}: {err}");
+        }
+    }
+    let doc = "<r><a x=\"1\" y=\"2\"/><a x = '&lt;\"' y=\"a\tb\"/></r>";
+    let out = convert(doc.as_bytes(), &Config::default()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"r": {"a": [{"@x": "1", "@y": "2"}, {"@x": "<\"", "@y": "a b"}]}})
+    );
+}

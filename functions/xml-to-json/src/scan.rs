@@ -1,0 +1,269 @@
+//! Attribute scanning of a start tag, in one pass per value.
+//!
+//! quick-xml splits the document into events; its attribute iterator then walks each value
+//! byte by byte up to three times (find the quote, look for characters to normalise, and
+//! our JSON escaping looks again). This scanner finds the closing quote and decides in the
+//! same pass whether the value is *clean*: no reference, no tab/newline/CR to normalise,
+//! nothing JSON must escape. A clean value is its own normalised text and can be copied
+//! between quotes as is; anything else goes through quick-xml's normaliser as before.
+//!
+//! The syntax accepted is XML's (`name Eq quoted-value`, whitespace between attributes),
+//! which is stricter than quick-xml's iterator: `a="1"b="2"` is an error, as in expat.
+
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::name::QName;
+
+/// Bytes that make a value unclean: `&` (reference), tab/LF/CR (normalised), and what JSON
+/// must escape (`"`, `\`, control characters), and `<` (an error, reported by the
+/// general path).
+static UNCLEAN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t
+};
+
+/// Malformed attribute syntax (the converter reports "invalid attribute").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadAttr;
+
+/// One attribute as written: name, raw value (between the quotes), and whether the raw
+/// value is already its normalised form and needs no JSON escaping.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawAttr<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) raw: &'a str,
+    pub(crate) clean: bool,
+}
+
+impl<'a> RawAttr<'a> {
+    /// The normalised value (references resolved by `resolve`, whitespace normalised).
+    pub(crate) fn value<'e>(
+        &self,
+        version: XmlVersion,
+        depth: usize,
+        resolve: impl FnMut(&str) -> Option<&'e str>,
+    ) -> quick_xml::Result<Cow<'a, str>> {
+        if self.clean {
+            return Ok(Cow::Borrowed(self.raw));
+        }
+        Attribute {
+            key: QName(self.key),
+            value: Cow::Borrowed(self.raw),
+        }
+        .normalized_value_with(version, depth, resolve)
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `w` that equals `byte`. Exact for the lowest such byte;
+/// a borrow can only mark bytes above a true match, so "any below position p" is exact.
+#[inline]
+fn eq_mask(w: u64, byte: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Scans a value from `start` to its closing `quote`: returns the quote's position and
+/// whether the bytes before it are clean. Eight bytes at a time, then byte by byte.
+#[inline(always)]
+pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
+    let mut i = start;
+    let mut clean = true;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(bytes);
+        let unclean = (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+            | eq_mask(w, b'&')
+            | eq_mask(w, b'"')
+            | eq_mask(w, b'\\')
+            | eq_mask(w, b'<');
+        let q = eq_mask(w, quote);
+        if q != 0 {
+            let at = q.trailing_zeros();
+            // Bits of the bytes before the quote.
+            let before = (1u64 << (at - 7)) - 1;
+            return Some((i + (at / 8) as usize, clean && unclean & before == 0));
+        }
+        clean &= unclean == 0;
+        i += 8;
+    }
+    loop {
+        let c = *b.get(i)?;
+        if c == quote {
+            return Some((i, clean));
+        }
+        clean &= !UNCLEAN[c as usize];
+        i += 1;
+    }
+}
+
+#[inline]
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Iterator over the attributes of a tag (`attributes_raw()`: everything after the name).
+pub(crate) struct AttrScanner<'a> {
+    s: &'a str,
+    pos: usize,
+    /// XML 1.1 also normalises NEL and LINE SEPARATOR: only ASCII values count as clean.
+    ascii_only: bool,
+}
+
+impl<'a> AttrScanner<'a> {
+    pub(crate) fn new(s: &'a str, version: XmlVersion) -> Self {
+        AttrScanner {
+            s,
+            pos: 0,
+            ascii_only: matches!(version, XmlVersion::Explicit1_1),
+        }
+    }
+
+    /// The next attribute, `None` at the end of the tag.
+    #[inline]
+    pub(crate) fn next_attr(&mut self) -> Result<Option<RawAttr<'a>>, BadAttr> {
+        let s = self.s;
+        let b = s.as_bytes();
+        let mut i = self.pos;
+        let before = i;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if i == b.len() {
+            self.pos = i;
+            return Ok(None);
+        }
+        // Attributes are separated by whitespace (the name already ended at one).
+        if i == before && before != 0 {
+            return Err(BadAttr);
+        }
+        let key_start = i;
+        while i < b.len() && b[i] != b'=' && !is_space(b[i]) {
+            i += 1;
+        }
+        let key_end = i;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'=') || key_end == key_start {
+            return Err(BadAttr);
+        }
+        i += 1;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        let Some(&quote @ (b'"' | b'\'')) = b.get(i) else {
+            return Err(BadAttr);
+        };
+        i += 1;
+        let value_start = i;
+        let (value_end, mut clean) = scan_value(b, i, quote).ok_or(BadAttr)?;
+        i = value_end;
+        self.pos = i + 1;
+        // Byte positions found above are ASCII delimiters, so these are char boundaries.
+        let (Some(key), Some(raw)) = (s.get(key_start..key_end), s.get(value_start..value_end))
+        else {
+            return Err(BadAttr);
+        };
+        if clean && self.ascii_only {
+            clean = raw.is_ascii();
+        }
+        Ok(Some(RawAttr { key, raw, clean }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(s: &str) -> Result<Vec<(String, String, bool)>, BadAttr> {
+        let mut sc = AttrScanner::new(s, XmlVersion::Implicit1_0);
+        let mut v = Vec::new();
+        while let Some(a) = sc.next_attr()? {
+            v.push((a.key.to_owned(), a.raw.to_owned(), a.clean));
+        }
+        Ok(v)
+    }
+
+    #[test]
+    fn scans_like_xml() {
+        assert_eq!(all("").unwrap(), vec![]);
+        assert_eq!(all("  ").unwrap(), vec![]);
+        assert_eq!(
+            all(" a=\"1\" b = 'x\"y'\n c=\"é&amp;\"").unwrap(),
+            vec![
+                ("a".into(), "1".into(), true),
+                ("b".into(), "x\"y".into(), false),
+                ("c".into(), "é&amp;".into(), false),
+            ]
+        );
+        assert!(!all(" a=\"x\ty\"").unwrap()[0].2);
+        assert_eq!(all(" a='it''s'"), Err(BadAttr));
+        for bad in [
+            " a",
+            " a=",
+            " a=1",
+            " a=\"1",
+            " =\"1\"",
+            " a=\"1\"b=\"2\"",
+            " a b=\"1\"",
+        ] {
+            assert_eq!(all(bad), Err(BadAttr), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn word_scan_matches_byte_scan() {
+        let specials = [
+            b'a', b'"', b'\'', b'&', b'\\', b'\n', b'\t', b'<', 0x1f, 0x20, 0x7f, 0xc3,
+        ];
+        for quote in [b'"', b'\''] {
+            for len in 0..20 {
+                for pos in 0..len {
+                    for &sp in &specials {
+                        let mut v = vec![b'x'; len];
+                        v[pos] = sp;
+                        v.extend_from_slice(&[
+                            quote, b' ', b'y', b'=', b'"', b'1', b'"', b' ', b' ',
+                        ]);
+                        let got = scan_value(&v, 0, quote);
+                        let end = v.iter().position(|&c| c == quote).unwrap();
+                        let clean = v[..end].iter().all(|&c| !UNCLEAN[c as usize]);
+                        assert_eq!(got, Some((end, clean)), "{v:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(scan_value(b"abcdefghijklmnop", 0, b'"'), None);
+    }
+
+    #[test]
+    fn unclean_values_are_normalised_by_quick_xml() {
+        let mut sc = AttrScanner::new(" a=\"x&lt;\r\ny\"", XmlVersion::Implicit1_0);
+        let a = sc.next_attr().unwrap().unwrap();
+        let v = a
+            .value(
+                XmlVersion::Implicit1_0,
+                1,
+                quick_xml::escape::resolve_predefined_entity,
+            )
+            .unwrap();
+        assert_eq!(v, "x< y");
+        let mut sc = AttrScanner::new(" a=\"\u{85}\"", XmlVersion::Explicit1_1);
+        assert!(!sc.next_attr().unwrap().unwrap().clean);
+    }
+}
