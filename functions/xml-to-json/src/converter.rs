@@ -491,6 +491,11 @@ impl Core {
             }
             Event::End(e) => self.end(Some(e.name().as_ref()), out),
             Event::Text(t) => {
+                if self.skips_space(&t) {
+                    // Whitespace cannot be part of a `]]>` split over events.
+                    self.text_tail.clear();
+                    return Ok(());
+                }
                 self.check_cdata_end(t.as_bytes())?;
                 let content = t.xml_content(self.version);
                 self.text(&content, false, out)
@@ -551,6 +556,22 @@ impl Core {
         let after_name = after_name.trim_start();
         self.external_dtd = after_name.starts_with("PUBLIC") || after_name.starts_with("SYSTEM");
         Ok(())
+    }
+
+    /// Whether `raw` (a text event) is whitespace that [`Self::text`] would drop anyway:
+    /// outside the root, outside records, or leading an element's stripped text. Most
+    /// text events of indented documents are such, and this skips their normalisation.
+    fn skips_space(&self, raw: &str) -> bool {
+        if raw.is_empty() || !is_xml_space(raw) {
+            return false;
+        }
+        if self.doc != Doc::Inside || self.depth < self.record_depth {
+            return true;
+        }
+        match &self.sink {
+            Sink::Tree(b) => b.drops_leading_space(),
+            Sink::Ordered(_) => false,
+        }
     }
 
     fn text(&mut self, s: &str, markup: bool, out: &mut Vec<u8>) -> Result<(), Problem> {
@@ -616,8 +637,9 @@ impl Core {
         if cached
             && let Sink::Tree(b) = &mut self.sink
             && b.attrs_fast(
-                attributes_raw.as_bytes(),
-                self.version == XmlVersion::Explicit1_1,
+                attributes_raw,
+                self.version,
+                self.external_dtd,
                 self.config.max_text_bytes,
             )
         {

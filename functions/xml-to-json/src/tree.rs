@@ -8,11 +8,14 @@
 
 use std::collections::HashMap;
 
+use quick_xml::XmlVersion;
+use quick_xml::escape::resolve_predefined_entity;
+
 use crate::attrs::Attrs;
 use crate::config::Config;
 use crate::fxhash::FxBuild;
 use crate::json::{self, InvalidChar};
-use crate::scan::{is_space, scan_value};
+use crate::scan::{RawAttr, is_space, scan_value};
 
 /// Why building or writing failed; the converter adds the position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +163,13 @@ impl Keys {
 struct AttrSlot {
     name: String,
     id: u32,
-    /// The key as written in the output: `"@name":`.
-    quoted: Vec<u8>,
+    /// What precedes the value in the output, `,"@name":"`, then 16 padding bytes (see
+    /// [`append`]).
+    lead: Vec<u8>,
+    lead_len: usize,
+    /// The first (up to) 8 bytes of `name` and the mask of its bytes, for one-word compares.
+    name_word: u64,
+    name_mask: u64,
     /// `xmlns` or `xmlns:p`.
     declaration: bool,
 }
@@ -175,6 +183,24 @@ fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) 
         slot.0.push_str(name);
         slot.1 = id;
     }
+}
+
+/// Appends `src[at..at + len]`. Short runs (most names and values) are copied as one
+/// 16-byte block and cut back, cheaper than a `memcpy` call; that needs 16 readable
+/// bytes in `src` from `at`.
+#[inline(always)]
+fn append(dst: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+    if len <= 16
+        && let Some(block) = src
+            .get(at..at + 16)
+            .and_then(|b| <&[u8; 16]>::try_from(b).ok())
+    {
+        let keep = dst.len() + len;
+        dst.extend_from_slice(block);
+        dst.truncate(keep);
+        return;
+    }
+    dst.extend_from_slice(src.get(at..at + len).unwrap_or_default());
 }
 
 /// `xmlns` or `xmlns:p`: a namespace declaration.
@@ -320,10 +346,21 @@ impl TreeBuilder {
                 let id = self.keys.intern(&self.scratch, &self.config)?;
                 let cache = &mut self.attr_cache[element];
                 cache.truncate(index);
+                let mut lead = vec![b','];
+                lead.extend_from_slice(self.keys.quoted(id));
+                lead.push(b'"');
+                let lead_len = lead.len();
+                lead.resize(lead_len + 16, 0);
+                let mut word = [0u8; 8];
+                let short = name.len().min(8);
+                word[..short].copy_from_slice(&name.as_bytes()[..short]);
                 cache.push(AttrSlot {
+                    name_word: u64::from_le_bytes(word),
+                    name_mask: u64::MAX.checked_shr(8 * (8 - short) as u32).unwrap_or(0),
                     name: name.to_owned(),
                     id,
-                    quoted: self.keys.quoted(id).to_vec(),
+                    lead,
+                    lead_len,
                     declaration: is_declaration(name),
                 });
                 (id, false)
@@ -381,7 +418,15 @@ impl TreeBuilder {
     ///
     /// Returns `false`, having written nothing, when any of that does not hold or the
     /// syntax is unusual: the caller then takes the general path, which reports errors.
-    pub(crate) fn attrs_fast(&mut self, raw: &[u8], ascii_only: bool, max_value: u64) -> bool {
+    pub(crate) fn attrs_fast(
+        &mut self,
+        raw_str: &str,
+        version: XmlVersion,
+        external_dtd: bool,
+        max_value: u64,
+    ) -> bool {
+        let raw = raw_str.as_bytes();
+        let ascii_only = version == XmlVersion::Explicit1_1;
         let Some(frame) = self.frames.last_mut() else {
             return false;
         };
@@ -392,7 +437,7 @@ impl TreeBuilder {
         let mark = strings.len();
         // Enough for every attribute (`,"@k":"v"` is at most the prefix and 4 bytes longer
         // than ` k="v"`), so the pushes below never reallocate.
-        strings.reserve(raw.len() + cache.len() * (self.config.attr_prefix.len() + 4) + 2);
+        strings.reserve(raw.len() + cache.len() * (self.config.attr_prefix.len() + 4) + 32);
         let mut i = 0;
         let mut n = 0;
         let ok = loop {
@@ -411,7 +456,16 @@ impl TreeBuilder {
                 break false;
             }
             let name = slot.name.as_bytes();
-            if raw.get(i..i + name.len()) != Some(name) {
+            let matched = match raw.get(i..i + 8) {
+                // Names of up to 8 bytes compare as one masked word.
+                Some(word) if name.len() <= 8 => {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(word);
+                    (u64::from_le_bytes(w) ^ slot.name_word) & slot.name_mask == 0
+                }
+                _ => raw.get(i..i + name.len()) == Some(name),
+            };
+            if !matched {
                 break false;
             }
             i += name.len();
@@ -429,20 +483,56 @@ impl TreeBuilder {
                 break false;
             };
             let start = i + 1;
-            let Some((end, true)) = scan_value(raw, start, quote) else {
+            let Some((end, clean)) = scan_value(raw, start, quote) else {
                 break false;
             };
             let Some(value) = raw.get(start..end) else {
                 break false;
             };
-            if (ascii_only && !value.is_ascii()) || value.len() as u64 > max_value {
+            if !clean || (ascii_only && !value.is_ascii()) {
+                // References, whitespace to normalise or characters to escape: quick-xml
+                // normalises. Anything wrong (`<`, an unknown entity, a control
+                // character) is left to the general path, which reports it.
+                let Some(text) = raw_str.get(start..end) else {
+                    break false;
+                };
+                if memchr::memchr(b'<', value).is_some() {
+                    break false;
+                }
+                let attr = RawAttr {
+                    key: &slot.name,
+                    raw: text,
+                    clean: false,
+                };
+                let Ok(normalized) = attr.value(version, 1, |entity| {
+                    resolve_predefined_entity(entity).or(if external_dtd { Some("") } else { None })
+                }) else {
+                    break false;
+                };
+                if normalized.len() as u64 > max_value {
+                    break false;
+                }
+                let undo = strings.len();
+                append(strings, &slot.lead, 0, slot.lead_len - 1);
+                if json::quoted_into(strings, &normalized).is_err() {
+                    strings.truncate(undo);
+                    break false;
+                }
+                n += 1;
+                i = end + 1;
+                continue;
+            }
+            if value.len() as u64 > max_value {
                 break false;
             }
-            strings.push(if n == 0 { b'{' } else { b',' });
-            strings.extend_from_slice(&slot.quoted);
-            strings.push(b'"');
-            strings.extend_from_slice(value);
-            strings.push(b'"');
+            append(strings, &slot.lead, 0, slot.lead_len);
+            if quote == b'"' {
+                // The value and its closing quote.
+                append(strings, raw, start, value.len() + 1);
+            } else {
+                append(strings, raw, start, value.len());
+                strings.push(b'"');
+            }
             n += 1;
             i = end + 1;
         };
@@ -451,6 +541,10 @@ impl TreeBuilder {
             return false;
         }
         if n > 0 {
+            // The first lead's comma opens the object.
+            if let Some(first) = strings.get_mut(mark) {
+                *first = b'{';
+            }
             frame.block_start = mark;
         }
         true
@@ -506,6 +600,13 @@ impl TreeBuilder {
     }
 
     /// Character data of the innermost open element.
+    /// Whether whitespace arriving now would be dropped: it would lead the innermost
+    /// element's text, which is stripped.
+    pub(crate) fn drops_leading_space(&self) -> bool {
+        self.config.strip_whitespace
+            && self.text.len() == self.frames.last().map_or(0, |f| f.text_start)
+    }
+
     pub(crate) fn text(&mut self, mut t: &str) -> BResult<()> {
         let start = self.frames.last().map_or(0, |f| f.text_start);
         if self.config.strip_whitespace && self.text.len() == start {

@@ -396,6 +396,21 @@ fn attribute_syntax_errors_after_a_cached_list_of_the_same_element() {
             assert!(matches!(err, Error::Malformed { .. }), "{doc}: {err}");
         }
     }
+    let doc =
+        "<r><a x=\"1\" y=\"2\"/><a x=\"a&amp;b\" y=\"c&#10;d\"/><a x=\"\t&quot;\" y=\"\\\"/></r>";
+    let out = convert(doc.as_bytes(), &Config::default()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let expected = serde_json::json!({"r": {"a": [
+        {"@x": "1", "@y": "2"}, {"@x": "a&b", "@y": "c\nd"}, {"@x": " \"", "@y": "\\"}
+    ]}});
+    assert_eq!(v, expected);
+    let doc = "<!DOCTYPE r SYSTEM \"x.dtd\"><r><a x=\"1\"/><a x=\"&foo;!\"/></r>";
+    let out = convert(doc.as_bytes(), &Config::default()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"r": {"a": [{"@x": "1"}, {"@x": "!"}]}})
+    );
     let doc = "<r><a x=\"1\" y=\"2\"/><a x = '&lt;\"' y=\"a\tb\"/></r>";
     let out = convert(doc.as_bytes(), &Config::default()).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
