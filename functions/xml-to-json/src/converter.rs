@@ -702,7 +702,8 @@ impl Core {
                             }
                             all_known &= known;
                         }
-                        Sink::Ordered(w) => w.attr(key, &value, out)?,
+                        // Not cached: the name was validated above.
+                        Sink::Ordered(w) => w.plain_attr(key, &value, attr.clean, out)?,
                     }
                 }
                 continue;

@@ -84,6 +84,30 @@ impl OrderedWriter {
         Ok(())
     }
 
+    /// [`Self::attr`] for a validated XML name (nothing to escape in it) and a value
+    /// known to be clean (`clean`) or to be escaped.
+    pub(crate) fn plain_attr(
+        &mut self,
+        name: &str,
+        value: &str,
+        clean: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BuildError> {
+        self.attr_separator(out);
+        out.reserve(name.len() + value.len() + 5);
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        if clean {
+            out.push(b'"');
+            out.extend_from_slice(value.as_bytes());
+            out.push(b'"');
+        } else {
+            json::quoted_into(out, value)?;
+        }
+        Ok(())
+    }
+
     /// Ends the start tag: closes the attribute object, if any.
     pub(crate) fn open_done(&mut self, out: &mut Vec<u8>) {
         if self.attrs_open {

@@ -631,7 +631,9 @@ impl TreeBuilder {
         };
         let has_entries = self.pending.len() > frame.pending_start;
         let raw = self.text.get(frame.text_start..).unwrap_or("");
-        let text = if self.config.strip_whitespace {
+        let text = if raw.is_empty() {
+            raw
+        } else if self.config.strip_whitespace {
             raw.trim()
         } else {
             raw
