@@ -1,6 +1,6 @@
 //! Pure validators: checksums, issuer ranges, numbering-plan and calendar rules.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 /// Luhn (mod 10) over ASCII digits.
 pub(crate) fn luhn(digits: &[u8]) -> bool {
@@ -118,12 +118,21 @@ pub(crate) fn nanp(d10: &[u8]) -> bool {
     ok3(&d10[..3]) && ok3(&d10[3..6]) && !one_digit(&d10[3..])
 }
 
-/// IPv4 dotted quad (std rejects leading zeros and octets over 255).
+/// IPv4 dotted quad, exactly as `Ipv4Addr`'s parser: four octets of 1–3 ASCII digits, no
+/// leading zeros, none over 255 (by hand: this runs on every dotted candidate).
 pub(crate) fn ipv4(s: &[u8]) -> bool {
-    std::str::from_utf8(s)
-        .ok()
-        .and_then(|s| s.parse::<Ipv4Addr>().ok())
-        .is_some()
+    let mut n = 0;
+    for g in s.split(|c| *c == b'.') {
+        n += 1;
+        let ok = (1..=3).contains(&g.len())
+            && g.iter().all(u8::is_ascii_digit)
+            && (g.len() == 1 || g[0] != b'0')
+            && prefix_num(g, 3) <= 255;
+        if n > 4 || !ok {
+            return false;
+        }
+    }
+    n == 4
 }
 
 /// IPv6 in any textual form std accepts (compressed, upper case, leading zeros, embedded IPv4).
@@ -308,6 +317,25 @@ mod tests {
             assert!(ipv6(ok.as_bytes()), "{ok}");
         }
         assert!(!ipv6(b"12:34:56"));
+    }
+
+    #[test]
+    fn ipv4_matches_std() {
+        let parts = [
+            "0", "1", "00", "01", "9", "10", "99", "100", "199", "255", "256", "300", "999",
+            "0255", "1000", "", "a", "1a", "-1", "+1", " 1",
+        ];
+        let mut rng = crate::corpus::Rng::new(7);
+        for _ in 0..20_000 {
+            let n = rng.range(1, 6) as usize;
+            let s: Vec<&str> = (0..n).map(|_| *rng.pick(&parts)).collect();
+            let s = s.join(".");
+            assert_eq!(
+                ipv4(s.as_bytes()),
+                s.parse::<std::net::Ipv4Addr>().is_ok(),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -1,19 +1,37 @@
-//! The compiled detector: one multi-pattern regex over all requested shapes, then validators.
+//! The compiled detector: one multi-pattern lazy DFA over all requested shapes, then validators.
+//!
+//! The search is the one `regex-automata`'s meta regex would do (leftmost-first forward lazy
+//! DFA for the match end, then the match start), minus its per-call overhead: the start of most
+//! shapes is known from the shape itself (an e-mail starts at its `@`, a MAC address is 17
+//! bytes long...), so the reverse lazy DFA only runs for the shapes whose start is ambiguous.
 
-use regex_automata::meta::{Cache, Regex};
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind, PatternID};
+use regex_automata::{Anchored, Input, MatchError, MatchKind, PatternID};
 
 use crate::config::DateTimeScope;
 use crate::context::Keywords;
 use crate::entity::TypeSet;
 use crate::error::Error;
-use crate::shapes::{Checker, Finding, Shape};
+use crate::shapes::{Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, secret_tail};
+
+/// Upper bound of each lazy DFA's transition cache. It only grows as states are met (about
+/// 0.4 MB forward for the default types on the benchmark corpus); a full cache is cleared and
+/// rebuilt, never an error.
+const CACHE_CAPACITY: usize = 8 << 20;
+
+/// The forward (match end) and reverse (match start) lazy DFAs over the same patterns.
+#[derive(Debug)]
+struct Dfas {
+    fwd: DFA,
+    rev: DFA,
+}
 
 /// Compiled, immutable detection state; cheap to share between streams.
 #[derive(Debug)]
 pub(crate) struct Engine {
-    re: Option<Regex>,
+    dfas: Option<Dfas>,
     shapes: Vec<Shape>,
     fallbacks: Vec<Vec<PatternID>>,
     kw: Keywords,
@@ -21,23 +39,40 @@ pub(crate) struct Engine {
     scope: DateTimeScope,
 }
 
+fn search_error(e: &MatchError) -> Error {
+    Error::Internal(format!("pattern search failed: {e}"))
+}
+
 impl Engine {
     pub(crate) fn new(types: TypeSet, scope: DateTimeScope) -> Result<Engine, Error> {
         let shapes: Vec<Shape> = Shape::ALL.into_iter().filter(|s| s.needed(types)).collect();
-        let patterns: Vec<String> = shapes.iter().map(|s| s.pattern(types)).collect();
-        let re = if patterns.is_empty() {
+        let patterns: Vec<String> = shapes.iter().map(|s| s.automaton_pattern(types)).collect();
+        let dfas = if patterns.is_empty() {
             None
         } else {
-            let re = Regex::builder()
-                .configure(
-                    Regex::config()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .utf8_empty(false),
-                )
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .build_many(&patterns)
-                .map_err(|e| Error::Internal(format!("pattern build failed: {e}")))?;
-            Some(re)
+            let build = |kind: MatchKind, reverse: bool| {
+                DFA::builder()
+                    .configure(
+                        DFA::config()
+                            .match_kind(kind)
+                            .starts_for_each_pattern(true)
+                            .cache_capacity(CACHE_CAPACITY)
+                            .minimum_cache_clear_count(None),
+                    )
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .thompson(
+                        thompson::Config::new()
+                            .utf8(false)
+                            .reverse(reverse)
+                            .which_captures(WhichCaptures::None),
+                    )
+                    .build_many(&patterns)
+                    .map_err(|e| Error::Internal(format!("pattern build failed: {e}")))
+            };
+            Some(Dfas {
+                fwd: build(MatchKind::LeftmostFirst, false)?,
+                rev: build(MatchKind::All, true)?,
+            })
         };
         let fallbacks = shapes
             .iter()
@@ -52,7 +87,7 @@ impl Engine {
         let kw =
             Keywords::new().map_err(|e| Error::Internal(format!("keyword build failed: {e}")))?;
         Ok(Engine {
-            re,
+            dfas,
             shapes,
             fallbacks,
             kw,
@@ -63,7 +98,10 @@ impl Engine {
 
     pub(crate) fn scan_state(&self) -> ScanState {
         ScanState {
-            cache: self.re.as_ref().map(Regex::create_cache),
+            caches: self
+                .dfas
+                .as_ref()
+                .map(|d| (d.fwd.create_cache(), d.rev.create_cache())),
             pending: None,
             floor: 0,
         }
@@ -86,9 +124,9 @@ impl Engine {
         from: usize,
         limit: usize,
         mut accept: impl FnMut(&Finding) -> Option<Finding>,
-    ) -> Option<Finding> {
+    ) -> Result<Option<Finding>, Error> {
         let found = match st.pending {
-            Some(p) => match self.search(st, hay, from, limit.min(p.start), &mut accept) {
+            Some(p) => match self.search(st, hay, from, limit.min(p.start), &mut accept)? {
                 Some(f) => {
                     if f.end > p.start {
                         st.pending = None;
@@ -99,17 +137,21 @@ impl Engine {
                     st.pending = None;
                     match accept(&p) {
                         Some(p) => Some(p),
-                        None => self.search(st, hay, p.start, limit, &mut accept),
+                        None => self.search(st, hay, p.start, limit, &mut accept)?,
                     }
                 }
                 None => None,
             },
-            None => self.search(st, hay, from, limit, &mut accept),
+            None => self.search(st, hay, from, limit, &mut accept)?,
         };
         if let Some(f) = found {
             st.floor = f.end;
         }
-        found
+        Ok(found)
+    }
+
+    fn index(&self, shape: Shape) -> Option<usize> {
+        self.shapes.iter().position(|s| *s == shape)
     }
 
     fn search(
@@ -119,9 +161,9 @@ impl Engine {
         from: usize,
         limit: usize,
         accept: &mut impl FnMut(&Finding) -> Option<Finding>,
-    ) -> Option<Finding> {
-        let (Some(re), Some(cache)) = (self.re.as_ref(), st.cache.as_mut()) else {
-            return None;
+    ) -> Result<Option<Finding>, Error> {
+        let (Some(dfas), Some((fwd, rev))) = (self.dfas.as_ref(), st.caches.as_mut()) else {
+            return Ok(None);
         };
         let checker = Checker {
             hay,
@@ -133,49 +175,123 @@ impl Engine {
         };
         let mut at = from;
         while at < limit {
-            let m = re.search_with(cache, &Input::new(hay).range(at..hay.len()))?;
-            if m.start() >= limit {
-                return None;
+            let input = Input::new(hay).range(at..);
+            let Some(hm) = dfas
+                .fwd
+                .try_search_fwd(fwd, &input)
+                .map_err(|e| search_error(&e))?
+            else {
+                return Ok(None);
+            };
+            let mut i = hm.pattern().as_usize();
+            let mut end = hm.offset();
+            let start = self.start(dfas, rev, i, hay, at, end)?;
+            if start >= limit {
+                return Ok(None);
             }
-            let pid = m.pattern();
-            let shape = self.shapes[pid.as_usize()];
-            if let Some(f) = checker
-                .validate(shape, m.start(), m.end())
-                .and_then(|f| accept(&f))
-            {
+            // The secret shapes' automaton patterns are only their anchors; their tails are
+            // matched here, and where the tail is missing the full pattern does not match.
+            match self.shapes[i] {
+                Shape::AwsSecret => match secret_tail(hay, end, SECRET_AFTER_KEYWORD) {
+                    Some(e) => end = e,
+                    None => {
+                        at = start + 1;
+                        continue;
+                    }
+                },
+                Shape::IdSecret => match secret_tail(hay, end, SECRET_AFTER_ID) {
+                    Some(e) => end = e,
+                    // The id alone is the next pattern in priority order.
+                    None => match self.index(Shape::AwsAccess) {
+                        Some(a) => i = a,
+                        None => {
+                            at = start + 1;
+                            continue;
+                        }
+                    },
+                },
+                _ => {}
+            }
+            let shape = self.shapes[i];
+            if let Some(f) = checker.validate(shape, start, end).and_then(|f| accept(&f)) {
                 st.pending = checker.extra.take();
-                return Some(f);
+                return Ok(Some(f));
             }
-            for fb in &self.fallbacks[pid.as_usize()] {
+            for fb in &self.fallbacks[i] {
                 let input = Input::new(hay)
-                    .range(m.start()..hay.len())
+                    .range(start..)
                     .anchored(Anchored::Pattern(*fb));
-                if let Some(m2) = re.search_with(cache, &input) {
+                if let Some(m2) = dfas
+                    .fwd
+                    .try_search_fwd(fwd, &input)
+                    .map_err(|e| search_error(&e))?
+                {
                     let shape = self.shapes[fb.as_usize()];
                     if let Some(f) = checker
-                        .validate(shape, m2.start(), m2.end())
+                        .validate(shape, start, m2.offset())
                         .and_then(|f| accept(&f))
                     {
                         st.pending = checker.extra.take();
-                        return Some(f);
+                        return Ok(Some(f));
                     }
                 }
             }
             checker.extra.set(None);
-            at = match shape {
-                _ if shape.skip_rejected() => m.end(),
-                _ => m.start() + 1,
+            at = if shape.skip_rejected() {
+                end
+            } else {
+                start + 1
             };
         }
-        None
+        Ok(None)
+    }
+
+    /// The start of the leftmost-first match of pattern `i` that the forward search from `at`
+    /// found ending at `end`: the smallest `s >= at` with `hay[s..end]` in the pattern.
+    fn start(
+        &self,
+        dfas: &Dfas,
+        rev: &mut Cache,
+        i: usize,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+    ) -> Result<usize, Error> {
+        let span = &hay[at..end];
+        let s = match self.shapes[i] {
+            // Exactly one `@` / `+` per match, at its start.
+            Shape::Email => memchr::memrchr(b'@', span).map(|p| at + p),
+            Shape::IntlPhone => memchr::memrchr(b'+', span).map(|p| at + p),
+            // Fixed lengths: `secret`, an access key id, MAC addresses.
+            Shape::AwsSecret => end.checked_sub(6),
+            Shape::IdSecret | Shape::AwsAccess => end.checked_sub(20),
+            Shape::MacColon | Shape::MacDash => end.checked_sub(17),
+            Shape::MacDot => end.checked_sub(14),
+            // `\b[0-9]{7,19}\b`: a digit run, which no match can start inside.
+            Shape::Digits => {
+                Some(end - span.iter().rev().take_while(|c| c.is_ascii_digit()).count())
+            }
+            _ => {
+                let pid = PatternID::new(i).map_err(|e| Error::Internal(e.to_string()))?;
+                let input = Input::new(hay)
+                    .range(at..end)
+                    .anchored(Anchored::Pattern(pid));
+                dfas.rev
+                    .try_search_rev(rev, &input)
+                    .map_err(|e| search_error(&e))?
+                    .map(|m| m.offset())
+            }
+        };
+        s.filter(|s| *s >= at && *s < end)
+            .ok_or_else(|| Error::Internal("match without a start".to_owned()))
     }
 }
 
-/// Per-stream search state: the regex cache, a finding waiting its turn, and where the
+/// Per-stream search state: the lazy DFA caches, a finding waiting its turn, and where the
 /// previous finding ended.
 #[derive(Debug)]
 pub(crate) struct ScanState {
-    cache: Option<Cache>,
+    caches: Option<(Cache, Cache)>,
     pending: Option<Finding>,
     floor: usize,
 }
@@ -187,6 +303,241 @@ impl ScanState {
         if let Some(p) = &mut self.pending {
             p.start -= n;
             p.end -= n;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine must decide exactly as the previous one did: a `meta::Regex` over the full
+    //! shape patterns (secret tails included), with a reverse search for every match start.
+    //! That engine is kept here as the reference.
+
+    use super::*;
+    use crate::corpus::{Rng, mixed_text};
+    use crate::entity::EntityType as T;
+    use regex_automata::meta::{self, Regex};
+
+    struct Reference<'e> {
+        engine: &'e Engine,
+        re: Regex,
+        cache: meta::Cache,
+        pending: Option<Finding>,
+        floor: usize,
+    }
+
+    impl<'e> Reference<'e> {
+        fn new(engine: &'e Engine) -> Reference<'e> {
+            let re = Regex::builder()
+                .configure(
+                    Regex::config()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .utf8_empty(false),
+                )
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .build_many(&engine.patterns())
+                .unwrap();
+            let cache = re.create_cache();
+            Reference {
+                engine,
+                re,
+                cache,
+                pending: None,
+                floor: 0,
+            }
+        }
+
+        fn find(mut self, hay: &[u8]) -> Vec<Finding> {
+            let mut out = Vec::new();
+            let mut at = 0;
+            while let Some(f) = self.next(hay, at) {
+                at = f.end.max(f.start + 1);
+                out.push(f);
+            }
+            out
+        }
+
+        fn next(&mut self, hay: &[u8], from: usize) -> Option<Finding> {
+            let limit = hay.len();
+            let found = match self.pending {
+                Some(p) => match self.search(hay, from, limit.min(p.start)) {
+                    Some(f) => {
+                        if f.end > p.start {
+                            self.pending = None;
+                        }
+                        Some(f)
+                    }
+                    None => {
+                        self.pending = None;
+                        Some(p)
+                    }
+                },
+                None => self.search(hay, from, limit),
+            };
+            if let Some(f) = found {
+                self.floor = f.end;
+            }
+            found
+        }
+
+        fn search(&mut self, hay: &[u8], from: usize, limit: usize) -> Option<Finding> {
+            let e = self.engine;
+            let checker = Checker {
+                hay,
+                floor: self.floor,
+                extra: std::cell::Cell::new(None),
+                kw: &e.kw,
+                types: e.types,
+                scope: e.scope,
+            };
+            let mut at = from;
+            while at < limit {
+                let m = self
+                    .re
+                    .search_with(&mut self.cache, &Input::new(hay).range(at..hay.len()))?;
+                if m.start() >= limit {
+                    return None;
+                }
+                let pid = m.pattern();
+                let shape = e.shapes[pid.as_usize()];
+                if let Some(f) = checker.validate(shape, m.start(), m.end()) {
+                    self.pending = checker.extra.take();
+                    return Some(f);
+                }
+                for fb in &e.fallbacks[pid.as_usize()] {
+                    let input = Input::new(hay)
+                        .range(m.start()..hay.len())
+                        .anchored(Anchored::Pattern(*fb));
+                    if let Some(m2) = self.re.search_with(&mut self.cache, &input)
+                        && let Some(f) =
+                            checker.validate(e.shapes[fb.as_usize()], m2.start(), m2.end())
+                    {
+                        self.pending = checker.extra.take();
+                        return Some(f);
+                    }
+                }
+                checker.extra.set(None);
+                at = if shape.skip_rejected() {
+                    m.end()
+                } else {
+                    m.start() + 1
+                };
+            }
+            None
+        }
+    }
+
+    fn find(engine: &Engine, hay: &[u8]) -> Vec<Finding> {
+        let mut st = engine.scan_state();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(f) = engine
+            .next(&mut st, hay, at, hay.len(), |f| Some(*f))
+            .unwrap()
+        {
+            at = f.end.max(f.start + 1);
+            out.push(f);
+        }
+        out
+    }
+
+    fn type_sets() -> Vec<(TypeSet, DateTimeScope)> {
+        vec![
+            (TypeSet::default_on(), DateTimeScope::Dob),
+            (TypeSet::all(), DateTimeScope::All),
+            (
+                TypeSet::of(&[T::AwsSecretKey, T::Email]),
+                DateTimeScope::Dob,
+            ),
+            (TypeSet::of(&[T::AwsAccessKey]), DateTimeScope::Dob),
+            (
+                TypeSet::of(&[T::Phone, T::IpAddress, T::MacAddress]),
+                DateTimeScope::Dob,
+            ),
+        ]
+    }
+
+    /// Random text made of the pieces the shapes are built from, so candidates overlap,
+    /// nest and break in every way.
+    fn fragment_text(rng: &mut Rng) -> String {
+        const PIECES: &[&str] = &[
+            " ",
+            " ",
+            "\n",
+            "=",
+            "\"",
+            "'",
+            ":",
+            "::",
+            ".",
+            "-",
+            "/",
+            "+",
+            "(",
+            ")",
+            "@",
+            ",",
+            "secret",
+            "SECRET_KEY",
+            "aws_secret_access_key = ",
+            "AKIA",
+            "ASIA",
+            "A3TX",
+            "IOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "abcdEFGH12345678",
+            "0",
+            "1",
+            "12",
+            "202",
+            "555",
+            "0143",
+            "4111",
+            "1111",
+            "2001",
+            "db8",
+            "fe80",
+            "ffff",
+            "192.168.1.1",
+            "00:1A:2B",
+            "ab",
+            "DE89",
+            "3704",
+            "example.com",
+            "bob",
+            "ssn ",
+            "phone ",
+            "born ",
+            "March 12, 1985",
+            "12/03/1985",
+            "passport ",
+            "X1234567",
+            "routing ",
+            "021000021",
+            "x",
+            "é",
+            "1985-03-12",
+            "%eth0",
+        ];
+        let n = rng.range(1, 60) as usize;
+        (0..n).map(|_| *rng.pick(PIECES)).collect()
+    }
+
+    #[test]
+    fn same_findings_as_the_meta_regex_reference() {
+        for (types, scope) in type_sets() {
+            let engine = Engine::new(types, scope).unwrap();
+            for seed in 0..2 {
+                let text = mixed_text(seed, 40_000);
+                let want = Reference::new(&engine).find(text.as_bytes());
+                assert_eq!(find(&engine, text.as_bytes()), want, "corpus seed {seed}");
+            }
+            let mut rng = Rng::new(11);
+            for i in 0..600 {
+                let text = fragment_text(&mut rng);
+                let want = Reference::new(&engine).find(text.as_bytes());
+                assert_eq!(find(&engine, text.as_bytes()), want, "case {i}: {text:?}");
+            }
         }
     }
 }

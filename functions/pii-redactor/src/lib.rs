@@ -116,11 +116,14 @@ impl Redactor {
     }
 
     /// Every validated finding in plain text (the detection step alone, for tests and tools).
+    ///
+    /// The lazy DFAs cannot fail with the engine's configuration; if one ever did, the
+    /// findings up to that point are returned (streaming reports it as an internal error).
     pub fn find(&self, text: &[u8]) -> Vec<Finding> {
         let mut st = self.engine.scan_state();
         let mut found = Vec::new();
         let mut at = 0;
-        while let Some(f) = self
+        while let Ok(Some(f)) = self
             .engine
             .next(&mut st, text, at, text.len(), |f| Some(*f))
         {

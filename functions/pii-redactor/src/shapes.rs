@@ -125,6 +125,19 @@ impl Shape {
         p.to_owned()
     }
 
+    /// The pattern the multi-pattern automaton runs for this shape. The two secret shapes only
+    /// contribute their anchor (the `secret` keyword, the access key id): their `[^\n]{0,160}?`
+    /// gap before a 40-character token would multiply the lazy DFA's states with every other
+    /// pattern's, so the engine matches the tail by hand ([`secret_tail`]), with exactly the
+    /// semantics of the full [`Shape::pattern`].
+    pub(crate) fn automaton_pattern(self, t: TypeSet) -> String {
+        match self {
+            Shape::AwsSecret => r"(?i:secret)".to_owned(),
+            Shape::IdSecret => Shape::AwsAccess.pattern(t),
+            _ => self.pattern(t),
+        }
+    }
+
     /// Whether a rejected candidate can be skipped whole: nothing starting inside it could
     /// validate (a sub-run after a separator is always rejected as part of a longer run).
     pub(crate) fn skip_rejected(self) -> bool {
@@ -171,6 +184,40 @@ impl Shape {
             _ => &[],
         }
     }
+}
+
+/// Bytes after the `secret` keyword in which [`Shape::AwsSecret`]'s token may start.
+pub(crate) const SECRET_AFTER_KEYWORD: usize = 80;
+/// Bytes after an access key id in which [`Shape::IdSecret`]'s token may start.
+pub(crate) const SECRET_AFTER_ID: usize = 160;
+
+fn secret_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'/' || c == b'+'
+}
+
+/// The tail of the secret shapes, `[^\n]{0,gap}?[^A-Za-z0-9/+\n][A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|\z)`,
+/// matched anchored at `p` with the regex's leftmost-first semantics (the shortest gap wins):
+/// the end of the match, or `None`.
+pub(crate) fn secret_tail(hay: &[u8], p: usize, gap: usize) -> Option<usize> {
+    for b in p..=p.saturating_add(gap) {
+        let c = *hay.get(b)?;
+        if c == b'\n' {
+            return None;
+        }
+        if secret_char(c) {
+            continue;
+        }
+        let t = b + 1;
+        let token = hay.get(t..t + 40)?;
+        if token.iter().all(|c| secret_char(*c)) {
+            match hay.get(t + 40) {
+                None => return Some(t + 40),
+                Some(c) if !secret_char(*c) => return Some(t + 41),
+                Some(_) => {}
+            }
+        }
+    }
+    None
 }
 
 /// A validated value: its type and byte span.
@@ -301,13 +348,13 @@ impl Checker<'_> {
         {
             return None;
         }
-        let tld = domain.rsplit(|c| *c == b'.').next()?.to_ascii_lowercase();
+        let tld = domain.rsplit(|c| *c == b'.').next()?;
         // Retina images (`icon@2x.png`) and other file names look like addresses.
         const FILE_EXT: &[&[u8]] = &[
             b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ts", b"map",
             b"json", b"txt", b"md", b"ico", b"pdf",
         ];
-        if FILE_EXT.contains(&tld.as_slice()) {
+        if FILE_EXT.iter().any(|x| x.eq_ignore_ascii_case(tld)) {
             return None;
         }
         found(T::Email, s, e)
@@ -315,8 +362,11 @@ impl Checker<'_> {
 
     /// The 40-character token at the end of a secret shape (before its consumed boundary).
     fn secret_token(&self, e: usize) -> Option<Finding> {
-        let in_class = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
-        let end = if in_class(self.hay[e - 1]) { e } else { e - 1 };
+        let end = if secret_char(self.hay[e - 1]) {
+            e
+        } else {
+            e - 1
+        };
         let start = end.checked_sub(40)?;
         let v = &self.hay[start..end];
         if v.iter().all(u8::is_ascii_hexdigit) {
@@ -477,11 +527,10 @@ impl Checker<'_> {
             return None;
         }
         let v = &self.hay[s..e];
-        let without_trunk: Vec<u8> = match memchr::memmem::find(v, b"(0)") {
-            Some(p) => v[..p].iter().chain(&v[p + 3..]).copied().collect(),
-            None => v.to_vec(),
+        let d = match memchr::memmem::find(v, b"(0)") {
+            Some(p) => digits2(&v[..p], &v[p + 3..]),
+            None => digits(v),
         };
-        let d = digits(&without_trunk);
         let ok = if d[0] == b'1' {
             d.len() == 11 && checks::nanp(&d[1..])
         } else {
@@ -650,8 +699,13 @@ fn groups_pattern(t: TypeSet, sep: &str) -> String {
 /// The ASCII digits of a candidate, on the stack (candidates are short; extra digits are dropped,
 /// which only makes a too-long candidate fail its length checks).
 fn digits(v: &[u8]) -> Digits {
+    digits2(v, &[])
+}
+
+/// The ASCII digits of `a` then `b`.
+fn digits2(a: &[u8], b: &[u8]) -> Digits {
     let mut d = Digits { b: [0; 48], n: 0 };
-    for c in v.iter().filter(|c| c.is_ascii_digit()) {
+    for c in a.iter().chain(b).filter(|c| c.is_ascii_digit()) {
         if d.n == d.b.len() {
             break;
         }

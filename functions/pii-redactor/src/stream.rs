@@ -220,7 +220,7 @@ impl StreamRedactor {
                 } else {
                     Some(*f)
                 }
-            });
+            })?;
             let Some(f) = found else {
                 self.scan = limit;
                 break;
