@@ -4,7 +4,7 @@
 //! optional; [`Config::default_for`] gives the built-in default used by the binary when no
 //! `--config` is passed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,11 @@ pub struct Config {
     pub access_points: Vec<AccessPointConfig>,
     /// Object Lambda Access Points, addressed path-style by name or alias as the bucket.
     pub object_lambda_access_points: Vec<OlapConfig>,
+    /// Lambda's reserved concurrency per function name (a SAM function's
+    /// `ReservedConcurrentExecutions`): an invocation beyond it is throttled, and the caller
+    /// gets 503 `SlowDown` at once, as from AWS. `0` throttles every invocation. A function not
+    /// listed is not limited here (see `--max-processes` for process-run functions).
+    pub reserved_concurrency: BTreeMap<String, u32>,
 }
 
 impl Default for Config {
@@ -53,6 +58,7 @@ impl Default for Config {
             buckets: Vec::new(),
             access_points: Vec::new(),
             object_lambda_access_points: Vec::new(),
+            reserved_concurrency: BTreeMap::new(),
         }
     }
 }
@@ -386,6 +392,17 @@ impl Config {
                 return bad(format!(
                     "object lambda access point `{}`: unknown supporting_access_point `{}`",
                     o.name, o.supporting_access_point
+                ));
+            }
+        }
+        for name in self.reserved_concurrency.keys() {
+            if !self
+                .object_lambda_access_points
+                .iter()
+                .any(|o| &o.function == name)
+            {
+                return bad(format!(
+                    "`reserved_concurrency.{name}`: no object lambda access point uses function `{name}`"
                 ));
             }
         }

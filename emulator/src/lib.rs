@@ -214,8 +214,17 @@ impl EmulatorBuilder {
         let endpoint = format!("http://{addr}");
         let credentials = config.credentials.clone();
 
+        let concurrency = config
+            .reserved_concurrency
+            .iter()
+            .map(|(name, n)| {
+                let permits = usize::try_from(*n).unwrap_or(usize::MAX);
+                (name.clone(), Arc::new(tokio::sync::Semaphore::new(permits)))
+            })
+            .collect();
         let shared = Arc::new(server::Shared {
             internal: server::internal_service(store.clone()),
+            concurrency,
             config,
             functions: self.functions,
             endpoint: endpoint.clone(),

@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use s3s::route::S3Route;
 use s3s::{Body, S3Error, S3Request, S3Response, S3Result, s3_error};
 use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 
 use crate::config::{Action, Credential, Feature, OlapConfig, REGION};
@@ -216,7 +217,7 @@ impl OlapRoute {
             output: (action == Action::GetObject).then_some((route.as_str(), token.as_str())),
         });
         tracing::info!(olap = %olap.name, ?action, request_id, "invoking function");
-        let invocation = Invocation::new(shared, olap, caller, function);
+        let invocation = Invocation::new(shared, olap, caller, function)?;
         match action {
             Action::GetObject => invocation.get(ev, &route, &token).await,
             Action::HeadObject => respond_head(&invocation.call(ev).await?),
@@ -234,6 +235,8 @@ struct Invocation<'a> {
     function: Arc<dyn Function>,
     ctx: lambda_runtime::Context,
     timeout: Duration,
+    /// A slot of the function's reserved concurrency, held until the function ends.
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl<'a> Invocation<'a> {
@@ -242,7 +245,16 @@ impl<'a> Invocation<'a> {
         olap: &OlapConfig,
         caller: &Credential,
         function: Arc<dyn Function>,
-    ) -> Self {
+    ) -> S3Result<Self> {
+        // Lambda throttles before the function runs; S3 answers the caller 503 SlowDown (and
+        // SDK clients retry it with backoff).
+        let permit = match shared.concurrency.get(&olap.function) {
+            Some(slots) => Some(slots.clone().try_acquire_owned().map_err(|_| {
+                tracing::info!(function = %olap.function, "throttled: reserved concurrency reached");
+                errors::error(503, "SlowDown", "Please reduce your request rate.")
+            })?),
+            None => None,
+        };
         let timeout = Duration::from_millis(shared.config.function_timeout_ms);
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -257,12 +269,13 @@ impl<'a> Invocation<'a> {
             "arn:aws:lambda:{REGION}:{}:function:{}",
             caller.account_id, olap.function
         );
-        Self {
+        Ok(Self {
             shared,
             function,
             ctx,
             timeout,
-        }
+            permit,
+        })
     }
 
     /// Starts the function. Like Lambda, it is stopped at its deadline whether or not the
@@ -270,7 +283,12 @@ impl<'a> Invocation<'a> {
     fn spawn(self, event: Value) -> JoinHandle<Option<Result<Value, lambda_runtime::Error>>> {
         let work = self.function.invoke(event, self.ctx);
         let timeout = self.timeout;
-        tokio::spawn(async move { tokio::time::timeout(timeout, work).await.ok() })
+        let permit = self.permit;
+        tokio::spawn(async move {
+            let ended = tokio::time::timeout(timeout, work).await.ok();
+            drop(permit);
+            ended
+        })
     }
 
     /// HEAD and LIST: the return value is the answer.

@@ -10,7 +10,7 @@ use s3s::access::{S3Access, S3AccessContext};
 use s3s::service::S3Service;
 use s3s::{Body, HttpResponse, S3Request, S3Response, S3Result};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
@@ -29,6 +29,9 @@ pub(crate) struct Shared {
     /// OLAP and passed through to the supporting bucket. Never exposed on the socket.
     pub(crate) internal: S3Service,
     pub(crate) tokens: Tokens,
+    /// Reserved concurrency: one semaphore per limited function (see
+    /// [`Config::reserved_concurrency`]).
+    pub(crate) concurrency: HashMap<String, Arc<Semaphore>>,
 }
 
 /// Access control of the internal service: the caller was authenticated on the OLAP.

@@ -9,6 +9,7 @@
 //! | `AWS::S3::AccessPoint` (`Name`, `Bucket`) | an access point (no `Name`: the logical id lower-cased) |
 //! | `AWS::S3ObjectLambda::AccessPoint` | an Object Lambda Access Point: `Name`, `SupportingAccessPoint` (ARN or name), `AllowedFeatures`, `TransformationConfigurations[].Actions`, `ContentTransformation.AwsLambda.FunctionArn` and `FunctionPayload`; alias `<name>-<6 hex>--ol-s3` |
 //! | `AWS::Serverless::Function` | a [`TemplateFunction`]: its name is `Metadata.BuildProperties.Binary`, else the last segment of `CodeUri` (`functions/pii-redactor` → `pii-redactor`, the cargo binary name), else `FunctionName`, else the logical id lower-cased; `Timeout`, `MemorySize`, `Environment.Variables`, `LoggingConfig` (with `Globals.Function`) |
+//! | `ReservedConcurrentExecutions` of a function an access point uses | [`Config::reserved_concurrency`]: invocations beyond it get 503 `SlowDown` |
 //! | the largest `Timeout` of the functions the access points use | `function_timeout_ms` |
 //!
 //! Everything else (policies, encryption, outputs) is ignored, and intrinsic functions are
@@ -89,6 +90,8 @@ pub struct TemplateFunction {
     pub log_format: Option<String>,
     /// `LoggingConfig.ApplicationLogLevel`.
     pub log_level: Option<String>,
+    /// `ReservedConcurrentExecutions`: invocations beyond it are throttled (503 `SlowDown`).
+    pub reserved_concurrency: Option<u32>,
 }
 
 /// A template read into an emulator configuration.
@@ -274,6 +277,9 @@ impl<'d> Sam<'d> {
                 .find(|f: &&TemplateFunction| f.name == olap.function)
             {
                 timeout_secs = Some(timeout_secs.unwrap_or(0).max(f.timeout_secs));
+                if let Some(n) = f.reserved_concurrency {
+                    config.reserved_concurrency.insert(f.name.clone(), n);
+                }
             }
             config.object_lambda_access_points.push(olap);
         }
@@ -389,6 +395,14 @@ impl<'d> Sam<'d> {
             environment,
             log_format: log("LogFormat"),
             log_level: log("ApplicationLogLevel"),
+            reserved_concurrency: match prop(r, "ReservedConcurrentExecutions") {
+                None => None,
+                Some(_) => Some(
+                    u32::try_from(number("ReservedConcurrentExecutions", 0)?).map_err(|_| {
+                        TemplateError::invalid("ReservedConcurrentExecutions is too large")
+                    })?,
+                ),
+            },
         })
     }
 
@@ -594,6 +608,7 @@ Resources:
       CodeUri: functions/upper/
       MemorySize: !Ref Mem
       Timeout: 45
+      ReservedConcurrentExecutions: 2
       Environment: {Variables: {B: "3"}}
       LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: DEBUG}
   Fn2:
@@ -646,8 +661,13 @@ Resources:
         assert_eq!(f.environment.get("B").map(String::as_str), Some("3"));
         assert_eq!(f.log_format.as_deref(), Some("JSON"));
         assert_eq!(f.log_level.as_deref(), Some("DEBUG"));
+        assert_eq!(f.reserved_concurrency, Some(2));
+        assert_eq!(c.reserved_concurrency.get("upper"), Some(&2));
         let f2 = t.function("other").unwrap();
         assert_eq!((f2.memory_mb, f2.timeout_secs), (128, 30));
+        assert_eq!(f2.reserved_concurrency, None);
+        // `other` backs no access point, so nothing limits it in the emulator.
+        assert_eq!(c.reserved_concurrency.len(), 1);
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub(crate) async fn start() -> Env {
         olap("bad-code", "bad-code"),
         olap("reuse", "reuse"),
         olap("broken", "broken"),
+        olap("one-at-a-time", "sleeper-limited"),
+        olap("closed", "upper-closed"),
     ];
+    config.reserved_concurrency =
+        [("sleeper-limited".into(), 1), ("upper-closed".into(), 0)].into();
     let upper = TestFunction::new(Mode::Upper, AK, SK);
     let reuse = TestFunction::new(Mode::ReuseToken, AK, SK);
     let f = |m| Arc::new(TestFunction::new(m, AK, SK)) as Arc<dyn object_lambda_emulator::Function>;
@@ -82,6 +86,8 @@ pub(crate) async fn start() -> Env {
         .function("bad-code", f(Mode::BadCode))
         .function("reuse", Arc::new(reuse.clone()))
         .function("broken", f(Mode::BrokenStream))
+        .function("sleeper-limited", f(Mode::Sleep))
+        .function("upper-closed", f(Mode::Upper))
         .start()
         .await
         .expect("emulator starts");

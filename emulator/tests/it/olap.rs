@@ -365,3 +365,32 @@ async fn write_get_object_response_is_authenticated() {
     assert_eq!(status_and_code(&e), (400, "ValidationError".to_owned()));
     env.emu.shutdown().await;
 }
+
+/// Reserved concurrency: an invocation past the limit is throttled at once with 503 SlowDown
+/// (without reaching the function), and a finished invocation frees its slot.
+#[tokio::test]
+async fn reserved_concurrency_throttles_with_slow_down() {
+    let env = start().await;
+    let c = &env.client;
+    let get = |olap: &'static str| c.get_object().bucket(olap).key("report.csv").send();
+
+    // Limit 0: every invocation is throttled.
+    let e = get("closed").await.unwrap_err();
+    assert_eq!(status_and_code(&e), (503, "SlowDown".to_owned()));
+
+    // Limit 1: the sleeper holds the slot until its timeout (1.5 s); a second call meanwhile is
+    // throttled immediately, long before that timeout.
+    let first = tokio::spawn(get("one-at-a-time"));
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let started = std::time::Instant::now();
+    let e = get("one-at-a-time").await.unwrap_err();
+    assert_eq!(status_and_code(&e), (503, "SlowDown".to_owned()));
+    assert!(started.elapsed() < std::time::Duration::from_millis(1000));
+    let e = first.await.unwrap().unwrap_err();
+    assert_eq!(status_and_code(&e), (500, "LambdaTimeout".to_owned()));
+
+    // The slot is free again: the next call runs (and times out) instead of being throttled.
+    let e = get("one-at-a-time").await.unwrap_err();
+    assert_eq!(status_and_code(&e), (500, "LambdaTimeout".to_owned()));
+    env.emu.shutdown().await;
+}
