@@ -484,9 +484,9 @@ impl Core {
             self.text_tail.clear();
         }
         match event {
-            Event::Start(e) => self.start(&e, out),
+            Event::Start(e) => self.start(&e, false, out),
             Event::Empty(e) => {
-                self.start(&e, out)?;
+                self.start(&e, true, out)?;
                 self.end(None, out)
             }
             Event::End(e) => self.end(Some(e.name().as_ref()), out),
@@ -598,7 +598,9 @@ impl Core {
         Ok(())
     }
 
-    fn start(&mut self, e: &BytesStart<'_>, out: &mut Vec<u8>) -> Result<(), Problem> {
+    /// A start tag; `empty` for `<x/>` (then [`Self::end`] follows with no name to match,
+    /// so the name is not kept for end-tag matching).
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool, out: &mut Vec<u8>) -> Result<(), Problem> {
         match self.doc {
             Doc::After => return Err(Problem::Malformed("junk after document element")),
             Doc::Before => self.doc = Doc::Inside,
@@ -610,8 +612,10 @@ impl Core {
         }
         let qname = e.name();
         let raw_name: &str = qname.as_ref();
-        self.names.push_str(raw_name);
-        self.name_ends.push(self.names.len());
+        if !empty {
+            self.names.push_str(raw_name);
+            self.name_ends.push(self.names.len());
+        }
 
         let ns_mode = self.config.process_namespaces;
         let in_record = self.depth >= self.record_depth;
@@ -787,14 +791,14 @@ impl Core {
         if self.depth == 0 {
             return Err(Problem::Malformed("end tag without matching start tag"));
         }
-        let stop = self.name_ends.pop().unwrap_or(0);
-        let begin = self.name_ends.last().copied().unwrap_or(0);
-        if let Some(n) = end_name
-            && self.names.get(begin..stop) != Some(n)
-        {
-            return Err(Problem::Malformed("mismatched end tag"));
+        if let Some(n) = end_name {
+            let stop = self.name_ends.pop().unwrap_or(0);
+            let begin = self.name_ends.last().copied().unwrap_or(0);
+            if self.names.get(begin..stop) != Some(n) {
+                return Err(Problem::Malformed("mismatched end tag"));
+            }
+            self.names.truncate(begin);
         }
-        self.names.truncate(begin);
         let decls = self.decl_counts.pop().unwrap_or(0);
         self.decls_in_scope -= u64::from(decls);
         if self.config.process_namespaces {
