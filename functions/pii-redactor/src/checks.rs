@@ -1,7 +1,5 @@
 //! Pure validators: checksums, issuer ranges, numbering-plan and calendar rules.
 
-use std::net::Ipv6Addr;
-
 /// Luhn (mod 10) over ASCII digits.
 pub(crate) fn luhn(digits: &[u8]) -> bool {
     let mut sum = 0u32;
@@ -135,12 +133,76 @@ pub(crate) fn ipv4(s: &[u8]) -> bool {
     n == 4
 }
 
-/// IPv6 in any textual form std accepts (compressed, upper case, leading zeros, embedded IPv4).
+/// IPv6 in exactly the textual forms `Ipv6Addr`'s parser accepts (compressed, upper case,
+/// leading zeros, embedded IPv4), re-implemented on bytes because it runs on every candidate.
 pub(crate) fn ipv6(s: &[u8]) -> bool {
-    std::str::from_utf8(s)
-        .ok()
-        .and_then(|s| s.parse::<Ipv6Addr>().ok())
-        .is_some()
+    let (head, head_v4, rest) = v6_groups(s, 8);
+    if head == 8 {
+        return rest.is_empty();
+    }
+    if head_v4 {
+        return false;
+    }
+    let Some(rest) = rest.strip_prefix(b"::") else {
+        return false;
+    };
+    let (_, _, rest) = v6_groups(rest, 8 - (head + 1));
+    rest.is_empty()
+}
+
+/// std's `read_groups`: up to `limit` `:`-separated groups of 1–4 hex digits, the last two of
+/// which may be an IPv4 address; returns the groups read, whether IPv4 ended them, and the rest.
+fn v6_groups(mut s: &[u8], limit: usize) -> (usize, bool, &[u8]) {
+    for i in 0..limit {
+        let body = if i > 0 {
+            match s.strip_prefix(b":") {
+                Some(b) => b,
+                None => return (i, false, s),
+            }
+        } else {
+            s
+        };
+        if i + 1 < limit
+            && let Some(n) = v4_prefix(body)
+        {
+            return (i + 2, true, &body[n..]);
+        }
+        let n = body
+            .iter()
+            .take(5)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        if n == 0 || n > 4 {
+            return (i, false, s);
+        }
+        s = &body[n..];
+    }
+    (limit, false, s)
+}
+
+/// Length of the IPv4 address std's parser reads at the start of `s` (it stops after four
+/// octets, so trailing bytes are left for the caller).
+fn v4_prefix(s: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for i in 0..4 {
+        if i > 0 {
+            if s.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
+        }
+        let n = s[at..]
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let g = &s[at..at + n];
+        if n == 0 || n > 3 || (n > 1 && g[0] == b'0') || prefix_num(g, 3) > 255 {
+            return None;
+        }
+        at += n;
+    }
+    Some(at)
 }
 
 /// Shannon entropy in bits per symbol.
@@ -336,6 +398,42 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn ipv6_matches_std() {
+        let parts = [
+            "",
+            "",
+            "0",
+            "1",
+            "ff",
+            "FFFF",
+            "fffff",
+            "db8",
+            "2001",
+            "00000",
+            "1.2.3.4",
+            "192.168.1.255",
+            "1.2.3",
+            "01.2.3.4",
+            "256.1.1.1",
+            "1.2.3.4.5",
+            "g",
+            ":",
+            "1.2.3.04",
+        ];
+        let mut rng = crate::corpus::Rng::new(9);
+        let mut ok = 0;
+        for _ in 0..200_000 {
+            let n = rng.range(1, 10) as usize;
+            let s: Vec<&str> = (0..n).map(|_| *rng.pick(&parts)).collect();
+            let s = s.join(":");
+            let std = s.parse::<std::net::Ipv6Addr>().is_ok();
+            ok += usize::from(std);
+            assert_eq!(ipv6(s.as_bytes()), std, "{s}");
+        }
+        assert!(ok > 1000, "{ok}");
     }
 
     #[test]

@@ -14,7 +14,9 @@ use crate::config::DateTimeScope;
 use crate::context::Keywords;
 use crate::entity::TypeSet;
 use crate::error::Error;
-use crate::shapes::{Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, secret_tail};
+use crate::shapes::{
+    self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, secret_tail,
+};
 
 /// Upper bound of each lazy DFA's transition cache. It only grows as states are met (about
 /// 0.4 MB forward for the default types on the benchmark corpus); a full cache is cleared and
@@ -267,6 +269,11 @@ impl Engine {
             Shape::IdSecret | Shape::AwsAccess => end.checked_sub(20),
             Shape::MacColon | Shape::MacDash => end.checked_sub(17),
             Shape::MacDot => end.checked_sub(14),
+            // Digit groups: the first word start in the run of digits and separators before
+            // `end` from which the whole rest is in the pattern.
+            Shape::DashGroups => self.group_start(hay, at, end, b'-'),
+            Shape::SpaceGroups => self.group_start(hay, at, end, b' '),
+            Shape::Dotted => self.group_start(hay, at, end, b'.'),
             // `\b[0-9]{7,19}\b`: a digit run, which no match can start inside.
             Shape::Digits => {
                 Some(end - span.iter().rev().take_while(|c| c.is_ascii_digit()).count())
@@ -284,6 +291,44 @@ impl Engine {
         };
         s.filter(|s| *s >= at && *s < end)
             .ok_or_else(|| Error::Internal("match without a start".to_owned()))
+    }
+
+    /// Start of a `DashGroups` / `SpaceGroups` / `Dotted` match ending at `end`: the smallest
+    /// `s >= at` where `\b` holds and `hay[s..end]` is in the pattern. Such a start begins one
+    /// of the digit groups of the `sep`-joined run that ends at `end`.
+    fn group_start(&self, hay: &[u8], at: usize, end: usize, sep: u8) -> Option<usize> {
+        // The run's groups, right to left (no pattern has more than 5).
+        const MAX: usize = 8;
+        let (mut lens, mut starts, mut n) = ([0usize; MAX], [0usize; MAX], 0);
+        let mut p = end;
+        while n < MAX {
+            let group_end = p;
+            while p > at && hay[p - 1].is_ascii_digit() {
+                p -= 1;
+            }
+            if p == group_end {
+                break;
+            }
+            (lens[n], starts[n]) = (group_end - p, p);
+            n += 1;
+            if p > at && hay[p - 1] == sep {
+                p -= 1;
+            } else {
+                break;
+            }
+        }
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let mut l = [0usize; MAX];
+        (0..n).rev().find_map(|k| {
+            let p = starts[k];
+            if p > 0 && word(hay[p - 1]) {
+                return None;
+            }
+            for (j, len) in lens[..=k].iter().rev().enumerate() {
+                l[j] = *len;
+            }
+            shapes::groups_match(&l[..=k], &hay[p..end], sep, self.types).then_some(p)
+        })
     }
 }
 

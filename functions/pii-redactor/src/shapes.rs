@@ -696,6 +696,48 @@ fn groups_pattern(t: TypeSet, sep: &str) -> String {
     format!(r"\b(?:{})\b", alts.join("|"))
 }
 
+/// Whether digit groups of lengths `l` (left to right, joined by `sep`, the first starting
+/// with the digits `first`) are in the `DashGroups` / `SpaceGroups` (`sep` `-` / ` `) or
+/// `Dotted` (`.`) pattern for `t`, without its `\b`s: lets the engine find a match's start
+/// without a reverse search. Mirrors [`groups_pattern`] and [`Shape::pattern`].
+pub(crate) fn groups_match(l: &[usize], first: &[u8], sep: u8, t: TypeSet) -> bool {
+    let n = l.len();
+    if n == 0 || l.contains(&0) {
+        return false;
+    }
+    let in_range = |x: usize, lo: usize, hi: usize| (lo..=hi).contains(&x);
+    let g0 = first[0];
+    let phone = t.contains(T::Phone) && (l == [3, 3, 4] || (l == [1, 3, 3, 4] && g0 == b'1'));
+    let date = t.contains(T::DateTime) && n == 3 && date_lens(l);
+    if sep == b'.' {
+        return phone
+            || date
+            || (t.contains(T::IpAddress) && n == 4 && l.iter().all(|x| in_range(*x, 1, 3)));
+    }
+    phone
+        || date
+        || (t.contains(T::Ssn) && l == [3, 2, 4])
+        || (t.contains(T::Phone)
+            && g0 == b'0'
+            && ((l == [2, 2, 2, 2, 2] && first[1] != b'0')
+                || (in_range(l[0], 2, 5)
+                    && in_range(n, 2, 4)
+                    && l[1..].iter().all(|x| in_range(*x, 3, 8)))))
+        || (t.contains(T::CreditDebitNumber)
+            && ((in_range(n, 3, 5)
+                && l[..3] == [4, 4, 4]
+                && (n == 3 || in_range(l[3], 1, 4))
+                && (n < 5 || (l[3] == 4 && in_range(l[4], 1, 4))))
+                || (n == 3 && l[0] == 4 && l[1] == 6 && in_range(l[2], 4, 5))))
+}
+
+/// `[0-9]{4}_[0-9]{1,2}_[0-9]{1,2}` or `[0-9]{1,2}_[0-9]{1,2}_[0-9]{2,4}`.
+fn date_lens(l: &[usize]) -> bool {
+    let short = |x: usize| (1..=2).contains(&x);
+    (l[0] == 4 && short(l[1]) && short(l[2]))
+        || (short(l[0]) && short(l[1]) && (2..=4).contains(&l[2]))
+}
+
 /// The ASCII digits of a candidate, on the stack (candidates are short; extra digits are dropped,
 /// which only makes a too-long candidate fail its length checks).
 fn digits(v: &[u8]) -> Digits {
