@@ -97,7 +97,7 @@ async fn transform_stdio<T: Transform>(
         .map(|r| r.map_err(TransformError::from));
     let input = ObjectInput {
         content_type: args.content_type,
-        content_length: None,
+        content_length: stdin_file_length(),
         content_encoding: None,
         body: Box::pin(body),
     };
@@ -109,6 +109,15 @@ async fn transform_stdio<T: Transform>(
     }
     stdout.flush().await?;
     Ok(())
+}
+
+/// The length of stdin when it is a regular file (`< photo.jpg`), as S3 would declare
+/// `Content-Length`; `None` for pipes and terminals.
+fn stdin_file_length() -> Option<u64> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = std::fs::File::from(fd).metadata().ok()?;
+    meta.is_file().then_some(meta.len())
 }
 
 #[cfg(test)]

@@ -106,6 +106,18 @@ impl ObjectInput {
             body: Box::pin(futures::stream::once(async move { Ok(bytes) })),
         }
     }
+
+    /// The whole body in memory, at most `limit` bytes (else `EntityTooLarge`), for transforms
+    /// whose format needs all of it. A declared `content_length` over the limit fails before
+    /// anything is read, and one within it sizes the buffer up front (one allocation, no
+    /// copies as it grows).
+    pub async fn into_bytes(self, limit: u64) -> Result<Bytes, TransformError> {
+        if self.content_length.is_some_and(|len| len > limit) {
+            return Err(too_large(limit));
+        }
+        let capacity = self.content_length.unwrap_or(0).min(limit);
+        collect_into(self.body, limit, usize::try_from(capacity).unwrap_or(0)).await
+    }
 }
 
 /// When the runtime may commit to a success status.
@@ -228,18 +240,30 @@ pub fn map_chunks<P: ChunkProcessor>(input: ByteStream, processor: P) -> ByteStr
 }
 
 /// Read a whole stream into memory, refusing more than `limit` bytes with `EntityTooLarge`.
-pub async fn collect(mut input: ByteStream, limit: u64) -> Result<Bytes, TransformError> {
-    let mut buf = Vec::new();
+pub async fn collect(input: ByteStream, limit: u64) -> Result<Bytes, TransformError> {
+    collect_into(input, limit, 0).await
+}
+
+async fn collect_into(
+    mut input: ByteStream,
+    limit: u64,
+    capacity: usize,
+) -> Result<Bytes, TransformError> {
+    let mut buf = Vec::with_capacity(capacity);
     while let Some(chunk) = input.next().await {
         let chunk = chunk?;
         if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(TransformError::too_large(format!(
-                "the object is larger than this function's limit of {limit} bytes"
-            )));
+            return Err(too_large(limit));
         }
         buf.extend_from_slice(&chunk);
     }
     Ok(Bytes::from(buf))
+}
+
+fn too_large(limit: u64) -> TransformError {
+    TransformError::too_large(format!(
+        "the object is larger than this function's limit of {limit} bytes"
+    ))
 }
 
 /// Run CPU-heavy work off the async worker threads.
@@ -307,5 +331,41 @@ mod tests {
             &collect(chunks(&["abc", "de"]), 5).await.unwrap()[..],
             b"abcde"
         );
+    }
+
+    #[tokio::test]
+    async fn into_bytes_trusts_a_declared_length_only_to_refuse_early() {
+        // Declared over the limit: refused without polling the body (which would fail).
+        let never: ByteStream = Box::pin(futures::stream::once(async {
+            Err(TransformError::internal("the body was read"))
+        }));
+        let input = ObjectInput {
+            content_type: None,
+            content_length: Some(6),
+            content_encoding: None,
+            body: never,
+        };
+        assert_eq!(
+            input.into_bytes(5).await.unwrap_err().code(),
+            "EntityTooLarge"
+        );
+        // Declared within the limit but the body is longer: the limit still holds.
+        let input = ObjectInput {
+            content_type: None,
+            content_length: Some(3),
+            content_encoding: None,
+            body: chunks(&["abc", "def"]),
+        };
+        assert_eq!(
+            input.into_bytes(5).await.unwrap_err().code(),
+            "EntityTooLarge"
+        );
+        let input = ObjectInput {
+            content_type: None,
+            content_length: None,
+            content_encoding: None,
+            body: chunks(&["abc", "de"]),
+        };
+        assert_eq!(&input.into_bytes(5).await.unwrap()[..], b"abcde");
     }
 }

@@ -89,7 +89,7 @@ impl Transform for ImageTransform {
                 config.max_input_bytes
             )));
         }
-        let bytes = object_lambda::collect(input.body, config.max_input_bytes).await?;
+        let bytes = input.into_bytes(config.max_input_bytes).await?;
         let overlay_key = config
             .watermark
             .as_ref()
