@@ -5,6 +5,8 @@
 //! shapes is known from the shape itself (an e-mail starts at its `@`, a MAC address is 17
 //! bytes long...), so the reverse lazy DFA only runs for the shapes whose start is ambiguous.
 
+use std::sync::Mutex;
+
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
@@ -30,10 +32,16 @@ struct Dfas {
     rev: DFA,
 }
 
+/// Lazy DFA caches kept for the next stream (more only when streams run concurrently).
+const POOL: usize = 4;
+
 /// Compiled, immutable detection state; cheap to share between streams.
 #[derive(Debug)]
 pub(crate) struct Engine {
     dfas: Option<Dfas>,
+    /// Caches of finished streams: the DFA states they built are reused, so a small object
+    /// (one warm Lambda invocation) does not rebuild them.
+    pool: Mutex<Vec<(Cache, Cache)>>,
     shapes: Vec<Shape>,
     fallbacks: Vec<Vec<PatternID>>,
     kw: Keywords,
@@ -90,6 +98,7 @@ impl Engine {
             Keywords::new().map_err(|e| Error::Internal(format!("keyword build failed: {e}")))?;
         Ok(Engine {
             dfas,
+            pool: Mutex::new(Vec::new()),
             shapes,
             fallbacks,
             kw,
@@ -99,13 +108,25 @@ impl Engine {
     }
 
     pub(crate) fn scan_state(&self) -> ScanState {
+        let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
         ScanState {
-            caches: self
-                .dfas
-                .as_ref()
-                .map(|d| (d.fwd.create_cache(), d.rev.create_cache())),
+            caches: pooled.or_else(|| {
+                self.dfas
+                    .as_ref()
+                    .map(|d| (d.fwd.create_cache(), d.rev.create_cache()))
+            }),
             pending: None,
             floor: 0,
+        }
+    }
+
+    /// Takes back a finished stream's caches for the next one.
+    pub(crate) fn recycle(&self, st: &mut ScanState) {
+        if let Some(c) = st.caches.take()
+            && let Ok(mut pool) = self.pool.lock()
+            && pool.len() < POOL
+        {
+            pool.push(c);
         }
     }
 

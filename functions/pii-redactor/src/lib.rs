@@ -130,6 +130,7 @@ impl Redactor {
             at = f.end.max(f.start + 1);
             found.push(f);
         }
+        self.engine.recycle(&mut st);
         found
     }
 

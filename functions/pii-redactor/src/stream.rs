@@ -64,6 +64,12 @@ pub struct StreamRedactor {
     failed: bool,
 }
 
+impl Drop for StreamRedactor {
+    fn drop(&mut self) {
+        self.engine.recycle(&mut self.st);
+    }
+}
+
 impl StreamRedactor {
     pub(crate) fn new(engine: Arc<Engine>, opts: Arc<Options>, format: Format) -> StreamRedactor {
         let fields = opts.fields.clone();
