@@ -5,7 +5,7 @@
 //!
 //! # How it works
 //! 1. **One pass.** All requested entity types are candidate *shapes* of one multi-pattern
-//!    `regex-automata` meta regex (lazy DFA, ASCII word boundaries), searched once over the text.
+//!    `regex-automata` lazy DFA (ASCII word boundaries), searched once over the text.
 //! 2. **Validators after the match.** Each candidate is checked where it was found: Luhn and
 //!    issuer ranges for cards, SSN area/group/serial rules, `std::net` parsing for IP addresses,
 //!    mod-97 plus per-country length for IBANs, numbering-plan rules for phones, entropy and a
