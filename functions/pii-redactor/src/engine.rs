@@ -237,7 +237,10 @@ impl Engine {
             }
             let shape = self.shapes[i];
             if let Some(f) = checker.validate(shape, start, end).and_then(|f| accept(&f)) {
-                st.pending = checker.extra.take();
+                if let Some(x) = checker.extra.take() {
+                    // Never drop a waiting secret for a finding in front of it.
+                    st.pending = Some(x);
+                }
                 return Ok(Some(f));
             }
             for fb in &self.fallbacks[i] {
@@ -254,7 +257,10 @@ impl Engine {
                         .validate(shape, start, m2.offset())
                         .and_then(|f| accept(&f))
                     {
-                        st.pending = checker.extra.take();
+                        if let Some(x) = checker.extra.take() {
+                            // Never drop a waiting secret for a finding in front of it.
+                            st.pending = Some(x);
+                        }
                         return Ok(Some(f));
                     }
                 }
@@ -377,7 +383,8 @@ impl ScanState {
 mod tests {
     //! The engine must decide exactly as the previous one did: a `meta::Regex` over the full
     //! shape patterns (secret tails included), with a reverse search for every match start.
-    //! That engine is kept here as the reference.
+    //! That engine is kept here as the reference (with one fix applied to both: a finding
+    //! between an access key id and its secret no longer drops the secret).
 
     use super::*;
     use crate::corpus::{Rng, mixed_text};
@@ -467,7 +474,9 @@ mod tests {
                 let pid = m.pattern();
                 let shape = e.shapes[pid.as_usize()];
                 if let Some(f) = checker.validate(shape, m.start(), m.end()) {
-                    self.pending = checker.extra.take();
+                    if let Some(x) = checker.extra.take() {
+                        self.pending = Some(x);
+                    }
                     return Some(f);
                 }
                 for fb in &e.fallbacks[pid.as_usize()] {
@@ -478,7 +487,9 @@ mod tests {
                         && let Some(f) =
                             checker.validate(e.shapes[fb.as_usize()], m2.start(), m2.end())
                     {
-                        self.pending = checker.extra.take();
+                        if let Some(x) = checker.extra.take() {
+                            self.pending = Some(x);
+                        }
                         return Some(f);
                     }
                 }

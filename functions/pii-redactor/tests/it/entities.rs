@@ -240,6 +240,10 @@ fn aws_keys() {
         AwsSecretKey,
         secret,
     );
+    // A value between the key id and its secret does not make the secret get lost.
+    let text = format!("AKIAIOSFODNN7EXAMPLE owner bob@example.com key {secret}");
+    hit(DEFAULT, &text, AwsSecretKey, secret);
+    hit(DEFAULT, &text, Email, "bob@example.com");
     // `=` is a boundary, not part of the key.
     hit(
         DEFAULT,
