@@ -197,20 +197,41 @@ impl Engine {
             scope: self.scope,
         };
         let mut at = from;
-        while at < limit {
-            let input = Input::new(hay).range(at..);
-            let Some(hm) = dfas
-                .fwd
-                .try_search_fwd(fwd, &input)
-                .map_err(|e| search_error(&e))?
-            else {
-                return Ok(None);
+        let mut limit = limit;
+        // A keyword-anchored secret whose token lies past other text (`secret for
+        // bob@example.com: <token>`): the text between is searched first, with the secret
+        // waiting here, so a value there is not skipped. `(secret, the caller's limit)`.
+        let mut gap: Option<(Finding, usize)> = None;
+        loop {
+            let found = if at < limit {
+                let input = Input::new(hay).range(at..);
+                dfas.fwd
+                    .try_search_fwd(fwd, &input)
+                    .map_err(|e| search_error(&e))?
+            } else {
+                None
+            };
+            let hm = match found {
+                Some(hm) => hm,
+                None => match gap.take() {
+                    // Nothing else in the gap: the secret is next.
+                    Some((secret, outer)) => match accept(&secret) {
+                        Some(f) => return Ok(Some(f)),
+                        None => {
+                            (at, limit) = (secret.start + 1, outer);
+                            continue;
+                        }
+                    },
+                    None => return Ok(None),
+                },
             };
             let mut i = hm.pattern().as_usize();
             let mut end = hm.offset();
             let start = self.start(dfas, rev, i, hay, at, end)?;
             if start >= limit {
-                return Ok(None);
+                // Past the gap (or the window): settle the waiting secret first.
+                at = limit;
+                continue;
             }
             // The secret shapes' automaton patterns are only their anchors; their tails are
             // matched here, and where the tail is missing the full pattern does not match.
@@ -236,10 +257,25 @@ impl Engine {
                 _ => {}
             }
             let shape = self.shapes[i];
-            if let Some(f) = checker.validate(shape, start, end).and_then(|f| accept(&f)) {
+            let validated = checker.validate(shape, start, end);
+            if let Some(secret) = validated
+                && shape == Shape::AwsSecret
+                && secret.start > start
+                && gap.is_none()
+                && st.pending.is_none()
+            {
+                gap = Some((secret, limit));
+                (at, limit) = (start + 1, secret.start);
+                continue;
+            }
+            if let Some(f) = validated.and_then(|f| accept(&f)) {
                 if let Some(x) = checker.extra.take() {
                     // Never drop a waiting secret for a finding in front of it.
                     st.pending = Some(x);
+                } else if let Some((secret, _)) = gap.take() {
+                    // A value in the gap comes first; the secret waits its turn (unless this
+                    // finding reaches into it: another keyword before the same token).
+                    st.pending = (f.end <= secret.start).then_some(secret);
                 }
                 return Ok(Some(f));
             }
@@ -260,6 +296,8 @@ impl Engine {
                         if let Some(x) = checker.extra.take() {
                             // Never drop a waiting secret for a finding in front of it.
                             st.pending = Some(x);
+                        } else if let Some((secret, _)) = gap.take() {
+                            st.pending = (f.end <= secret.start).then_some(secret);
                         }
                         return Ok(Some(f));
                     }
@@ -272,7 +310,6 @@ impl Engine {
                 start + 1
             };
         }
-        Ok(None)
     }
 
     /// The start of the leftmost-first match of pattern `i` that the forward search from `at`
@@ -383,8 +420,9 @@ impl ScanState {
 mod tests {
     //! The engine must decide exactly as the previous one did: a `meta::Regex` over the full
     //! shape patterns (secret tails included), with a reverse search for every match start.
-    //! That engine is kept here as the reference (with one fix applied to both: a finding
-    //! between an access key id and its secret no longer drops the secret).
+    //! That engine is kept here as the reference (with two fixes applied to both: a finding
+    //! between an access key id and its secret no longer drops the secret, and the text between
+    //! a `secret` keyword and its token is searched before the secret is taken).
 
     use super::*;
     use crate::corpus::{Rng, mixed_text};
@@ -397,6 +435,7 @@ mod tests {
         cache: meta::Cache,
         pending: Option<Finding>,
         floor: usize,
+        in_gap: bool,
     }
 
     impl<'e> Reference<'e> {
@@ -417,6 +456,7 @@ mod tests {
                 cache,
                 pending: None,
                 floor: 0,
+                in_gap: false,
             }
         }
 
@@ -476,6 +516,23 @@ mod tests {
                 if let Some(f) = checker.validate(shape, m.start(), m.end()) {
                     if let Some(x) = checker.extra.take() {
                         self.pending = Some(x);
+                    }
+                    // The engine's gap rule: text between a secret keyword and its token is
+                    // searched first (one level deep), the secret then waits its turn.
+                    if shape == Shape::AwsSecret
+                        && f.start > m.start()
+                        && self.pending.is_none()
+                        && !self.in_gap
+                    {
+                        self.in_gap = true;
+                        let inner = self.search(hay, m.start() + 1, f.start);
+                        self.in_gap = false;
+                        if let Some(g) = inner {
+                            if self.pending.is_none() && g.end <= f.start {
+                                self.pending = Some(f);
+                            }
+                            return Some(g);
+                        }
                     }
                     return Some(f);
                 }

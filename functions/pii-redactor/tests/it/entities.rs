@@ -244,6 +244,11 @@ fn aws_keys() {
     let text = format!("AKIAIOSFODNN7EXAMPLE owner bob@example.com key {secret}");
     hit(DEFAULT, &text, AwsSecretKey, secret);
     hit(DEFAULT, &text, Email, "bob@example.com");
+    // Nor does a value between a `secret` keyword and its token get skipped.
+    let text = format!("aws secret for bob@example.com (ssn 536-22-8765): {secret}");
+    hit(DEFAULT, &text, AwsSecretKey, secret);
+    hit(DEFAULT, &text, Email, "bob@example.com");
+    hit(DEFAULT, &text, Ssn, "536-22-8765");
     // `=` is a boundary, not part of the key.
     hit(
         DEFAULT,
