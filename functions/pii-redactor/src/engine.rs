@@ -211,19 +211,18 @@ impl Engine {
             } else {
                 None
             };
-            let hm = match found {
-                Some(hm) => hm,
-                None => match gap.take() {
-                    // Nothing else in the gap: the secret is next.
-                    Some((secret, outer)) => match accept(&secret) {
-                        Some(f) => return Ok(Some(f)),
-                        None => {
-                            (at, limit) = (secret.start + 1, outer);
-                            continue;
-                        }
-                    },
-                    None => return Ok(None),
-                },
+            let Some(hm) = found else {
+                // Nothing (else) in the gap: the waiting secret is next.
+                let Some((secret, outer)) = gap.take() else {
+                    return Ok(None);
+                };
+                match accept(&secret) {
+                    Some(f) => return Ok(Some(f)),
+                    None => {
+                        (at, limit) = (secret.start + 1, outer);
+                        continue;
+                    }
+                }
             };
             let mut i = hm.pattern().as_usize();
             let mut end = hm.offset();
