@@ -141,8 +141,22 @@ fn image_reader(input: &[u8], format: InputFormat, max_pixels: u64) -> ImageRead
     reader
 }
 
-/// Reads the header only.
+/// Reads the header only. An image with no pixels (a zero width or height, which GIF and
+/// others can declare) is malformed input, refused here before any decoder sees it.
 pub(crate) fn probe(input: &[u8]) -> Result<ImageInfo, Error> {
+    let info = probe_header(input)?;
+    if info.width == 0 || info.height == 0 {
+        return Err(Error::invalid(format!(
+            "the {} header declares a {}x{} image",
+            info.format.content_type(),
+            info.width,
+            info.height
+        )));
+    }
+    Ok(info)
+}
+
+fn probe_header(input: &[u8]) -> Result<ImageInfo, Error> {
     let format = sniff(input)?;
     if format == InputFormat::Jpeg {
         let cleaned = crate::jpeg_headers::clean(input);
@@ -354,6 +368,19 @@ mod tests {
         assert_eq!(jpeg_shrink((4000, 3000), (256, 192)), 8);
         assert_eq!(jpeg_shrink((4000, 3000), (500, 375)), 4);
         assert_eq!(jpeg_shrink((100, 100), (100, 100)), 1);
+    }
+
+    #[test]
+    fn zero_sized_images_are_invalid_not_internal() {
+        // Found by the image_decode fuzz target: a GIF declaring height 0 made the decoder
+        // fail with an internal error (500) instead of a 400.
+        let gif = b"GIF87a\x20\x01\x00\x00\x00\x00\x00\x00;";
+        let err = probe(gif).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            crate::error::ErrorKind::InvalidObjectContent,
+            "{err:?}"
+        );
     }
 
     #[test]
