@@ -304,7 +304,7 @@ impl Engine {
             }
             checker.extra.set(None);
             at = if shape.skip_rejected() {
-                end
+                crate::shapes::next_group(hay, start, end)
             } else {
                 start + 1
             };
@@ -551,7 +551,7 @@ mod tests {
                 }
                 checker.extra.set(None);
                 at = if shape.skip_rejected() {
-                    m.end()
+                    crate::shapes::next_group(hay, m.start(), m.end())
                 } else {
                     m.start() + 1
                 };

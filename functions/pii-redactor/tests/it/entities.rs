@@ -244,6 +244,19 @@ fn aws_keys() {
     let text = format!("AKIAIOSFODNN7EXAMPLE owner bob@example.com key {secret}");
     hit(DEFAULT, &text, AwsSecretKey, secret);
     hit(DEFAULT, &text, Email, "bob@example.com");
+    // A rejected digit-group run does not hide a value that starts in its last group.
+    hit(
+        DEFAULT,
+        "ref 000 00000 0422::a1 seen",
+        IpAddress,
+        "0422::a1",
+    );
+    hit(
+        DEFAULT,
+        "ref 000 00000 192.168.10.20 seen",
+        IpAddress,
+        "192.168.10.20",
+    );
     // Nor does a value between a `secret` keyword and its token get skipped.
     let text = format!("aws secret for bob@example.com (ssn 536-22-8765): {secret}");
     hit(DEFAULT, &text, AwsSecretKey, secret);
