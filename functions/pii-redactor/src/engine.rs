@@ -268,13 +268,8 @@ impl Engine {
                 continue;
             }
             if let Some(f) = validated.and_then(|f| accept(&f)) {
-                if let Some(x) = checker.extra.take() {
-                    // Never drop a waiting secret for a finding in front of it.
-                    st.pending = Some(x);
-                } else if let Some((secret, _)) = gap.take() {
-                    // A value in the gap comes first; the secret waits its turn (unless this
-                    // finding reaches into it: another keyword before the same token).
-                    st.pending = (f.end <= secret.start).then_some(secret);
+                if let Some(w) = waiting_after(&f, checker.extra.take(), gap.map(|(s, _)| s)) {
+                    st.pending = Some(w);
                 }
                 return Ok(Some(f));
             }
@@ -292,11 +287,10 @@ impl Engine {
                         .validate(shape, start, m2.offset())
                         .and_then(|f| accept(&f))
                     {
-                        if let Some(x) = checker.extra.take() {
-                            // Never drop a waiting secret for a finding in front of it.
-                            st.pending = Some(x);
-                        } else if let Some((secret, _)) = gap.take() {
-                            st.pending = (f.end <= secret.start).then_some(secret);
+                        if let Some(w) =
+                            waiting_after(&f, checker.extra.take(), gap.map(|(s, _)| s))
+                        {
+                            st.pending = Some(w);
                         }
                         return Ok(Some(f));
                     }
@@ -393,6 +387,18 @@ impl Engine {
             shapes::groups_match(&l[..=k], &hay[p..end], sep, self.types).then_some(p)
         })
     }
+}
+
+/// The secret that waits its turn once `found` is returned (`None`: whatever waited before still
+/// does; a gap secret only exists when nothing waited): one its validator found behind it
+/// (an access key id's secret), else the keyword secret whose gap `found` was in — unless `found`
+/// reaches into it (another keyword before the same token), which would emit it twice.
+fn waiting_after(
+    found: &Finding,
+    behind: Option<Finding>,
+    gap_secret: Option<Finding>,
+) -> Option<Finding> {
+    behind.or_else(|| gap_secret.filter(|s| found.end <= s.start))
 }
 
 /// Per-stream search state: the lazy DFA caches, a finding waiting its turn, and where the
