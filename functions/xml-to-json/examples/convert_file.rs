@@ -11,7 +11,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = xml_to_json::Config::from_payload(&payload)?;
     let mut conv = xml_to_json::Converter::new(config)?;
     let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::stdout();
+    // Tree mode: the document's JSON leaves in 64 KiB pieces while it is serialised.
+    conv.set_sink(Box::new(|piece| std::io::stdout().write_all(piece)));
     let mut chunk = vec![0u8; 64 << 10];
     let mut out = Vec::with_capacity(256 << 10);
     loop {

@@ -25,7 +25,7 @@ use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
 use crate::position::Position;
 use crate::scan::AttrScanner;
-use crate::tree::{BuildError, TreeBuilder};
+use crate::tree::{BuildError, OutputSink, TreeBuilder};
 
 /// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
 const TAIL_SLACK: u64 = 64 << 10;
@@ -55,6 +55,8 @@ enum Problem {
     Malformed(&'static str),
     Limit(&'static str),
     Entities,
+    /// The output sink failed.
+    Sink,
 }
 
 impl From<BuildError> for Problem {
@@ -63,6 +65,7 @@ impl From<BuildError> for Problem {
             BuildError::InvalidChar => Problem::Malformed("character not allowed in XML"),
             BuildError::TextTooLong => Problem::Limit("max_text_bytes"),
             BuildError::OutputTooLarge => Problem::Limit("max_output_bytes"),
+            BuildError::Sink => Problem::Sink,
         }
     }
 }
@@ -165,6 +168,19 @@ impl Converter {
         })
     }
 
+    /// Sends output to `sink` in pieces of about 64 KiB while the xmltodict mapping
+    /// serialises it, instead of collecting it in the `out` of [`Self::feed`] or
+    /// [`Self::finish`]: tree mode's document then never exists whole next to the tree.
+    /// Whenever `out` holds 64 KiB during serialisation, all of it goes to the sink, so
+    /// the output is the bytes sent followed by what `out` still holds (`item_depth`
+    /// records mostly stay in `out`, `ordered` output always does). A sink error ends the
+    /// conversion with [`Error::Internal`]; after any error, discard what was sent.
+    pub fn set_sink(&mut self, sink: OutputSink) {
+        if let Sink::Tree(b) = &mut self.core.sink {
+            b.set_sink(sink);
+        }
+    }
+
     /// Content type of the output (`application/json` or `application/x-ndjson`).
     pub fn content_type(&self) -> &'static str {
         self.core.config.content_type()
@@ -230,9 +246,15 @@ impl Converter {
     /// Parses `data[..avail]`, updates positions and the re-parse threshold; returns how
     /// many bytes of `data` were consumed.
     fn parse(&mut self, data: &[u8], avail: usize, last: bool, out: &mut Vec<u8>) -> Result<usize> {
-        let before = out.len();
-        let (consumed, incomplete) = self.core.parse_segment(&data[..avail], last, out)?;
-        self.core.out_total += (out.len() - before) as u64;
+        let before = out.len() as u64;
+        let parsed = self.core.parse_segment(&data[..avail], last, out);
+        // Output handed to a sink left `out` (with what `out` held before).
+        let sent = match &mut self.core.sink {
+            Sink::Tree(b) => b.take_sent(),
+            Sink::Ordered(_) => 0,
+        };
+        let (consumed, incomplete) = parsed?;
+        self.core.out_total += (sent + out.len() as u64).saturating_sub(before);
         if self.core.out_total > self.core.config.max_output_bytes {
             return Err(self.core.limit(
                 "max_output_bytes",
@@ -381,6 +403,7 @@ impl Core {
                 column: p.column,
                 message,
             },
+            Problem::Sink => Error::Internal("output sink failed"),
             Problem::Entities => Error::EntitiesForbidden {
                 line: p.line,
                 column: p.column,

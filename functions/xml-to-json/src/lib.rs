@@ -39,3 +39,4 @@ mod tree;
 pub use config::{CONTENT_TYPE_JSON, CONTENT_TYPE_NDJSON, Config, ForceList, content_type};
 pub use converter::{Converter, convert};
 pub use error::{Error, ErrorKind, Result};
+pub use tree::OutputSink;

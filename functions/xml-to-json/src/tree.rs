@@ -23,6 +23,8 @@ pub(crate) enum BuildError {
     InvalidChar,
     TextTooLong,
     OutputTooLarge,
+    /// The output sink returned an error.
+    Sink,
 }
 
 impl From<InvalidChar> for BuildError {
@@ -218,6 +220,25 @@ fn store(strings: &mut Vec<u8>, max: u64, s: &str) -> BResult<Val> {
     Val::new(TAG_STR, start, strings.len() - start)
 }
 
+/// Receives the serialised document in pieces (see `Converter::set_sink`).
+pub type OutputSink = Box<dyn FnMut(&[u8]) -> std::io::Result<()> + Send>;
+
+/// With a sink, the serialiser hands `out` over once it holds this much.
+const SPILL_AT: usize = 64 << 10;
+
+/// Hands `out` to the sink when it has grown past [`SPILL_AT`]; counts what was sent.
+#[inline]
+fn spill(sink: &mut Option<OutputSink>, out: &mut Vec<u8>, sent: &mut u64) -> BResult<()> {
+    if out.len() >= SPILL_AT
+        && let Some(sink) = sink
+    {
+        sink(out).map_err(|_| BuildError::Sink)?;
+        *sent += out.len() as u64;
+        out.clear();
+    }
+    Ok(())
+}
+
 /// A finished element: its name key and value.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Finished {
@@ -253,6 +274,10 @@ pub(crate) struct TreeBuilder {
     /// possible when no attribute key can collide with a child's or the text key, and the
     /// output is not indented.
     attr_blocks: bool,
+    /// Where the serialiser sends its output while writing, if anywhere.
+    sink: Option<OutputSink>,
+    /// Bytes handed to the sink since [`Self::take_sent`] was last called.
+    sent: u64,
 }
 
 impl TreeBuilder {
@@ -283,9 +308,21 @@ impl TreeBuilder {
             attr_blocks: !attrs_may_collide
                 && !config.pretty
                 && !config.text_key.starts_with(&config.attr_prefix),
+            sink: None,
+            sent: 0,
         };
         b.reset_keys();
         b
+    }
+
+    /// Sends serialised output to `sink` while it is written (see `Converter::set_sink`).
+    pub(crate) fn set_sink(&mut self, sink: OutputSink) {
+        self.sink = Some(sink);
+    }
+
+    /// Bytes of `out` handed to the sink since the last call (they left `out`).
+    pub(crate) fn take_sent(&mut self) -> u64 {
+        std::mem::take(&mut self.sent)
     }
 
     fn reset_keys(&mut self) {
@@ -811,7 +848,8 @@ impl TreeBuilder {
         out: &mut Vec<u8>,
         budget: u64,
     ) -> BResult<()> {
-        let limit = (out.len() as u64).saturating_add(budget);
+        // Bytes already sent to the sink count as written.
+        let limit = (self.sent + out.len() as u64).saturating_add(budget);
         let pretty = self.config.pretty;
         out.push(b'{');
         if pretty {
@@ -838,7 +876,7 @@ impl TreeBuilder {
             out.push(b'\n');
         }
         out.extend_from_slice(b"}\n");
-        if out.len() as u64 > limit {
+        if self.sent + out.len() as u64 > limit {
             return Err(BuildError::OutputTooLarge);
         }
         Ok(())
@@ -868,9 +906,10 @@ impl TreeBuilder {
                         }
                     }
                 }
-                if out.len() as u64 > limit {
+                if self.sent + out.len() as u64 > limit {
                     return Err(BuildError::OutputTooLarge);
                 }
+                spill(&mut self.sink, out, &mut self.sent)?;
             }
             let level = base + self.stack.len();
             let Some(top) = self.stack.last_mut() else {

@@ -196,3 +196,104 @@ fn encodings_are_decoded() {
     .unwrap_err();
     assert_eq!(err.kind(), xml_to_json::ErrorKind::UnsupportedContentType);
 }
+
+/// Feeds `input` in `chunk`-byte pieces with a sink; returns the bytes sent to the sink
+/// followed by what `out` kept, and how many pieces the sink received.
+fn convert_with_sink(
+    input: &[u8],
+    config: &Config,
+    chunk: usize,
+) -> (xml_to_json::Result<Vec<u8>>, usize) {
+    use std::sync::{Arc, Mutex};
+    let sent = Arc::new(Mutex::new((Vec::new(), 0usize)));
+    let mut conv = Converter::new(config.clone()).unwrap();
+    let to = Arc::clone(&sent);
+    conv.set_sink(Box::new(move |piece| {
+        let mut s = to.lock().unwrap();
+        s.0.extend_from_slice(piece);
+        s.1 += 1;
+        Ok(())
+    }));
+    let mut out = Vec::new();
+    let mut result = Ok(());
+    for c in input.chunks(chunk) {
+        result = conv.feed(c, &mut out);
+        if result.is_err() {
+            break;
+        }
+    }
+    let result = result.and_then(|()| conv.finish(&mut out));
+    let (mut all, pieces) = std::mem::take(&mut *sent.lock().unwrap());
+    all.extend_from_slice(&out);
+    (result.map(|()| all), pieces)
+}
+
+#[test]
+fn a_sink_receives_the_tree_output_in_pieces() {
+    let item =
+        "<node id=\"1\" lat=\"51.5\" lon=\"-0.1\" user=\"a &amp; b\"><tag k=\"x\" v=\"y\"/></node>";
+    let doc = format!("<osm v=\"1\">{}<way id=\"2\"/></osm>", item.repeat(5000));
+    for config in [
+        Config::default(),
+        Config {
+            pretty: true,
+            ..Config::default()
+        },
+        Config {
+            item_depth: 2,
+            ..Config::default()
+        },
+        Config {
+            ordered: true,
+            ..Config::default()
+        },
+    ] {
+        let whole = xml_to_json::convert(doc.as_bytes(), &config).unwrap();
+        for chunk in [7, 4096, doc.len()] {
+            let (got, pieces) = convert_with_sink(doc.as_bytes(), &config, chunk);
+            assert_eq!(got.unwrap(), whole, "chunk {chunk}");
+            if config.ordered {
+                assert_eq!(pieces, 0, "JsonML output stays in `out`");
+            } else if config.item_depth == 0 {
+                assert!(pieces > 1, "chunk {chunk}");
+            }
+        }
+    }
+
+    // The output limit counts what the sink already received.
+    let whole = xml_to_json::convert(doc.as_bytes(), &Config::default()).unwrap();
+    let exact = Config {
+        max_output_bytes: whole.len() as u64,
+        ..Config::default()
+    };
+    assert_eq!(
+        convert_with_sink(doc.as_bytes(), &exact, 4096).0.unwrap(),
+        whole
+    );
+    let small = Config {
+        max_output_bytes: whole.len() as u64 - 1,
+        ..Config::default()
+    };
+    let (got, pieces) = convert_with_sink(doc.as_bytes(), &small, 4096);
+    assert!(
+        matches!(
+            got,
+            Err(xml_to_json::Error::LimitExceeded {
+                limit: "max_output_bytes",
+                ..
+            })
+        ),
+        "{got:?}"
+    );
+    assert!(pieces >= 1);
+
+    // A failing sink ends the conversion with an internal error.
+    let mut conv = Converter::new(Config::default()).unwrap();
+    conv.set_sink(Box::new(|_| Err(std::io::Error::other("closed"))));
+    let mut out = Vec::new();
+    let err = conv
+        .feed(doc.as_bytes(), &mut out)
+        .and_then(|()| conv.finish(&mut out))
+        .unwrap_err();
+    assert_eq!(err.kind(), xml_to_json::ErrorKind::Internal, "{err}");
+}
