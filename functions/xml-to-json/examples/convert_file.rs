@@ -5,15 +5,19 @@
 //! Exit 2 with the error on stderr when the input is rejected.
 
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let payload = std::env::args().nth(1).unwrap_or_default();
     let config = xml_to_json::Config::from_payload(&payload)?;
     let mut conv = xml_to_json::Converter::new(config)?;
     let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout();
+    // Standard output as a plain file: `Stdout` is line-buffered and would scan every
+    // output byte for a newline.
+    let mut stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
     // Tree mode: the document's JSON leaves in 64 KiB pieces while it is serialised.
-    conv.set_sink(Box::new(|piece| std::io::stdout().write_all(piece)));
+    let mut sink = stdout.try_clone()?;
+    conv.set_sink(Box::new(move |piece| sink.write_all(piece)));
     let mut chunk = vec![0u8; 64 << 10];
     let mut out = Vec::with_capacity(256 << 10);
     loop {

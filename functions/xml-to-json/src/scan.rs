@@ -18,7 +18,8 @@ use quick_xml::name::QName;
 
 /// Bytes that make a value unclean: `&` (reference), tab/LF/CR (normalised), and what JSON
 /// must escape (`"`, `\`, control characters), and `<` (an error, reported by the
-/// general path).
+/// general path). `|` too, only because the word scan below finds it together with `<`
+/// and `\` (such values take the general path, which gives the same output).
 static UNCLEAN: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
@@ -30,6 +31,7 @@ static UNCLEAN: [bool; 256] = {
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
     t[b'<' as usize] = true;
+    t[b'|' as usize] = true;
     t
 };
 
@@ -76,6 +78,20 @@ fn eq_mask(w: u64, byte: u8) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGHS
 }
 
+/// High bit set in each byte of `w` that is unclean (see [`UNCLEAN`]), exact for the
+/// lowest such byte as in [`eq_mask`]: control characters; `"` and `&` (0x22, 0x26: equal
+/// once bit 2 is set); `<` and `\\` (0x3C, 0x5C: equal once bits 5 and 6 are set, which
+/// also catches 0x1C and `|`).
+#[inline(always)]
+fn unclean_mask(w: u64) -> u64 {
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote_amp = (w | (ONES * 0x04)) ^ (ONES * 0x26);
+    let quote_amp = quote_amp.wrapping_sub(ONES) & !quote_amp;
+    let lt_backslash = (w | (ONES * 0x60)) ^ (ONES * 0x7C);
+    let lt_backslash = lt_backslash.wrapping_sub(ONES) & !lt_backslash;
+    (control | quote_amp | lt_backslash) & HIGHS
+}
+
 /// Scans a value from `start` to its closing `quote`: returns the quote's position and
 /// whether the bytes before it are clean. Eight bytes at a time up to the first byte that
 /// is unclean or the quote (`"` is both): if that is the quote, the value is clean.
@@ -86,11 +102,7 @@ pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bo
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
         let w = u64::from_le_bytes(bytes);
-        let mut special = (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
-            | eq_mask(w, b'&')
-            | eq_mask(w, b'"')
-            | eq_mask(w, b'\\')
-            | eq_mask(w, b'<');
+        let mut special = unclean_mask(w);
         if quote != b'"' {
             special |= eq_mask(w, quote);
         }
@@ -234,7 +246,8 @@ mod tests {
     #[test]
     fn word_scan_matches_byte_scan() {
         let specials = [
-            b'a', b'"', b'\'', b'&', b'\\', b'\n', b'\t', b'<', 0x1f, 0x20, 0x7f, 0xc3,
+            b'a', b'"', b'\'', b'&', b'\\', b'\n', b'\t', b'<', 0x1f, 0x20, 0x7f, 0xc3, b'|', 0x1c,
+            0x7c, 0x3c, 0x5c, 0x24, 0x27, 0x06, 0x02, 0x80, 0xa2, 0xfc,
         ];
         for quote in [b'"', b'\''] {
             for len in 0..20 {
@@ -249,6 +262,27 @@ mod tests {
                         let end = v.iter().position(|&c| c == quote).unwrap();
                         let clean = v[..end].iter().all(|&c| !UNCLEAN[c as usize]);
                         assert_eq!(got, Some((end, clean)), "{v:?}");
+                    }
+                }
+            }
+        }
+        // Every byte value, and pairs of specials (a borrow from one must not hide or fake
+        // the other), against the table.
+        for quote in [b'"', b'\''] {
+            for len in 1..12 {
+                for pos in 0..len {
+                    for first in 0..=255u8 {
+                        for &second in &specials {
+                            let mut v = vec![b'x'; len];
+                            v[pos] = first;
+                            if pos + 1 < len {
+                                v[pos + 1] = second;
+                            }
+                            v.extend_from_slice(&[quote, b' ', b' ', b' ', b' ', b' ', b' ', b' ']);
+                            let end = v.iter().position(|&c| c == quote).unwrap();
+                            let clean = v[..end].iter().all(|&c| !UNCLEAN[c as usize]);
+                            assert_eq!(scan_value(&v, 0, quote), Some((end, clean)), "{v:?}");
+                        }
                     }
                 }
             }

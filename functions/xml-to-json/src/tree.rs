@@ -174,6 +174,57 @@ struct AttrSlot {
     name_mask: u64,
     /// `xmlns` or `xmlns:p`.
     declaration: bool,
+    /// The usual way the attribute is written, ` name="` (one space before it), as two
+    /// little-endian words and the masks of its bytes, and its length; 0 when longer than
+    /// 16 bytes or a declaration (never taken on the fast path).
+    pattern: [u64; 2],
+    pattern_mask: [u64; 2],
+    pattern_len: usize,
+}
+
+impl AttrSlot {
+    /// Whether `raw[i..]` starts with [`Self::pattern`] (needs 8, or 16 for a pattern
+    /// longer than 8 bytes, readable bytes; otherwise the caller parses the general way).
+    #[inline(always)]
+    fn pattern_at(&self, raw: &[u8], i: usize) -> bool {
+        let matches = |at: usize, k: usize| {
+            raw.get(at..at + 8).is_some_and(|b| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(b);
+                (u64::from_le_bytes(w) ^ self.pattern[k]) & self.pattern_mask[k] == 0
+            })
+        };
+        match self.pattern_len {
+            0 => false,
+            1..=8 => matches(i, 0),
+            _ => matches(i, 0) && matches(i + 8, 1),
+        }
+    }
+}
+
+/// Words and masks of ` name="` for [`AttrSlot::pattern`].
+fn attr_pattern(name: &str) -> ([u64; 2], [u64; 2], usize) {
+    let len = name.len() + 3;
+    if len > 16 || is_declaration(name) {
+        return ([0; 2], [0; 2], 0);
+    }
+    let mut bytes = [0u8; 16];
+    let mut mask = [0u8; 16];
+    bytes[0] = b' ';
+    bytes[1..len - 2].copy_from_slice(name.as_bytes());
+    bytes[len - 2] = b'=';
+    bytes[len - 1] = b'"';
+    mask[..len].fill(0xFF);
+    let word = |b: &[u8; 16], k: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[8 * k..8 * k + 8]);
+        u64::from_le_bytes(w)
+    };
+    (
+        [word(&bytes, 0), word(&bytes, 1)],
+        [word(&mask, 0), word(&mask, 1)],
+        len,
+    )
 }
 
 fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) {
@@ -391,7 +442,11 @@ impl TreeBuilder {
                 let mut word = [0u8; 8];
                 let short = name.len().min(8);
                 word[..short].copy_from_slice(&name.as_bytes()[..short]);
+                let (pattern, pattern_mask, pattern_len) = attr_pattern(name);
                 cache.push(AttrSlot {
+                    pattern,
+                    pattern_mask,
+                    pattern_len,
                     name_word: u64::from_le_bytes(word),
                     name_mask: u64::MAX.checked_shr(8 * (8 - short) as u32).unwrap_or(0),
                     name: name.to_owned(),
@@ -478,48 +533,54 @@ impl TreeBuilder {
         let mut i = 0;
         let mut n = 0;
         let ok = loop {
-            let ws = i;
-            while raw.get(i).is_some_and(|&b| is_space(b)) {
-                i += 1;
-            }
-            if i == raw.len() {
-                break true;
-            }
-            let Some(slot) = cache.get(n) else {
-                break false;
-            };
-            // Attributes are separated by whitespace; declarations take the general path.
-            if i == ws || slot.declaration {
-                break false;
-            }
-            let name = slot.name.as_bytes();
-            let matched = match raw.get(i..i + 8) {
-                // Names of up to 8 bytes compare as one masked word.
-                Some(word) if name.len() <= 8 => {
-                    let mut w = [0u8; 8];
-                    w.copy_from_slice(word);
-                    (u64::from_le_bytes(w) ^ slot.name_word) & slot.name_mask == 0
+            let (slot, start, quote) = match cache.get(n) {
+                // The usual layout, one space, the name, `="`: one or two word compares.
+                Some(slot) if slot.pattern_at(raw, i) => (slot, i + slot.pattern_len, b'"'),
+                _ => {
+                    let ws = i;
+                    while raw.get(i).is_some_and(|&b| is_space(b)) {
+                        i += 1;
+                    }
+                    if i == raw.len() {
+                        break true;
+                    }
+                    let Some(slot) = cache.get(n) else {
+                        break false;
+                    };
+                    // Attributes are separated by whitespace; declarations take the general path.
+                    if i == ws || slot.declaration {
+                        break false;
+                    }
+                    let name = slot.name.as_bytes();
+                    let matched = match raw.get(i..i + 8) {
+                        // Names of up to 8 bytes compare as one masked word.
+                        Some(word) if name.len() <= 8 => {
+                            let mut w = [0u8; 8];
+                            w.copy_from_slice(word);
+                            (u64::from_le_bytes(w) ^ slot.name_word) & slot.name_mask == 0
+                        }
+                        _ => raw.get(i..i + name.len()) == Some(name),
+                    };
+                    if !matched {
+                        break false;
+                    }
+                    i += name.len();
+                    while raw.get(i).is_some_and(|&b| is_space(b)) {
+                        i += 1;
+                    }
+                    if raw.get(i) != Some(&b'=') {
+                        break false;
+                    }
+                    i += 1;
+                    while raw.get(i).is_some_and(|&b| is_space(b)) {
+                        i += 1;
+                    }
+                    let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
+                        break false;
+                    };
+                    (slot, i + 1, quote)
                 }
-                _ => raw.get(i..i + name.len()) == Some(name),
             };
-            if !matched {
-                break false;
-            }
-            i += name.len();
-            while raw.get(i).is_some_and(|&b| is_space(b)) {
-                i += 1;
-            }
-            if raw.get(i) != Some(&b'=') {
-                break false;
-            }
-            i += 1;
-            while raw.get(i).is_some_and(|&b| is_space(b)) {
-                i += 1;
-            }
-            let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
-                break false;
-            };
-            let start = i + 1;
             let Some((end, clean)) = scan_value(raw, start, quote) else {
                 break false;
             };
