@@ -1,21 +1,34 @@
-//! Writes a generated mixed corpus to stdout: `gen_corpus SIZE_MB [SEED]`.
+//! Writes a generated mixed corpus to stdout: `gen_corpus [--typical] SIZE_MB [SEED]`.
+//!
+//! Default: the dense corpus (PII or a look-alike every ~57 bytes, the worst case).
+//! `--typical`: the same documents padded with PII-free text of their own kind to one planted
+//! PII value per KiB (see `pii_redactor::corpus::Density::Typical`).
 
 use std::io::Write;
 
+use pii_redactor::corpus::{Density, mixed_text_at};
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let mb: usize = args
-        .next()
-        .ok_or("usage: gen_corpus SIZE_MB [SEED]")?
-        .parse()?;
-    let seed: u64 = args.next().map_or(Ok(1), |s| s.parse())?;
+    let usage = "usage: gen_corpus [--typical] SIZE_MB [SEED]";
+    let mut density = Density::Dense;
+    let mut pos = Vec::new();
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--typical" => density = Density::Typical,
+            "--dense" => density = Density::Dense,
+            _ => pos.push(a),
+        }
+    }
+    let mb: usize = pos.first().ok_or(usage)?.parse()?;
+    let seed: u64 = pos.get(1).map_or(Ok(1), |s| s.parse())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // Write in 1 MiB pieces so memory stays small for 200 MB corpora.
     for i in 0..mb {
-        let piece = pii_redactor::corpus::mixed_text(
+        let piece = mixed_text_at(
             seed.wrapping_mul(1_000_003).wrapping_add(i as u64),
             1 << 20,
+            density,
         );
         let mut end = piece.len().min(1 << 20);
         while !piece.is_char_boundary(end) {

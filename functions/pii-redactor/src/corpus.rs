@@ -684,6 +684,145 @@ pub fn mixed(seed: u64, size: usize) -> Sample {
     all
 }
 
+/// How densely a generated corpus carries PII and look-alikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Density {
+    /// Every document is all PII and look-alikes (one every ~57 bytes): the worst case for a
+    /// match-then-validate engine.
+    Dense,
+    /// The same documents, each followed by PII-free text of its own kind (log lines without
+    /// user data, ticket history, order rows, page-view events, quoted replies, prose, config
+    /// settings) until the document holds one planted PII value per [`TYPICAL_BYTES_PER_PII`]
+    /// bytes. The filler keeps what such text really has: timestamps, numbers, paths, keys.
+    Typical,
+}
+
+/// Bytes of text per planted PII value in [`Density::Typical`] (about one value per KiB).
+pub const TYPICAL_BYTES_PER_PII: usize = 1024;
+
+/// PII-free text of `kind`, about `len` bytes (whole lines).
+pub fn filler(rng: &mut Rng, kind: Kind, len: usize) -> String {
+    let mut t = String::new();
+    while t.len() < len {
+        let ts = format!(
+            "2024-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z",
+            rng.range(1, 12),
+            rng.range(1, 28),
+            rng.below(24),
+            rng.below(60),
+            rng.below(60),
+            rng.digits(3)
+        );
+        let w = |rng: &mut Rng, n: usize| {
+            (0..n)
+                .map(|_| *rng.pick(WORDS))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = match kind {
+            Kind::Log => match rng.below(5) {
+                0 => writeln!(
+                    t,
+                    "{ts} INFO  http: \"GET /api/v2/orders/{}/items HTTP/1.1\" 200 {} {}ms",
+                    rng.digits(6),
+                    rng.range(100, 99999),
+                    rng.range(1, 900)
+                ),
+                1 => writeln!(
+                    t,
+                    "{ts} DEBUG cache: hit ratio 0.{} for key orders:page:{} (size {})",
+                    rng.digits(2),
+                    rng.below(500),
+                    rng.range(1, 4096)
+                ),
+                2 => writeln!(
+                    t,
+                    "{ts} INFO  job: processed {} records in {} ms, queue depth {}",
+                    rng.range(1, 50000),
+                    rng.range(1, 90000),
+                    rng.below(200)
+                ),
+                3 => writeln!(
+                    t,
+                    "{ts} WARN  pool: connection wait {} ms exceeded threshold, active={} idle={}",
+                    rng.range(100, 5000),
+                    rng.below(64),
+                    rng.below(16)
+                ),
+                _ => writeln!(
+                    t,
+                    "{ts} INFO  scheduler: task sync-inventory finished status=ok retries={}",
+                    rng.below(3)
+                ),
+            },
+            Kind::Ticket => match rng.below(3) {
+                0 => writeln!(t, "Agent note: {}.", w(rng, 18)),
+                1 => writeln!(
+                    t,
+                    "Status changed from Open to Pending by agent {} on 2024-{:02}-{:02}.",
+                    rng.below(90),
+                    rng.range(1, 12),
+                    rng.range(1, 28)
+                ),
+                _ => writeln!(t, "Customer replied: {}. {}.", w(rng, 14), w(rng, 9)),
+            },
+            Kind::Csv => writeln!(
+                t,
+                "{},SKU-{},{},{}.{},2024-0{}-1{} 10:0{}:00,\"{}\"",
+                rng.digits(5),
+                rng.digits(5),
+                rng.range(1, 12),
+                rng.range(1, 999),
+                rng.digits(2),
+                rng.range(1, 9),
+                rng.below(9),
+                rng.below(9),
+                w(rng, 4)
+            ),
+            Kind::Jsonl => writeln!(
+                t,
+                r#"{{"event":"page_view","path":"/products/{}","referrer":"/search","duration_ms":{},"status":200,"ts":{}}}"#,
+                rng.range(1, 99999),
+                rng.range(5, 30000),
+                rng.range(1_600_000_000, 1_800_000_000)
+            ),
+            Kind::Email => writeln!(t, "> {}.", w(rng, 12)),
+            Kind::Prose => writeln!(t, "{}. {}.", w(rng, 16), w(rng, 12)),
+            Kind::Config => match rng.below(4) {
+                0 => writeln!(t, "timeout_ms = {}", rng.range(100, 60000)),
+                1 => writeln!(t, "max_connections = {}", rng.range(1, 512)),
+                2 => writeln!(t, "log_level = \"info\"\nfeature_{} = true", rng.below(40)),
+                _ => writeln!(t, "# {}", w(rng, 8)),
+            },
+        };
+    }
+    t
+}
+
+/// One document of `kind` at `density` (for [`Density::Typical`], followed by its filler).
+pub fn document_at(rng: &mut Rng, kind: Kind, density: Density) -> Sample {
+    let mut s = document(rng, kind);
+    if density == Density::Typical {
+        let want = s.pii.len() * TYPICAL_BYTES_PER_PII;
+        if want > s.text.len() {
+            let f = filler(rng, kind, want - s.text.len());
+            s.text.push_str(&f);
+        }
+    }
+    s
+}
+
+/// Mixed documents of every kind at `density` until `size` bytes are reached.
+pub fn mixed_text_at(seed: u64, size: usize, density: Density) -> String {
+    let mut rng = Rng::new(seed);
+    let mut text = String::with_capacity(size + 8192);
+    while text.len() < size {
+        let kind = *rng.pick(&Kind::ALL);
+        text.push_str(&document_at(&mut rng, kind, density).text);
+    }
+    text
+}
+
 /// Mixed text of about `size` bytes (for benchmarks; nothing recorded).
 pub fn mixed_text(seed: u64, size: usize) -> String {
     let mut rng = Rng::new(seed);
