@@ -430,7 +430,7 @@ mod tests {
     //! a `secret` keyword and its token is searched before the secret is taken).
 
     use super::*;
-    use crate::corpus::{Rng, mixed_text};
+    use crate::corpus::{Density, Rng, mixed_text, mixed_text_at};
     use crate::entity::EntityType as T;
     use regex_automata::meta::{self, Regex};
 
@@ -670,6 +670,10 @@ mod tests {
                 let text = mixed_text(seed, 40_000);
                 let want = Reference::new(&engine).find(text.as_bytes());
                 assert_eq!(find(&engine, text.as_bytes()), want, "corpus seed {seed}");
+                // Typical density: long PII-free stretches of logs, rows, events and prose.
+                let text = mixed_text_at(seed, 60_000, Density::Typical);
+                let want = Reference::new(&engine).find(text.as_bytes());
+                assert_eq!(find(&engine, text.as_bytes()), want, "typical seed {seed}");
             }
             let mut rng = Rng::new(11);
             for i in 0..600 {

@@ -609,30 +609,33 @@ impl Checker<'_> {
         if !maybe {
             return None;
         }
-        let ctx = self.ctx(s);
+        // The keyword context is looked up only once a candidate passes its other checks
+        // (most long digit runs are ids and epoch times that fail them).
+        let ctx_cell = std::cell::OnceCell::new();
+        let ctx = || *ctx_cell.get_or_init(|| self.ctx(s));
         if n == 9 {
-            if self.want(T::Ssn) && ctx.has(Ctx::SSN) && checks::ssn(d) {
+            if self.want(T::Ssn) && checks::ssn(d) && ctx().has(Ctx::SSN) {
                 return found(T::Ssn, s, e);
             }
-            if self.want(T::BankRouting) && ctx.has(Ctx::ROUTING) && checks::aba(d) {
+            if self.want(T::BankRouting) && checks::aba(d) && ctx().has(Ctx::ROUTING) {
                 return found(T::BankRouting, s, e);
             }
         }
-        if self.want(T::Phone) && ctx.has(Ctx::PHONE) {
+        if self.want(T::Phone) {
             let nanp =
                 (n == 10 && checks::nanp(d)) || (n == 11 && d[0] == b'1' && checks::nanp(&d[1..]));
             let national = (10..=11).contains(&n) && d[0] == b'0' && d[1] != b'0';
-            if nanp || national {
+            if (nanp || national) && ctx().has(Ctx::PHONE) {
                 return found(T::Phone, s, e);
             }
         }
-        if self.want(T::PassportNumber) && n == 9 && ctx.has(Ctx::PASSPORT) {
+        if self.want(T::PassportNumber) && n == 9 && ctx().has(Ctx::PASSPORT) {
             return found(T::PassportNumber, s, e);
         }
         if self.want(T::BankAccountNumber)
             && (8..=17).contains(&n)
-            && ctx.has(Ctx::ACCOUNT)
             && !checks::one_digit(d)
+            && ctx().has(Ctx::ACCOUNT)
         {
             return found(T::BankAccountNumber, s, e);
         }
