@@ -7,6 +7,7 @@
 //! is capped by `max_text_bytes`. Element nesting, end-tag matching and namespaces are
 //! tracked here (not by quick-xml), so they survive the reader being replaced.
 
+use std::collections::HashMap;
 use std::hash::Hasher;
 
 use quick_xml::XmlVersion;
@@ -19,7 +20,7 @@ use crate::attrs::Attrs;
 use crate::config::Config;
 use crate::decode::InputDecoder;
 use crate::error::{Error, Result};
-use crate::fxhash::FxHasher;
+use crate::fxhash::{FxBuild, FxHasher};
 use crate::names::is_valid_name;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
@@ -27,6 +28,8 @@ use crate::position::Position;
 use crate::scan::AttrScanner;
 use crate::tree::{BuildError, OutputSink, TreeBuilder};
 
+/// `ordered` mode forgets its known attribute lists beyond this many bytes of names.
+const KNOWN_ATTR_BYTES: usize = 1 << 20;
 /// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
 const TAIL_SLACK: u64 = 64 << 10;
 /// Depth limit handed to quick-xml's attribute normaliser (only predefined entities).
@@ -102,6 +105,12 @@ struct Core {
     name_buf: String,
     expanded: Vec<String>,
     attr_hashes: Vec<u64>,
+    /// `ordered` mode: element name → the attribute names of its last tag whose names were
+    /// not all known, validated and distinct. A tag repeating a prefix of that list needs
+    /// no name validation and no duplicate check (the tree builder keeps its own).
+    known_attrs: HashMap<Box<str>, Vec<Box<str>>, FxBuild>,
+    /// Bytes of names in `known_attrs`, bounded by [`KNOWN_ATTR_BYTES`].
+    known_attr_bytes: usize,
     /// Last (up to two) bytes of the previous text event, to spot a split `]]>`.
     text_tail: Vec<u8>,
     sink: Sink,
@@ -160,6 +169,8 @@ impl Converter {
                 name_buf: String::new(),
                 expanded: Vec::new(),
                 attr_hashes: Vec::new(),
+                known_attrs: HashMap::default(),
+                known_attr_bytes: 0,
                 text_tail: Vec::new(),
                 sink,
                 out_total: 0,
@@ -649,10 +660,15 @@ impl Core {
         // Without namespace processing attributes stream straight into the output builder;
         // with it, names can only be resolved once all declarations of the tag are known.
         let mut name_known = false;
+        let mut known_list = None;
         if in_record && !ns_mode {
             match &mut self.sink {
                 Sink::Tree(b) => name_known = b.open(raw_name)?,
-                Sink::Ordered(w) => w.open(raw_name, out)?,
+                Sink::Ordered(w) => {
+                    w.open(raw_name, out)?;
+                    known_list = self.known_attrs.get(raw_name);
+                    name_known = known_list.is_some();
+                }
             }
         }
         if !name_known && !is_valid_name(raw_name) {
@@ -696,7 +712,11 @@ impl Core {
             index += 1;
             let key: &str = attr.key;
             if !cached {
-                if !is_valid_name(key) {
+                let known = known_list
+                    .and_then(|l| l.get(this))
+                    .is_some_and(|k| **k == *key);
+                all_known &= known;
+                if !known && !is_valid_name(key) {
                     return Err(Problem::Malformed("invalid attribute name"));
                 }
                 self.attr_hashes.push(hash_str(key));
@@ -754,14 +774,23 @@ impl Core {
                 }
             }
         }
+        // All names known: they are a prefix of a list already checked for duplicates.
         let duplicates = if cached {
-            // All names known: they are a prefix of a list already checked for duplicates.
             !all_known && exact_duplicates(e)
+        } else if known_list.is_some() && all_known {
+            false
         } else {
             has_duplicates(&mut self.attr_hashes) && exact_duplicates(e)
         };
         if duplicates {
             return Err(Problem::Malformed("duplicate attribute"));
+        }
+        if in_record
+            && !ns_mode
+            && !(known_list.is_some() && all_known)
+            && let Sink::Ordered(_) = self.sink
+        {
+            self.remember_attributes(raw_name, attributes_raw);
         }
         self.decl_counts.push(decls);
         self.decls_in_scope += u64::from(decls);
@@ -789,6 +818,27 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// `ordered` mode: remembers the (valid, distinct) attribute names of a tag.
+    fn remember_attributes(&mut self, element: &str, attributes_raw: &str) {
+        let mut names = Vec::new();
+        let mut bytes = element.len() + 64;
+        let mut scanner = AttrScanner::new(attributes_raw, self.version);
+        while let Ok(Some(attr)) = scanner.next_attr() {
+            bytes += attr.key.len() + 16;
+            names.push(Box::from(attr.key));
+        }
+        if bytes > KNOWN_ATTR_BYTES / 16 {
+            return;
+        }
+        if self.known_attr_bytes + bytes > KNOWN_ATTR_BYTES {
+            self.known_attrs.clear();
+            self.known_attr_bytes = 0;
+        }
+        self.known_attr_bytes += bytes;
+        // A replaced list's bytes stay counted until the next clear (an upper bound).
+        self.known_attrs.insert(Box::from(element), names);
     }
 
     /// Resolves prefixed attribute names; two names resolving alike are an error (expat).

@@ -151,7 +151,7 @@ impl<'a> AttrScanner<'a> {
     }
 
     /// The next attribute, `None` at the end of the tag.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_attr(&mut self) -> Result<Option<RawAttr<'a>>, BadAttr> {
         let s = self.s;
         let b = s.as_bytes();

@@ -360,17 +360,23 @@ fn duplicate_attributes_are_found_whatever_came_before() {
             assert!(matches!(err, Error::Malformed { .. }), "{doc}: {err}");
         }
     }
-    let ok = "<r><a x=\"1\" y=\"2\"/><a y=\"1\" x=\"2\"/><a x=\"3\"/><a y=\"4\" z=\"5\"/></r>";
-    assert!(convert(ok.as_bytes(), &Config::default()).is_ok());
-    let bad_names = [
-        "<r><a x=\"1\"/><a x=\"1\" 1y=\"2\"/></r>",
-        "<r><a/><1a/></r>",
-    ];
-    for doc in bad_names {
-        assert!(
-            convert(doc.as_bytes(), &Config::default()).is_err(),
-            "{doc}"
-        );
+    // `ordered` mode caches attribute lists per element name too.
+    for ordered in [false, true] {
+        let config = Config {
+            ordered,
+            ..Config::default()
+        };
+        let ok = "<r><a x=\"1\" y=\"2\"/><a y=\"1\" x=\"2\"/><a x=\"3\"/><a y=\"4\" z=\"5\"/></r>";
+        assert!(convert(ok.as_bytes(), &config).is_ok());
+        let bad_names = [
+            "<r><a x=\"1\"/><a x=\"1\" 1y=\"2\"/></r>",
+            "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"2\" 1y=\"2\"/></r>",
+            "<r><a/><1a/></r>",
+            "<r><a/><a 1a=\"\"/></r>",
+        ];
+        for doc in bad_names {
+            assert!(convert(doc.as_bytes(), &config).is_err(), "{doc}");
+        }
     }
 }
 
@@ -410,6 +416,14 @@ fn attribute_syntax_errors_after_a_cached_list_of_the_same_element() {
     assert_eq!(
         v,
         serde_json::json!({"r": {"a": [{"@x": "1"}, {"@x": "!"}]}})
+    );
+    // `|` takes the general path (the word scan finds it with `<` and `\\`).
+    let doc = "<r><a x=\"1\" y=\"2\"/><a x=\"a|b\" y=\"|\\\\|\"/></r>";
+    let out = convert(doc.as_bytes(), &Config::default()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"r": {"a": [{"@x": "1", "@y": "2"}, {"@x": "a|b", "@y": "|\\\\|"}]}})
     );
     let doc = "<r><a x=\"1\" y=\"2\"/><a x = '&lt;\"' y=\"a\tb\"/></r>";
     let out = convert(doc.as_bytes(), &Config::default()).unwrap();
