@@ -30,6 +30,8 @@ use crate::tree::{BuildError, OutputSink, TreeBuilder};
 
 /// `ordered` mode forgets its known attribute lists beyond this many bytes of names.
 const KNOWN_ATTR_BYTES: usize = 1 << 20;
+/// `<` inside a tag.
+const LT_IN_TAG: Problem = Problem::Malformed("`<` in a tag or attribute value");
 /// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
 const TAIL_SLACK: u64 = 64 << 10;
 /// Depth limit handed to quick-xml's attribute normaliser (only predefined entities).
@@ -695,84 +697,97 @@ impl Core {
         self.attr_hashes.clear();
         let mut decls: u32 = 0;
         let mut prefixed = false;
-        // `<` may not appear anywhere in a tag, attribute values included.
-        if memchr::memchr(b'<', attributes_raw.as_bytes()).is_some() {
-            return Err(Problem::Malformed("`<` in a tag or attribute value"));
-        }
-        let mut attributes = AttrScanner::new(attributes_raw, self.version);
-        let mut index = 0usize;
-        while let Some(attr) = attributes
-            .next_attr()
-            .map_err(|_| Problem::Malformed("invalid attribute"))?
-        {
-            if index as u64 >= u64::from(self.config.max_attributes) {
-                return Err(Problem::Limit("max_attributes"));
-            }
-            let this = index;
-            index += 1;
-            let key: &str = attr.key;
-            if !cached {
-                let known = known_list
-                    .and_then(|l| l.get(this))
-                    .is_some_and(|k| **k == *key);
-                all_known &= known;
-                if !known && !is_valid_name(key) {
-                    return Err(Problem::Malformed("invalid attribute name"));
+        // `<` may not appear anywhere in a tag, attribute values included. It makes a
+        // value unclean, and anywhere else the scan or the name checks fail; so it is looked
+        // for only in unclean values and, to report it first as before, on every error.
+        let looped = (|| -> Result<(), Problem> {
+            let mut attributes = AttrScanner::new(attributes_raw, self.version);
+            let mut index = 0usize;
+            while let Some(attr) = attributes
+                .next_attr()
+                .map_err(|_| Problem::Malformed("invalid attribute"))?
+            {
+                if index as u64 >= u64::from(self.config.max_attributes) {
+                    return Err(Problem::Limit("max_attributes"));
                 }
-                self.attr_hashes.push(hash_str(key));
-            }
-            let value = attr
-                .value(self.version, ENTITY_DEPTH, |name| {
-                    resolve_predefined_entity(name).or(if external { Some("") } else { None })
-                })
-                .map_err(|_| {
-                    Problem::Malformed("undefined entity or invalid reference in attribute value")
-                })?;
-            if value.len() as u64 > self.config.max_text_bytes {
-                return Err(Problem::Limit("max_text_bytes"));
-            }
-            let decl_prefix = if key == "xmlns" {
-                Some("")
-            } else {
-                key.strip_prefix("xmlns:")
-            };
-            if decl_prefix.is_some() {
-                decls += 1;
-            }
-            if !ns_mode {
-                if in_record {
-                    match &mut self.sink {
-                        Sink::Tree(b) => {
-                            let known = b.attr(this, key, &value, attr.clean)?;
-                            if !known && !is_valid_name(key) {
-                                return Err(Problem::Malformed("invalid attribute name"));
+                let this = index;
+                index += 1;
+                let key: &str = attr.key;
+                if !cached {
+                    let known = known_list
+                        .and_then(|l| l.get(this))
+                        .is_some_and(|k| **k == *key);
+                    all_known &= known;
+                    if !known && !is_valid_name(key) {
+                        return Err(Problem::Malformed("invalid attribute name"));
+                    }
+                    self.attr_hashes.push(hash_str(key));
+                }
+                if !attr.clean && memchr::memchr(b'<', attr.raw.as_bytes()).is_some() {
+                    return Err(LT_IN_TAG);
+                }
+                let value = attr
+                    .value(self.version, ENTITY_DEPTH, |name| {
+                        resolve_predefined_entity(name).or(if external { Some("") } else { None })
+                    })
+                    .map_err(|_| {
+                        Problem::Malformed(
+                            "undefined entity or invalid reference in attribute value",
+                        )
+                    })?;
+                if value.len() as u64 > self.config.max_text_bytes {
+                    return Err(Problem::Limit("max_text_bytes"));
+                }
+                let decl_prefix = if key == "xmlns" {
+                    Some("")
+                } else {
+                    key.strip_prefix("xmlns:")
+                };
+                if decl_prefix.is_some() {
+                    decls += 1;
+                }
+                if !ns_mode {
+                    if in_record {
+                        match &mut self.sink {
+                            Sink::Tree(b) => {
+                                let known = b.attr(this, key, &value, attr.clean)?;
+                                if !known && !is_valid_name(key) {
+                                    return Err(Problem::Malformed("invalid attribute name"));
+                                }
+                                all_known &= known;
                             }
-                            all_known &= known;
+                            // Not cached: the name was validated above.
+                            Sink::Ordered(w) => w.plain_attr(key, &value, attr.clean, out)?,
                         }
-                        // Not cached: the name was validated above.
-                        Sink::Ordered(w) => w.plain_attr(key, &value, attr.clean, out)?,
+                    }
+                    continue;
+                }
+                match decl_prefix {
+                    Some(prefix) => {
+                        if value.is_empty() && !prefix.is_empty() {
+                            return Err(Problem::Malformed("cannot undeclare a namespace prefix"));
+                        }
+                        let uri = if value.is_empty() {
+                            None
+                        } else {
+                            Some(&*value)
+                        };
+                        self.ns.bind(prefix, uri);
+                        self.attrs.push_decl(prefix, uri);
+                    }
+                    None => {
+                        prefixed |= key.contains(':');
+                        self.attrs.push(key, &value);
                     }
                 }
-                continue;
             }
-            match decl_prefix {
-                Some(prefix) => {
-                    if value.is_empty() && !prefix.is_empty() {
-                        return Err(Problem::Malformed("cannot undeclare a namespace prefix"));
-                    }
-                    let uri = if value.is_empty() {
-                        None
-                    } else {
-                        Some(&*value)
-                    };
-                    self.ns.bind(prefix, uri);
-                    self.attrs.push_decl(prefix, uri);
-                }
-                None => {
-                    prefixed |= key.contains(':');
-                    self.attrs.push(key, &value);
-                }
+            Ok(())
+        })();
+        if let Err(p) = looped {
+            if memchr::memchr(b'<', attributes_raw.as_bytes()).is_some() {
+                return Err(LT_IN_TAG);
             }
+            return Err(p);
         }
         // All names known: they are a prefix of a list already checked for duplicates.
         let duplicates = if cached {

@@ -433,3 +433,51 @@ fn attribute_syntax_errors_after_a_cached_list_of_the_same_element() {
         serde_json::json!({"r": {"a": [{"@x": "1", "@y": "2"}, {"@x": "<\"", "@y": "a b"}]}})
     );
 }
+
+#[test]
+fn lt_in_a_tag_is_reported_first_wherever_it_is() {
+    // `<` is looked for only in unclean values and on errors; the message must be the
+    // same as when every tag was searched first, also when another error comes earlier.
+    for doc in [
+        "<r><a x=\"1<\"/></r>",
+        "<r><a x=\"&amp;<\"/></r>",
+        "<r><a x=\"1\" <y=\"2\"/></r>",
+        "<r><a x=\"1\"<y=\"2\"/></r>",
+        "<r><a x=\"1\" y=<\"2\"/></r>",
+        "<r><a x=\"1\" y=\"2\" < /></r>",
+        "<r><a x=\"&bogus;\" y=\"<\"/></r>",
+        "<r><a 1x=\"1\" y=\"<\"/></r>",
+        "<r><a x=\"1\" x=\"<\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"<\"/></r>",
+        "<r><a x=\"1\" y=\"2\"/><a x=\"1\" y=\"2\" <=\"3\"/></r>",
+    ] {
+        for config in [
+            Config::default(),
+            Config {
+                item_depth: 2,
+                ..Config::default()
+            },
+            Config {
+                ordered: true,
+                ..Config::default()
+            },
+            Config {
+                process_namespaces: true,
+                ..Config::default()
+            },
+            Config {
+                max_attributes: 1,
+                ..Config::default()
+            },
+        ] {
+            if config.max_attributes == 1 && doc.contains("2\"/><a") {
+                continue; // the first tag is over the limit
+            }
+            let err = convert(doc.as_bytes(), &config).unwrap_err();
+            assert!(
+                err.to_string().contains("`<` in a tag or attribute value"),
+                "{doc}: {err}"
+            );
+        }
+    }
+}
