@@ -216,6 +216,24 @@ struct ReadChecks<'a> {
     ),
 }
 
+/// The [`ReadChecks`] of a `GetObjectInput` or `HeadObjectInput`: s3s generates the two types
+/// separately, but their SSE-C and conditional fields have the same names.
+macro_rules! read_checks {
+    ($input:expr) => {{
+        let i = $input;
+        ReadChecks {
+            sse_algorithm: i.sse_customer_algorithm.as_ref(),
+            sse_key_md5: i.sse_customer_key_md5.as_ref(),
+            conds: (
+                i.if_match.as_ref(),
+                i.if_unmodified_since.as_ref(),
+                i.if_none_match.as_ref(),
+                i.if_modified_since.as_ref(),
+            ),
+        }
+    }};
+}
+
 impl Store {
     /// SSE-C bookkeeping and preconditions shared by GetObject and HeadObject.
     async fn admit_read<T>(
@@ -353,19 +371,9 @@ impl S3 for Store {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        let i = &req.input;
-        let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        let read = ReadChecks {
-            sse_algorithm: i.sse_customer_algorithm.as_ref(),
-            sse_key_md5: i.sse_customer_key_md5.as_ref(),
-            conds: (
-                i.if_match.as_ref(),
-                i.if_unmodified_since.as_ref(),
-                i.if_none_match.as_ref(),
-                i.if_modified_since.as_ref(),
-            ),
-        };
-        self.admit_read(&req, &bucket, &key, read).await?;
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        self.admit_read(&req, &bucket, &key, read_checks!(&req.input))
+            .await?;
         let marker = self.sse_c.get(&bucket, &key);
         let mut resp = self.fs.get_object(req).await?;
         if let Some(body) = resp.output.body.take() {
@@ -382,19 +390,9 @@ impl S3 for Store {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        let i = &req.input;
-        let (bucket, key) = (i.bucket.clone(), i.key.clone());
-        let read = ReadChecks {
-            sse_algorithm: i.sse_customer_algorithm.as_ref(),
-            sse_key_md5: i.sse_customer_key_md5.as_ref(),
-            conds: (
-                i.if_match.as_ref(),
-                i.if_unmodified_since.as_ref(),
-                i.if_none_match.as_ref(),
-                i.if_modified_since.as_ref(),
-            ),
-        };
-        self.admit_read(&req, &bucket, &key, read).await?;
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        self.admit_read(&req, &bucket, &key, read_checks!(&req.input))
+            .await?;
         let marker = self.sse_c.get(&bucket, &key);
         let mut resp = self.fs.head_object(req).await?;
         if let Some(m) = marker {
