@@ -1,10 +1,41 @@
 //! The S3 Object Lambda function (feature `lambda`): request → [`crate::StreamRedactor`] over
 //! the body stream → S3 response. The core modules have no runtime, AWS or async types.
 
+use std::sync::Mutex;
+
 use crate::{Config, Error, ErrorKind, Mode, Redactor, StreamRedactor, UnsupportedContent};
 use object_lambda::{
     ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
+
+/// Redactors built for earlier invocations of this process, oldest first. An access point
+/// sends the same payload with every request, so a warm Lambda reuses the compiled patterns
+/// (~3.5 ms) and the DFA states earlier objects built (on a 5 MB object ~30 % of the work)
+/// instead of starting cold on every request.
+static REDACTORS: Mutex<Vec<(Config, Redactor)>> = Mutex::new(Vec::new());
+/// How many payloads are remembered: one function may serve several access points. Each
+/// entry holds its compiled automata and at most a few idle DFA caches (≈ 1 MB together).
+const CACHED_REDACTORS: usize = 4;
+
+/// The redactor for `config`, from [`REDACTORS`] or built (and remembered).
+fn redactor_for(config: &Config) -> Result<Redactor, Error> {
+    if let Ok(cache) = REDACTORS.lock()
+        && let Some((_, redactor)) = cache.iter().find(|(c, _)| c == config)
+    {
+        return Ok(redactor.clone());
+    }
+    // Built outside the lock: concurrent first requests may each build one, which is fine.
+    let redactor = Redactor::new(config)?;
+    if let Ok(mut cache) = REDACTORS.lock()
+        && !cache.iter().any(|(c, _)| c == config)
+    {
+        if cache.len() >= CACHED_REDACTORS {
+            cache.remove(0);
+        }
+        cache.push((config.clone(), redactor.clone()));
+    }
+    Ok(redactor)
+}
 
 /// The `pii-redactor` function.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +78,7 @@ impl Transform for PiiRedactor {
         ctx: RequestContext,
         input: ObjectInput,
     ) -> Result<ObjectOutput, TransformError> {
-        let redactor = Redactor::new(&config).map_err(|e| to_transform_error(&e))?;
+        let redactor = redactor_for(&config).map_err(|e| to_transform_error(&e))?;
         // Compressed bytes are never UTF-8 text: apply `unsupported_content` up front so a
         // passed-through object keeps its Content-Encoding.
         let encoded = input
@@ -131,6 +162,27 @@ mod tests {
         assert_eq!(out, b"{\"name\":\"[NAME]\",\"ip\":\"[IP_ADDRESS]\"}\n");
         let out = run(p, "x/users", Some("text/csv"), b"name,n\nAl,1\n").expect("ok");
         assert_eq!(out, b"name,n\n[NAME],1\n");
+    }
+
+    #[test]
+    fn invocations_with_the_same_payload_share_one_redactor() {
+        let parse = |p: &str| serde_json::from_str::<Config>(p).expect("config");
+        let payload = r##"{"entity_types":["EMAIL"],"mask_character":"#"}"##;
+        let first = redactor_for(&parse(payload)).expect("build");
+        // An equal payload of a later request (parsed anew) finds it.
+        let again = redactor_for(&parse(payload)).expect("cached");
+        assert!(std::sync::Arc::ptr_eq(&first.engine, &again.engine));
+        let other = redactor_for(&parse(r#"{"entity_types":["SSN"]}"#)).expect("build");
+        assert!(!std::sync::Arc::ptr_eq(&first.engine, &other.engine));
+        // The cached redactor still redacts per its own payload.
+        let out = run(
+            r##"{"entity_types":["EMAIL"],"mask_character":"#"}"##,
+            "a.txt",
+            None,
+            b"bob@example.com 536-22-8765",
+        )
+        .expect("ok");
+        assert_eq!(out, b"############### 536-22-8765");
     }
 
     #[test]
