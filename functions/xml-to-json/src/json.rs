@@ -81,6 +81,20 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar>
     Ok(())
 }
 
+/// Appends `"s"` to `out`; `clean` (the attribute scanner found nothing to escape) copies
+/// `s` as it is instead of escaping it.
+#[inline]
+pub(crate) fn value_into(out: &mut Vec<u8>, s: &str, clean: bool) -> Result<(), InvalidChar> {
+    if clean {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        quoted_into(out, s)
+    }
+}
+
 /// Appends `"s"` (escaped, quoted) to `out`.
 pub(crate) fn quoted_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar> {
     out.push(b'"');

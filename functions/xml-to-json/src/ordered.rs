@@ -98,13 +98,7 @@ impl OrderedWriter {
         out.push(b'"');
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        if clean {
-            out.push(b'"');
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'"');
-        } else {
-            json::quoted_into(out, value)?;
-        }
+        json::value_into(out, value, clean)?;
         Ok(())
     }
 

@@ -490,13 +490,7 @@ impl TreeBuilder {
             strings.push(b',');
         }
         strings.extend_from_slice(quoted_key);
-        if clean {
-            strings.push(b'"');
-            strings.extend_from_slice(value.as_bytes());
-            strings.push(b'"');
-        } else {
-            json::quoted_into(strings, value)?;
-        }
+        json::value_into(strings, value, clean)?;
         if strings.len() as u64 > self.config.max_output_bytes {
             return Err(BuildError::OutputTooLarge);
         }
