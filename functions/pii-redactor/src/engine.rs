@@ -17,7 +17,7 @@ use crate::context::Keywords;
 use crate::entity::TypeSet;
 use crate::error::Error;
 use crate::shapes::{
-    self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, secret_tail,
+    self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, email_tail, secret_tail,
 };
 
 /// Upper bound of each lazy DFA's transition cache. It only grows as states are met (about
@@ -25,11 +25,86 @@ use crate::shapes::{
 /// rebuilt, never an error.
 const CACHE_CAPACITY: usize = 8 << 20;
 
-/// The forward (match end) and reverse (match start) lazy DFAs over the same patterns.
+/// The forward (match end) lazy DFA over all patterns, and the reverse (match start) one over
+/// the patterns whose start is not known from the shape ([`reverse_start`]).
 #[derive(Debug)]
 struct Dfas {
     fwd: DFA,
-    rev: DFA,
+    rev: Option<DFA>,
+    /// Forward pattern index → the pattern's id in `rev`.
+    rev_id: Vec<Option<PatternID>>,
+}
+
+fn build_error(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("pattern build failed: {e}"))
+}
+
+impl Dfas {
+    /// Parses each pattern once; both directions are compiled from the same syntax trees.
+    fn new(shapes: &[Shape], patterns: &[String]) -> Result<Dfas, Error> {
+        let hirs =
+            syntax::parse_many_with(patterns, &syntax::Config::new().unicode(false).utf8(false))
+                .map_err(build_error)?;
+        let build = |hirs: &[&_], kind: MatchKind, reverse: bool| {
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .utf8(false)
+                        .reverse(reverse)
+                        .which_captures(WhichCaptures::None),
+                )
+                .build_many_from_hir(hirs)
+                .map_err(build_error)?;
+            DFA::builder()
+                .configure(
+                    DFA::config()
+                        .match_kind(kind)
+                        .starts_for_each_pattern(true)
+                        .cache_capacity(CACHE_CAPACITY)
+                        .minimum_cache_clear_count(None),
+                )
+                .build_from_nfa(nfa)
+                .map_err(build_error)
+        };
+        let all: Vec<_> = hirs.iter().collect();
+        let fwd = build(&all, MatchKind::LeftmostFirst, false)?;
+        let mut rev_hirs = Vec::new();
+        let mut rev_id = Vec::with_capacity(shapes.len());
+        for (shape, hir) in shapes.iter().zip(&hirs) {
+            rev_id.push(if reverse_start(*shape) {
+                rev_hirs.push(hir);
+                Some(PatternID::new(rev_hirs.len() - 1).map_err(build_error)?)
+            } else {
+                None
+            });
+        }
+        let rev = if rev_hirs.is_empty() {
+            None
+        } else {
+            Some(build(&rev_hirs, MatchKind::All, true)?)
+        };
+        Ok(Dfas { fwd, rev, rev_id })
+    }
+}
+
+/// Whether a match's start is found by the reverse DFA (otherwise [`Engine::start`] knows it
+/// from the shape).
+fn reverse_start(shape: Shape) -> bool {
+    !matches!(
+        shape,
+        Shape::Email
+            | Shape::IntlPhone
+            | Shape::AwsSecret
+            | Shape::IdSecret
+            | Shape::AwsAccess
+            | Shape::MacColon
+            | Shape::MacDash
+            | Shape::MacDot
+            | Shape::DashGroups
+            | Shape::SpaceGroups
+            | Shape::Dotted
+            | Shape::Digits
+    )
 }
 
 /// Lazy DFA caches kept for the next stream (more only when streams run concurrently).
@@ -41,7 +116,7 @@ pub(crate) struct Engine {
     dfas: Option<Dfas>,
     /// Caches of finished streams: the DFA states they built are reused, so a small object
     /// (one warm Lambda invocation) does not rebuild them.
-    pool: Mutex<Vec<(Cache, Cache)>>,
+    pool: Mutex<Vec<(Cache, Option<Cache>)>>,
     shapes: Vec<Shape>,
     fallbacks: Vec<Vec<PatternID>>,
     kw: Keywords,
@@ -60,29 +135,7 @@ impl Engine {
         let dfas = if patterns.is_empty() {
             None
         } else {
-            let build = |kind: MatchKind, reverse: bool| {
-                DFA::builder()
-                    .configure(
-                        DFA::config()
-                            .match_kind(kind)
-                            .starts_for_each_pattern(true)
-                            .cache_capacity(CACHE_CAPACITY)
-                            .minimum_cache_clear_count(None),
-                    )
-                    .syntax(syntax::Config::new().unicode(false).utf8(false))
-                    .thompson(
-                        thompson::Config::new()
-                            .utf8(false)
-                            .reverse(reverse)
-                            .which_captures(WhichCaptures::None),
-                    )
-                    .build_many(&patterns)
-                    .map_err(|e| Error::Internal(format!("pattern build failed: {e}")))
-            };
-            Some(Dfas {
-                fwd: build(MatchKind::LeftmostFirst, false)?,
-                rev: build(MatchKind::All, true)?,
-            })
+            Some(Dfas::new(&shapes, &patterns)?)
         };
         let fallbacks = shapes
             .iter()
@@ -113,7 +166,7 @@ impl Engine {
             caches: pooled.or_else(|| {
                 self.dfas
                     .as_ref()
-                    .map(|d| (d.fwd.create_cache(), d.rev.create_cache()))
+                    .map(|d| (d.fwd.create_cache(), d.rev.as_ref().map(DFA::create_cache)))
             }),
             pending: None,
             floor: 0,
@@ -235,6 +288,14 @@ impl Engine {
             // The secret shapes' automaton patterns are only their anchors; their tails are
             // matched here, and where the tail is missing the full pattern does not match.
             match self.shapes[i] {
+                // No other shape starts with `@`, so without a tail the next match starts later.
+                Shape::Email => match email_tail(hay, start) {
+                    Some(e) => end = e,
+                    None => {
+                        at = start + 1;
+                        continue;
+                    }
+                },
                 Shape::AwsSecret => match secret_tail(hay, end, SECRET_AFTER_KEYWORD) {
                     Some(e) => end = e,
                     None => {
@@ -310,7 +371,7 @@ impl Engine {
     fn start(
         &self,
         dfas: &Dfas,
-        rev: &mut Cache,
+        rev: &mut Option<Cache>,
         i: usize,
         hay: &[u8],
         at: usize,
@@ -336,12 +397,13 @@ impl Engine {
                 Some(end - span.iter().rev().take_while(|c| c.is_ascii_digit()).count())
             }
             _ => {
-                let pid = PatternID::new(i).map_err(|e| Error::Internal(e.to_string()))?;
+                let (Some(pid), Some(dfa), Some(cache)) = (dfas.rev_id[i], &dfas.rev, rev) else {
+                    return Err(Error::Internal("no reverse pattern".to_owned()));
+                };
                 let input = Input::new(hay)
                     .range(at..end)
                     .anchored(Anchored::Pattern(pid));
-                dfas.rev
-                    .try_search_rev(rev, &input)
+                dfa.try_search_rev(cache, &input)
                     .map_err(|e| search_error(&e))?
                     .map(|m| m.offset())
             }
@@ -405,7 +467,7 @@ fn waiting_after(
 /// previous finding ended.
 #[derive(Debug)]
 pub(crate) struct ScanState {
-    caches: Option<(Cache, Cache)>,
+    caches: Option<(Cache, Option<Cache>)>,
     pending: Option<Finding>,
     floor: usize,
 }
@@ -657,9 +719,71 @@ mod tests {
             "é",
             "1985-03-12",
             "%eth0",
+            "_",
+            "a-b",
+            "io",
+            "c0",
+            "mail.example.org",
         ];
         let n = rng.range(1, 60) as usize;
         (0..n).map(|_| *rng.pick(PIECES)).collect()
+    }
+
+    /// [`email_tail`] matches exactly what the e-mail shape's regex matches from an `@`.
+    #[test]
+    fn email_tail_is_the_email_regex() {
+        let re = Regex::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build(&Shape::Email.pattern(TypeSet::default_on()))
+            .unwrap();
+        let mut cache = re.create_cache();
+        const PIECES: &[&str] = &[
+            "@",
+            ".",
+            ".",
+            "-",
+            "_",
+            "a",
+            "b1",
+            "x",
+            "com",
+            "org",
+            "c0m",
+            "9",
+            " ",
+            "é",
+            "\n",
+            "abcdefghijklmnopqrstuvw",
+            "example",
+            "-x",
+            "..",
+        ];
+        let mut rng = Rng::new(5);
+        let mut hays: Vec<String> = vec![
+            format!("@{}.com", "a".repeat(63)),
+            format!("@{}.com", "a".repeat(64)),
+            format!("@b.{}", "z".repeat(24)),
+            format!("@b.{}", "z".repeat(25)),
+            "@a.b.c.d.e.f.g.h.ij".into(),
+            "@a.b.c.d.e.f.g.h.i.jk".into(),
+            "@a.b.c.d.e.f.g.hi.j".into(),
+            "@x.co_".into(),
+            "@x.co-uk".into(),
+            "@x.c".into(),
+            "@x.com.".into(),
+            "@x.com1".into(),
+        ];
+        for _ in 0..20_000 {
+            let n = rng.range(1, 24) as usize;
+            let mut h = String::from("@");
+            h.extend((0..n).map(|_| *rng.pick(PIECES)));
+            hays.push(h);
+        }
+        for h in &hays {
+            let input = Input::new(h.as_bytes()).anchored(Anchored::Yes);
+            let want = re.search_with(&mut cache, &input).map(|m| m.end());
+            assert_eq!(email_tail(h.as_bytes(), 0), want, "{h:?}");
+        }
     }
 
     #[test]

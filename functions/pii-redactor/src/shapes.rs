@@ -143,8 +143,15 @@ impl Shape {
     /// semantics of the full [`Shape::pattern`].
     pub(crate) fn automaton_pattern(self, t: TypeSet) -> String {
         match self {
+            // Only the `@`: the engine matches the rest by hand ([`email_tail`]); the host's
+            // counted labels were the largest part of the compiled automaton.
+            Shape::Email => "@".to_owned(),
             Shape::AwsSecret => r"(?i:secret)".to_owned(),
             Shape::IdSecret => Shape::AwsAccess.pattern(t),
+            // The same pattern as `IdSecret`'s, which has priority, so it can never match there
+            // (the engine turns an `IdSecret` without its secret into `AwsAccess`): an empty
+            // class, which never matches and adds nothing to the automaton.
+            Shape::AwsAccess if Shape::IdSecret.needed(t) => "[a&&b]".to_owned(),
             _ => self.pattern(t),
         }
     }
@@ -229,6 +236,46 @@ pub(crate) fn secret_tail(hay: &[u8], p: usize, gap: usize) -> Option<usize> {
         }
     }
     None
+}
+
+fn label_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+/// The tail of the e-mail shape after its `@` at `p`, `@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b`,
+/// matched anchored at `p` with the regex's leftmost-first semantics: the end of the match, or
+/// `None`.
+///
+/// Each label runs to the next byte that is not `[A-Za-z0-9-]`, which must be a `.`, so the
+/// label boundaries are fixed; the regex prefers the most labels, and the top-level domain
+/// must be a whole run of 2–24 letters followed by a non-word byte (`\b`), since a shorter one
+/// is followed by a letter.
+pub(crate) fn email_tail(hay: &[u8], p: usize) -> Option<usize> {
+    if hay.get(p) != Some(&b'@') {
+        return None;
+    }
+    // Where each label after the first ends its `.` (the possible domain starts).
+    let mut tld_starts = [0usize; 8];
+    let mut n = 0;
+    let mut q = p + 1;
+    while n < 8 {
+        let len = hay[q..].iter().take_while(|c| label_char(**c)).count();
+        if !(1..=63).contains(&len) || hay.get(q + len) != Some(&b'.') {
+            break;
+        }
+        q += len + 1;
+        tld_starts[n] = q;
+        n += 1;
+    }
+    tld_starts[..n].iter().rev().find_map(|&t| {
+        let len = hay[t..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        let next = hay.get(t + len).copied();
+        ((2..=24).contains(&len) && !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_'))
+            .then_some(t + len)
+    })
 }
 
 /// A validated value: its type and byte span.
