@@ -25,7 +25,7 @@ use crate::names::is_valid_name;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
 use crate::position::Position;
-use crate::scan::AttrScanner;
+use crate::scan::{AttrScanner, is_space};
 use crate::tree::{BuildError, OutputSink, TreeBuilder};
 
 /// `ordered` mode forgets its known attribute lists beyond this many bytes of names.
@@ -353,6 +353,14 @@ fn describe(e: &XmlError) -> &'static str {
     }
 }
 
+/// `at` moved past XML whitespace (what the reader's `trim_text_start` skips).
+fn skip_space(data: &[u8], mut at: usize) -> usize {
+    while data.get(at).copied().is_some_and(is_space) {
+        at += 1;
+    }
+    at
+}
+
 fn contains_cdata_end(s: &[u8]) -> bool {
     memchr::memchr_iter(b'>', s).any(|i| i >= 2 && s[i - 2] == b']' && s[i - 1] == b']')
 }
@@ -467,10 +475,17 @@ impl Core {
         config.trim_text(false);
         config.check_comments = true;
         loop {
-            let ev_start = base + reader.buffer_position() as usize;
+            let mut ev_start = base + reader.buffer_position() as usize;
+            // Whitespace that would be dropped anyway is skipped by the reader itself
+            // (no text event, no UTF-8 check). A markup event then starts after it.
+            let trim = self.trims_leading_space();
+            reader.config_mut().trim_text_start = trim;
             let event = match reader.read_event() {
                 Ok(event) => event,
                 Err(e) => {
+                    if trim {
+                        ev_start = skip_space(data, ev_start);
+                    }
                     let at = base + reader.error_position() as usize;
                     if !last && is_incomplete(&e, data, ev_start.min(at)) {
                         return Ok((ev_start, true));
@@ -482,6 +497,16 @@ impl Core {
             };
             if let Event::Eof = event {
                 return Ok((data.len(), false));
+            }
+            let is_text = matches!(event, Event::Text(_));
+            if trim && data.get(ev_start).copied().is_some_and(is_space) {
+                if is_text {
+                    // Text after skipped whitespace: nothing before it can form a `]]>`
+                    // with it. Its errors are still reported where the whitespace began.
+                    self.text_tail.clear();
+                } else {
+                    ev_start = skip_space(data, ev_start);
+                }
             }
             if let Err(p) = self.handle(event, ev_start, out) {
                 return Err(self.to_error(p, self.position_in(data, ev_start)));
@@ -592,6 +617,25 @@ impl Core {
         let after_name = after_name.trim_start();
         self.external_dtd = after_name.starts_with("PUBLIC") || after_name.starts_with("SYSTEM");
         Ok(())
+    }
+
+    /// Whether leading whitespace of text read now would be dropped anyway: outside the
+    /// root, outside records, or leading an element's stripped text (as [`Self::skips_space`]).
+    /// Not in the prolog, so that the XML declaration's position check stays exact.
+    #[inline]
+    fn trims_leading_space(&self) -> bool {
+        match self.doc {
+            Doc::Before => return false,
+            Doc::After => return true,
+            Doc::Inside => {}
+        }
+        if self.depth < self.record_depth {
+            return true;
+        }
+        match &self.sink {
+            Sink::Tree(b) => b.drops_leading_space(),
+            Sink::Ordered(_) => false,
+        }
     }
 
     /// Whether `raw` (a text event) is whitespace that [`Self::text`] would drop anyway:
