@@ -152,6 +152,13 @@ impl Shape {
             // (the engine turns an `IdSecret` without its secret into `AwsAccess`): an empty
             // class, which never matches and adds nothing to the automaton.
             Shape::AwsAccess if Shape::IdSecret.needed(t) => "[a&&b]".to_owned(),
+            // Where the exact pattern matches, this does too (`::` with the hex run before it,
+            // or six hex groups), with no counted groups; the engine runs the exact pattern
+            // from each candidate's start ([`crate::engine`]).
+            Shape::Ipv6 => {
+                r"(?:\b[0-9A-Fa-f][0-9A-Fa-f:]*)?::|\b(?:[0-9A-Fa-f]{1,4}:){6}[0-9A-Fa-f]"
+                    .to_owned()
+            }
             _ => self.pattern(t),
         }
     }
