@@ -32,6 +32,9 @@ use crate::tree::{BuildError, OutputSink, TreeBuilder};
 const KNOWN_ATTR_BYTES: usize = 1 << 20;
 /// `<` inside a tag.
 const LT_IN_TAG: Problem = Problem::Malformed("`<` in a tag or attribute value");
+/// A cut token of at most this many bytes is completed from the next chunk's first
+/// `BRIDGE` bytes, the rest of that chunk is parsed in place.
+const BRIDGE: usize = 4 << 10;
 /// Extra room for the unparsed tail beyond `max_text_bytes` (tag names, quotes, ...).
 const TAIL_SLACK: u64 = 64 << 10;
 /// Depth limit handed to quick-xml's attribute normaliser (only predefined entities).
@@ -231,14 +234,40 @@ impl Converter {
         }
     }
 
-    fn step(&mut self, chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
-        if !last && self.buf.is_empty() && self.decoder.is_passthrough() {
-            // Common case: parse straight from the caller's chunk, keep only the tail.
-            let avail = safe_end(chunk);
-            let consumed = self.parse(chunk, avail, false, out)?;
-            self.buf.extend_from_slice(&chunk[consumed..]);
-            return self.check_tail();
+    fn step(&mut self, mut chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        if !last && self.decoder.is_passthrough() {
+            if !self.buf.is_empty() && self.buf.len() <= BRIDGE && chunk.len() > 2 * BRIDGE {
+                // A token cut by the previous chunk's end: complete it with the start of this
+                // chunk only, instead of copying the whole chunk behind it.
+                let tail = self.buf.len();
+                self.buf.extend_from_slice(&chunk[..BRIDGE]);
+                let buf = std::mem::take(&mut self.buf);
+                let avail = safe_end(&buf);
+                let result = self.parse(&buf, avail, false, out);
+                self.buf = buf;
+                let consumed = result?;
+                if consumed < tail {
+                    // Still cut: as if the chunk had come in two pieces.
+                    self.buf.drain(..consumed);
+                    return self.step_buffered(&chunk[BRIDGE..], last, out);
+                }
+                self.buf.clear();
+                chunk = &chunk[consumed - tail..];
+            }
+            if self.buf.is_empty() {
+                // Common case: parse straight from the caller's chunk, keep only the tail.
+                let avail = safe_end(chunk);
+                let consumed = self.parse(chunk, avail, false, out)?;
+                self.buf.extend_from_slice(&chunk[consumed..]);
+                return self.check_tail();
+            }
         }
+        self.step_buffered(chunk, last, out)
+    }
+
+    /// Appends the decoded chunk to the buffer and parses the buffer (unless only a
+    /// little was added to an incomplete token).
+    fn step_buffered(&mut self, chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
         self.decoder.push(chunk, last, &mut self.buf)?;
         if !last && self.buf.len() < self.next_parse_at {
             return self.check_tail();

@@ -92,12 +92,45 @@ fn unclean_mask(w: u64) -> u64 {
     (control | quote_amp | lt_backslash) & HIGHS
 }
 
+/// 0xFF in each byte of `bytes` that is unclean (see [`UNCLEAN`]) or `quote`, 0 elsewhere,
+/// as one little-endian number: its lowest set byte is the first such byte.
+#[inline(always)]
+fn special16(bytes: &[u8; 16], quote: u8) -> u128 {
+    let marks: [u8; 16] = std::array::from_fn(|k| {
+        let c = bytes[k];
+        let hit = (c < 0x20)
+            | (c == b'&')
+            | (c == b'"')
+            | (c == b'\\')
+            | (c == b'<')
+            | (c == b'|')
+            | (c == quote);
+        if hit { 0xFF } else { 0 }
+    });
+    u128::from_le_bytes(marks)
+}
+
 /// Scans a value from `start` to its closing `quote`: returns the quote's position and
 /// whether the bytes before it are clean. Eight bytes at a time up to the first byte that
 /// is unclean or the quote (`"` is both): if that is the quote, the value is clean.
 #[inline(always)]
 pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     let mut i = start;
+    // Sixteen bytes at a time (the compiler turns this into SSE2 compares), then eight.
+    while let Some(chunk) = b.get(i..i + 16) {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(chunk);
+        let special = special16(&bytes, quote);
+        if special != 0 {
+            i += (special.trailing_zeros() / 8) as usize;
+            if b.get(i) == Some(&quote) {
+                return Some((i, true));
+            }
+            let end = i + memchr::memchr(quote, b.get(i..)?)?;
+            return Some((end, false));
+        }
+        i += 16;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);

@@ -37,6 +37,58 @@ fn every_chunk_size_gives_the_same_bytes() {
     }
 }
 
+/// Chunks larger than twice the bridge (8 KiB): a token cut by a chunk's end is completed
+/// from the next chunk's start, the rest parsed in place; long tokens take the buffer.
+#[test]
+fn large_chunks_give_the_same_bytes() {
+    let mut doc = String::from("<?xml version=\"1.0\"?>\r\n<root a=\"1\">\r\n");
+    for i in 0..400 {
+        doc.push_str(&format!(
+            " <n id=\"{i}\" user=\"a &amp; b\" v='x{}'>\r\n  <t k=\"é\">ü{i}]]</t>",
+            "y".repeat(i % 37)
+        ));
+        match i % 50 {
+            7 => doc.push_str(&format!("<!--{}-->", "c".repeat(5000))),
+            13 => doc.push_str(&format!("<![CDATA[{}]]>", "d]]".repeat(3000))),
+            21 => doc.push_str(&format!("<big v=\"{}\"/>", "v".repeat(6000))),
+            33 => doc.push_str("text &#x20AC; more\r\n"),
+            _ => {}
+        }
+        doc.push_str("\r\n </n>\n");
+    }
+    doc.push_str("</root>\n");
+    let input = doc.as_bytes();
+    let mut broken = input.to_vec();
+    broken.truncate(input.len() - 40);
+    broken.extend_from_slice(b"<x a=\"1\" a=\"2\"/></n></root>");
+    for payload in [
+        "",
+        r#"{"item_depth":2}"#,
+        r#"{"ordered":true}"#,
+        r#"{"strip_whitespace":false}"#,
+    ] {
+        let config = Config::from_payload(payload).unwrap();
+        let whole = xml_to_json::convert(input, &config).unwrap();
+        let whole_err = xml_to_json::convert(&broken, &config)
+            .unwrap_err()
+            .to_string();
+        for chunk in [8193, 8200, 9001, 12345, 16384, 65536] {
+            assert_eq!(
+                convert_chunked(input, &config, chunk).unwrap(),
+                whole,
+                "{payload} chunk {chunk}"
+            );
+            assert_eq!(
+                convert_chunked(&broken, &config, chunk)
+                    .unwrap_err()
+                    .to_string(),
+                whole_err,
+                "{payload} chunk {chunk}"
+            );
+        }
+    }
+}
+
 #[test]
 fn item_depth_emits_one_record_per_element() {
     let input = std::fs::read(testdata("rules/osm_sample.xml")).unwrap();
