@@ -383,12 +383,12 @@ impl Engine {
     /// The leftmost-first match of the full shape patterns (the ones [`Engine::patterns`]
     /// lists) starting at or after `at`: `(pattern, start, end)`.
     ///
-    /// The multi-pattern DFA has a looser IPv6 pattern ([`Shape::automaton_pattern`]): it
-    /// matches wherever the exact one does, and more, but determinizes into far fewer states.
-    /// Leftmost-first means the smallest start, then the earliest pattern there, so the DFA's
-    /// answer is the exact one unless it is a loose IPv6 candidate; then the exact IPv6 shape,
-    /// else the later patterns, are tried anchored at its start, else the search goes on from
-    /// the next byte.
+    /// The multi-pattern DFA has looser IPv6 and access key id patterns
+    /// ([`Shape::automaton_pattern`]): they match wherever the exact ones do, and more, but
+    /// determinize into far fewer states. Leftmost-first means the smallest start, then the
+    /// earliest pattern there, so the DFA's answer is the exact one unless it is a loose
+    /// candidate; then the exact shape, else the later patterns, are tried anchored at its
+    /// start, else the search goes on from the next byte.
     fn find(
         &self,
         dfas: &Dfas,
@@ -408,7 +408,10 @@ impl Engine {
             let i = hm.pattern().as_usize();
             let end = hm.offset();
             let start = self.start(dfas, &mut caches.rev, i, hay, at, end)?;
-            if self.shapes[i] != Shape::Ipv6 {
+            if !matches!(
+                self.shapes[i],
+                Shape::Ipv6 | Shape::IdSecret | Shape::AwsAccess
+            ) {
                 return Ok(Some((i, start, end)));
             }
             for j in i..self.shapes.len() {
@@ -431,6 +434,9 @@ impl Engine {
     ) -> Result<Option<usize>, Error> {
         let input = Input::new(hay).range(start..);
         let m = match (self.shapes[i], &dfas.ipv6, &mut caches.ipv6) {
+            (Shape::IdSecret | Shape::AwsAccess, _, _) => {
+                return Ok(shapes::access_key_end(hay, start));
+            }
             (Shape::Ipv6, Some(dfa), Some(cache)) => {
                 dfa.try_search_fwd(cache, &input.anchored(Anchored::Yes))
             }
@@ -809,6 +815,11 @@ mod tests {
             "io",
             "c0",
             "mail.example.org",
+            "AT61",
+            "1904300234573201",
+            "AXIA",
+            "A3T",
+            "QRSTUVWX",
         ];
         let n = rng.range(1, 60) as usize;
         (0..n).map(|_| *rng.pick(PIECES)).collect()

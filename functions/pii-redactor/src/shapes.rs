@@ -147,11 +147,16 @@ impl Shape {
             // counted labels were the largest part of the compiled automaton.
             Shape::Email => "@".to_owned(),
             Shape::AwsSecret => r"(?i:secret)".to_owned(),
-            Shape::IdSecret => Shape::AwsAccess.pattern(t),
+            // Looser than the access key id (any 20-character word of `[A-Z0-9]` starting with
+            // `A`): the prefixes split `3`, `A`, `B`, `C`, `I`, `K`, `S`, `T` from their
+            // classes, which multiplied the lazy DFA's transitions; the engine checks the exact
+            // pattern ([`access_key_end`]) at each candidate.
+            Shape::IdSecret => LOOSE_ACCESS_KEY.to_owned(),
             // The same pattern as `IdSecret`'s, which has priority, so it can never match there
             // (the engine turns an `IdSecret` without its secret into `AwsAccess`): an empty
             // class, which never matches and adds nothing to the automaton.
             Shape::AwsAccess if Shape::IdSecret.needed(t) => "[a&&b]".to_owned(),
+            Shape::AwsAccess => LOOSE_ACCESS_KEY.to_owned(),
             // Where the exact pattern matches, this does too (`::` with the hex run before it,
             // or six hex groups), with no counted groups; the engine runs the exact pattern
             // from each candidate's start ([`crate::engine`]).
@@ -283,6 +288,23 @@ pub(crate) fn email_tail(hay: &[u8], p: usize) -> Option<usize> {
         ((2..=24).contains(&len) && !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_'))
             .then_some(t + len)
     })
+}
+
+/// The automaton's pattern for the access key id shapes: every match of the exact one is a
+/// match of this one, at the same start and end (both are 20 bytes between word boundaries).
+const LOOSE_ACCESS_KEY: &str = r"\bA[A-Z0-9]{19}\b";
+
+/// The end of a match of the access key id pattern
+/// `\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b` starting at `s`, if there is one.
+pub(crate) fn access_key_end(hay: &[u8], s: usize) -> Option<usize> {
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let k = hay.get(s..s + 20)?;
+    let prefix = matches!(&k[..4], b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA") || k.starts_with(b"A3T");
+    let body = k
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let bounded = (s == 0 || !word(&hay[s - 1])) && !hay.get(s + 20).is_some_and(word);
+    (prefix && body && bounded).then_some(s + 20)
 }
 
 /// A validated value: its type and byte span.
