@@ -50,6 +50,7 @@ pub(crate) struct RawAttr<'a> {
 
 impl<'a> RawAttr<'a> {
     /// The normalised value (references resolved by `resolve`, whitespace normalised).
+    #[inline]
     pub(crate) fn value<'e>(
         &self,
         version: XmlVersion,
@@ -59,6 +60,16 @@ impl<'a> RawAttr<'a> {
         if self.clean {
             return Ok(Cow::Borrowed(self.raw));
         }
+        self.normalized(version, depth, resolve)
+    }
+
+    #[inline(never)]
+    fn normalized<'e>(
+        &self,
+        version: XmlVersion,
+        depth: usize,
+        resolve: impl FnMut(&str) -> Option<&'e str>,
+    ) -> quick_xml::Result<Cow<'a, str>> {
         Attribute {
             key: QName(self.key),
             value: Cow::Borrowed(self.raw),
@@ -96,8 +107,8 @@ fn unclean_mask(w: u64) -> u64 {
 /// as one little-endian number: its lowest set byte is the first such byte.
 #[inline(always)]
 fn special16(bytes: &[u8; 16], quote: u8) -> u128 {
-    let marks: [u8; 16] = std::array::from_fn(|k| {
-        let c = bytes[k];
+    let mut marks = [0u8; 16];
+    for (mark, &c) in marks.iter_mut().zip(bytes) {
         let hit = (c < 0x20)
             | (c == b'&')
             | (c == b'"')
@@ -105,8 +116,8 @@ fn special16(bytes: &[u8; 16], quote: u8) -> u128 {
             | (c == b'<')
             | (c == b'|')
             | (c == quote);
-        if hit { 0xFF } else { 0 }
-    });
+        *mark = if hit { 0xFF } else { 0 };
+    }
     u128::from_le_bytes(marks)
 }
 
