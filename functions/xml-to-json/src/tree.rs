@@ -888,9 +888,18 @@ impl TreeBuilder {
         } else {
             self.groups.len()
         };
+        // Runs of one name (`<nd>`, `<nd>`, ...) find their group once.
+        let mut last: Option<(u32, usize)> = None;
         for i in i..self.pending.len() {
             let (raw_key, val) = self.pending[i];
             let key = raw_key & !ATTR_BIT;
+            if let Some((k, g)) = last
+                && k == key
+            {
+                self.groups[g].count += 1;
+                self.group_of.push(g as u32);
+                continue;
+            }
             // The text key may equal an attribute key (prefix + name); search all groups.
             let from = if key == self.text_key {
                 0
@@ -918,6 +927,7 @@ impl TreeBuilder {
             };
             self.groups[g].count += 1;
             self.group_of.push(g as u32);
+            last = Some((key, g));
         }
         let mut next = self.items.len();
         for g in &mut self.groups {
