@@ -33,8 +33,11 @@ struct Dfas {
     rev: Option<DFA>,
     /// Forward pattern index → the pattern's id in `rev`.
     rev_id: Vec<Option<PatternID>>,
-    /// The exact IPv6 shape alone (the multi-pattern DFA has a looser one, see [`Engine::find`]).
-    ipv6: Option<DFA>,
+    /// The exact patterns of the shapes that `fwd` has looser patterns for
+    /// ([`Shape::exact_by_dfa`], see [`Engine::find`]), only ever searched anchored.
+    exact: Option<DFA>,
+    /// Forward pattern index → the pattern's id in `exact`.
+    exact_id: Vec<Option<PatternID>>,
 }
 
 /// Lazy DFA caches of one stream, one per DFA.
@@ -42,7 +45,7 @@ struct Dfas {
 struct Caches {
     fwd: Cache,
     rev: Option<Cache>,
-    ipv6: Option<Cache>,
+    exact: Option<Cache>,
 }
 
 fn build_error(e: impl std::fmt::Display) -> Error {
@@ -93,21 +96,33 @@ impl Dfas {
         } else {
             Some(build(&rev_hirs, MatchKind::All, true)?)
         };
-        let ipv6 = if shapes.contains(&Shape::Ipv6) {
-            let hir = syntax::parse_with(
-                &Shape::Ipv6.pattern(types),
+        let mut exact_patterns = Vec::new();
+        let mut exact_id = Vec::with_capacity(shapes.len());
+        for shape in shapes {
+            exact_id.push(if shape.exact_by_dfa() {
+                exact_patterns.push(shape.pattern(types));
+                Some(PatternID::new(exact_patterns.len() - 1).map_err(build_error)?)
+            } else {
+                None
+            });
+        }
+        let exact = if exact_patterns.is_empty() {
+            None
+        } else {
+            let hirs = syntax::parse_many_with(
+                &exact_patterns,
                 &syntax::Config::new().unicode(false).utf8(false),
             )
             .map_err(build_error)?;
-            Some(build(&[&hir], MatchKind::LeftmostFirst, false)?)
-        } else {
-            None
+            let hirs: Vec<_> = hirs.iter().collect();
+            Some(build(&hirs, MatchKind::LeftmostFirst, false)?)
         };
         Ok(Dfas {
             fwd,
             rev,
             rev_id,
-            ipv6,
+            exact,
+            exact_id,
         })
     }
 }
@@ -118,6 +133,7 @@ fn reverse_start(shape: Shape) -> bool {
     !matches!(
         shape,
         Shape::Email
+            | Shape::Iban
             | Shape::IntlPhone
             | Shape::AwsSecret
             | Shape::IdSecret
@@ -192,7 +208,7 @@ impl Engine {
                 self.dfas.as_ref().map(|d| Caches {
                     fwd: d.fwd.create_cache(),
                     rev: d.rev.as_ref().map(DFA::create_cache),
-                    ipv6: d.ipv6.as_ref().map(DFA::create_cache),
+                    exact: d.exact.as_ref().map(DFA::create_cache),
                 })
             }),
             pending: None,
@@ -383,8 +399,8 @@ impl Engine {
     /// The leftmost-first match of the full shape patterns (the ones [`Engine::patterns`]
     /// lists) starting at or after `at`: `(pattern, start, end)`.
     ///
-    /// The multi-pattern DFA has looser IPv6 and access key id patterns
-    /// ([`Shape::automaton_pattern`]): they match wherever the exact ones do, and more, but
+    /// The multi-pattern DFA has looser IPv6, IBAN, parenthesised phone and access key id
+    /// patterns ([`Shape::automaton_pattern`]): they match wherever the exact ones do, and more, but
     /// determinize into far fewer states. Leftmost-first means the smallest start, then the
     /// earliest pattern there, so the DFA's answer is the exact one unless it is a loose
     /// candidate; then the exact shape, else the later patterns, are tried anchored at its
@@ -408,10 +424,8 @@ impl Engine {
             let i = hm.pattern().as_usize();
             let end = hm.offset();
             let start = self.start(dfas, &mut caches.rev, i, hay, at, end)?;
-            if !matches!(
-                self.shapes[i],
-                Shape::Ipv6 | Shape::IdSecret | Shape::AwsAccess
-            ) {
+            let shape = self.shapes[i];
+            if !(shape.exact_by_dfa() || matches!(shape, Shape::IdSecret | Shape::AwsAccess)) {
                 return Ok(Some((i, start, end)));
             }
             for j in i..self.shapes.len() {
@@ -433,12 +447,17 @@ impl Engine {
         start: usize,
     ) -> Result<Option<usize>, Error> {
         let input = Input::new(hay).range(start..);
-        let m = match (self.shapes[i], &dfas.ipv6, &mut caches.ipv6) {
-            (Shape::IdSecret | Shape::AwsAccess, _, _) => {
+        let m = match (
+            self.shapes[i],
+            dfas.exact_id[i],
+            &dfas.exact,
+            &mut caches.exact,
+        ) {
+            (Shape::IdSecret | Shape::AwsAccess, ..) => {
                 return Ok(shapes::access_key_end(hay, start));
             }
-            (Shape::Ipv6, Some(dfa), Some(cache)) => {
-                dfa.try_search_fwd(cache, &input.anchored(Anchored::Yes))
+            (_, Some(pid), Some(dfa), Some(cache)) => {
+                dfa.try_search_fwd(cache, &input.anchored(Anchored::Pattern(pid)))
             }
             _ => {
                 let pid = PatternID::new(i).map_err(|e| Error::Internal(e.to_string()))?;
@@ -470,6 +489,8 @@ impl Engine {
             Shape::IdSecret | Shape::AwsAccess => end.checked_sub(20),
             Shape::MacColon | Shape::MacDash => end.checked_sub(17),
             Shape::MacDot => end.checked_sub(14),
+            // The automaton's IBAN pattern: country code and check digits.
+            Shape::Iban => end.checked_sub(4),
             // Digit groups: the first word start in the run of digits and separators before
             // `end` from which the whole rest is in the pattern.
             Shape::DashGroups => self.group_start(hay, at, end, b'-'),

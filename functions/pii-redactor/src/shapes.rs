@@ -164,8 +164,18 @@ impl Shape {
                 r"(?:\b[0-9A-Fa-f][0-9A-Fa-f:]*)?::|\b(?:[0-9A-Fa-f]{1,4}:){6}[0-9A-Fa-f]"
                     .to_owned()
             }
+            // The country code and check digits; the groups are matched by the exact pattern.
+            Shape::Iban => r"\b[A-Z]{2}[0-9]{2}".to_owned(),
+            // Up to the area code.
+            Shape::ParenPhone => r"(?:\b1[ \-.]?)?\([2-9][0-9]{2}\)".to_owned(),
             _ => self.pattern(t),
         }
+    }
+
+    /// Whether the automaton has a looser pattern for this shape, whose candidates the engine
+    /// checks with the exact [`Shape::pattern`] in a second DFA (see `Engine::find`).
+    pub(crate) fn exact_by_dfa(self) -> bool {
+        matches!(self, Shape::Ipv6 | Shape::Iban | Shape::ParenPhone)
     }
 
     /// Whether a rejected candidate can be skipped group by group (see [`next_group`]): a
