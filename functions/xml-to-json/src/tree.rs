@@ -227,17 +227,6 @@ fn attr_pattern(name: &str) -> ([u64; 2], [u64; 2], usize) {
     )
 }
 
-fn cache_put(cache: &mut Vec<(String, u32)>, index: usize, name: &str, id: u32) {
-    if cache.len() <= index {
-        cache.resize(index + 1, (String::new(), u32::MAX));
-    }
-    if let Some(slot) = cache.get_mut(index) {
-        slot.0.clear();
-        slot.0.push_str(name);
-        slot.1 = id;
-    }
-}
-
 /// Appends `src[at..at + len]`. Short runs (most names and values) are copied as one
 /// 16-byte block and cut back, cheaper than a `memcpy` call; that needs 16 readable
 /// bytes in `src` from `at`.
@@ -356,8 +345,8 @@ pub(crate) struct TreeBuilder {
     /// Per element-name key: key ids of the attributes last seen at each position
     /// (elements of one name usually repeat their attribute list).
     attr_cache: Vec<Vec<AttrSlot>>,
-    /// Key id of the element name last seen at each depth.
-    name_cache: Vec<(String, u32)>,
+    /// Key ids of the two element names last seen at each depth (most recent first).
+    name_cache: Vec<[(String, u32); 2]>,
     /// Whether an attribute key can equal a child element's key (prefix empty or a name
     /// character); if not, attributes need no grouping.
     attrs_may_collide: bool,
@@ -436,11 +425,25 @@ impl TreeBuilder {
     /// Returns whether the name was seen before (it then needs no validation).
     pub(crate) fn open(&mut self, name: &str) -> BResult<bool> {
         let depth = self.frames.len();
-        let (key, known) = match self.name_cache.get(depth) {
-            Some((cached, id)) if cached == name => (*id, true),
+        let (key, known) = match self.name_cache.get_mut(depth) {
+            // Unused entries (id u32::MAX, empty name) never match, not even an empty name.
+            Some(pair) if pair[0].1 != u32::MAX && pair[0].0 == name => (pair[0].1, true),
+            Some(pair) if pair[1].1 != u32::MAX && pair[1].0 == name => {
+                pair.swap(0, 1);
+                (pair[0].1, true)
+            }
             _ => {
                 let id = self.keys.intern(name, &self.config)?;
-                cache_put(&mut self.name_cache, depth, name, id);
+                if self.name_cache.len() <= depth {
+                    self.name_cache.resize_with(depth + 1, || {
+                        [(String::new(), u32::MAX), (String::new(), u32::MAX)]
+                    });
+                }
+                let pair = &mut self.name_cache[depth];
+                pair.swap(0, 1);
+                pair[0].0.clear();
+                pair[0].0.push_str(name);
+                pair[0].1 = id;
                 (id, false)
             }
         };

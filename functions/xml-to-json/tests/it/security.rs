@@ -481,3 +481,25 @@ fn lt_in_a_tag_is_reported_first_wherever_it_is() {
         }
     }
 }
+
+/// A tag with an empty name (`<` then whitespace) is an invalid element name in every
+/// mode, also where the converter's name caches still hold unused entries.
+#[test]
+fn empty_element_name_is_reported_as_such() {
+    let doc = b"<a><value>1</value>t<  \n value>2</value></a>";
+    for payload in ["", r#"{"item_depth":2}"#, r#"{"ordered":true}"#] {
+        let config = Config::from_payload(payload).unwrap();
+        let err = convert(doc, &config).unwrap_err();
+        match &err {
+            Error::Malformed {
+                line,
+                column,
+                message,
+            } => {
+                assert_eq!((*line, *column), (1, 21), "{payload}");
+                assert_eq!(*message, "invalid element name", "{payload}");
+            }
+            _ => panic!("{payload}: {err}"),
+        }
+    }
+}
