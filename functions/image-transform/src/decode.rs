@@ -258,9 +258,22 @@ fn decode_jpeg(
             input_space,
             ColorSpace::YCbCr | ColorSpace::Luma | ColorSpace::RGB
         )
-        && let Some(image) = decode_jpeg_scaled(input, info, shrink, max_pixels)?
     {
-        return Ok(Decoded { image, icc, exif });
+        if let Some(scaled) =
+            crate::jpeg_scaled::decode(input, shrink, input_space != ColorSpace::RGB, max_pixels)?
+        {
+            let (w, h) = (scaled.width, scaled.height);
+            let image = if scaled.gray {
+                image::GrayImage::from_raw(w, h, scaled.pixels).map(DynamicImage::ImageLuma8)
+            } else {
+                image::RgbImage::from_raw(w, h, scaled.pixels).map(DynamicImage::ImageRgb8)
+            }
+            .ok_or_else(|| Error::internal("scaled JPEG decoder returned a short buffer"))?;
+            return Ok(Decoded { image, icc, exif });
+        }
+        if let Some(image) = decode_jpeg_scaled(input, info, shrink, max_pixels)? {
+            return Ok(Decoded { image, icc, exif });
+        }
     }
     let out_space = if gray {
         ColorSpace::Luma

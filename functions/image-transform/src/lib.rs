@@ -35,6 +35,7 @@ mod error;
 pub mod function;
 mod geometry;
 mod jpeg_headers;
+mod jpeg_scaled;
 mod overrides;
 mod resize;
 mod template;
