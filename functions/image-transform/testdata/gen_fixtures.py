@@ -24,3 +24,17 @@ rgba.save("generated/png_alpha_lefthalf.png")
 frames = [quadrants(), Image.new("RGB", (64, 48), (0, 0, 0))]
 frames[0].save("generated/webp_animated.webp", save_all=True, append_images=frames[1:], duration=100, lossless=True)
 frames[0].save("generated/gif_animated.gif", save_all=True, append_images=frames[1:], duration=100)
+
+# libjpeg-turbo baseline files with restart markers for the scaled decoder (240x200, shapes).
+import random
+random.seed(7)
+shapes = Image.new("RGB", (240, 200))
+from PIL import ImageDraw
+draw = ImageDraw.Draw(shapes)
+for _ in range(40):
+    x0, x1 = sorted((random.randint(0, 240), random.randint(0, 240)))
+    y0, y1 = sorted((random.randint(0, 200), random.randint(0, 200)))
+    draw.rectangle([x0, y0, x1, y1], fill=(random.randint(0, 255), random.randint(0, 255), random.randint(0, 255)))
+shapes.save("generated/jpeg_420_restart.jpg", quality=75, subsampling=2, restart_marker_blocks=3)
+shapes.save("generated/jpeg_422_restart_rows.jpg", quality=75, subsampling=1, restart_marker_rows=1)
+shapes.convert("L").save("generated/jpeg_gray_restart.jpg", quality=75, restart_marker_blocks=5)

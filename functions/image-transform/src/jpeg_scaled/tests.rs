@@ -230,3 +230,51 @@ fn respects_the_pixel_limit() {
         Err(Error::TooLarge(_))
     ));
 }
+
+#[test]
+fn matches_jpeg_decoder_on_libjpeg_files() {
+    // Camera and libjpeg-turbo files (EXIF, ICC, restart markers every few blocks or every
+    // row); progressive and CMYK files must be left to the general decoders.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut handled = Vec::new();
+    for name in [
+        "jpeg_exif_orient6_rot90cw.jpg",
+        "jpeg_grayscale_icc.jpg",
+        "generated/jpeg_420_restart.jpg",
+        "generated/jpeg_422_restart_rows.jpg",
+        "generated/jpeg_gray_restart.jpg",
+        "jpeg_progressive.jpg",
+        "generated/cmyk.jpg",
+    ] {
+        let jpeg = std::fs::read(dir.join(name)).expect("fixture");
+        let Some(got) = decode(&jpeg, 2, true, u64::MAX).expect("decodes") else {
+            continue;
+        };
+        let (w, h, expected) = reference(&jpeg, 2);
+        assert_eq!(
+            (got.width, got.height),
+            (u32::from(w), u32::from(h)),
+            "{name}"
+        );
+        let diffs: Vec<i32> = got
+            .pixels
+            .iter()
+            .zip(&expected)
+            .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
+            .collect();
+        let max = diffs.iter().copied().max().unwrap_or(0);
+        let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
+        assert!(max <= 3 && mean < 0.3, "{name}: max {max}, mean {mean:.3}");
+        handled.push(name);
+    }
+    assert_eq!(
+        handled,
+        [
+            "jpeg_exif_orient6_rot90cw.jpg",
+            "jpeg_grayscale_icc.jpg",
+            "generated/jpeg_420_restart.jpg",
+            "generated/jpeg_422_restart_rows.jpg",
+            "generated/jpeg_gray_restart.jpg",
+        ]
+    );
+}
