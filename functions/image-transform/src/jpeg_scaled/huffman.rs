@@ -6,6 +6,8 @@
 //! and for AC tables a second lookup that also decodes the coefficient value when code and
 //! value fit in the lookahead together.
 
+use super::idct::{Block, SPARE};
+
 /// Bits resolved by one table lookup (covers nearly every code of real images).
 const LOOKAHEAD: u32 = 10;
 const TABLE_SIZE: usize = 1 << LOOKAHEAD;
@@ -281,9 +283,9 @@ impl<'a> BitReader<'a> {
     }
 
     /// Decodes one 8×8 block's coefficients. `dc_pred` is the component's DC predictor.
-    /// Coefficient `k` (zig-zag order) is stored, dequantised, at `slot[k]` of `out` when
-    /// `slot[k] < out.len()`; the others are decoded and dropped (a scaled IDCT needs only
-    /// the low frequencies). Returns whether any stored AC coefficient is non-zero.
+    /// Coefficient `k` (zig-zag order) is stored, dequantised, at `out[slot[k]]`; a scaled
+    /// IDCT needs only the low frequencies, so the others all go to the spare last slot
+    /// (an unconditional store: a branch on "is this one needed" mispredicts).
     #[inline]
     pub(crate) fn decode_block(
         &mut self,
@@ -292,8 +294,8 @@ impl<'a> BitReader<'a> {
         dc_pred: &mut i32,
         quant: &[f32; 64],
         slot: &[u8; 64],
-        out: &mut [f32],
-    ) -> Result<bool, EntropyError> {
+        out: &mut Block,
+    ) -> Result<(), EntropyError> {
         let data = self.data;
         let mut s = self.state.ensure(data);
         let size = u32::from(s.decode(dc)?);
@@ -302,10 +304,7 @@ impl<'a> BitReader<'a> {
         }
         let diff = if size == 0 { 0 } else { s.receive_extend(size) };
         *dc_pred = dc_pred.wrapping_add(diff);
-        if let Some(first) = out.first_mut() {
-            *first = *dc_pred as f32 * quant[0];
-        }
-        let mut any_ac = false;
+        out[0] = *dc_pred as f32 * quant[0];
         let mut k: usize = 1;
         while k < 64 {
             s = s.ensure(data);
@@ -329,17 +328,14 @@ impl<'a> BitReader<'a> {
             if k > 63 {
                 return Err(EntropyError::BadCoefficient);
             }
-            if let Some(dst) = out.get_mut(usize::from(slot[k])) {
-                *dst = value as f32 * quant[k];
-                any_ac = true;
-            }
+            out[usize::from(slot[k]).min(SPARE)] = value as f32 * quant[k];
             k += 1;
         }
         if k > 64 {
             return Err(EntropyError::BadCoefficient);
         }
         self.state = s;
-        Ok(any_ac)
+        Ok(())
     }
 
     /// Whether any block read so far used bits past the end of the real data.

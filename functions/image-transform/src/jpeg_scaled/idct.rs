@@ -7,6 +7,13 @@
 //! reduction libjpeg's `jidctred` and jpeg-decoder's `scale()` make. The coefficients arrive
 //! dequantised, in natural order, n×n (see `huffman::BitReader::decode_block`).
 
+/// The n×n dequantised coefficients of a block in natural order (row stride n), plus a spare
+/// slot that receives the coefficients a reduced IDCT does not use.
+pub(crate) type Block = [f32; 17];
+
+/// Index of the spare slot of a [`Block`].
+pub(crate) const SPARE: usize = 16;
+
 /// The basis of the n-point reduced IDCT (n = 1, 2 or 4), row-major `M[x][u]`.
 #[derive(Clone, Copy)]
 pub(crate) struct Basis {
@@ -47,7 +54,7 @@ impl Basis {
     /// Writes the n×n pixels of one block to `out` (rows `stride` apart). `coef` holds n×n
     /// dequantised coefficients; `flat` says all but the DC are zero.
     #[inline]
-    pub(crate) fn idct(&self, coef: &[f32; 16], flat: bool, out: &mut [u8], stride: usize) {
+    pub(crate) fn idct(&self, coef: &Block, flat: bool, out: &mut [u8], stride: usize) {
         let n = self.n;
         if flat || n == 1 {
             let value = to_pixel(coef[0] * self.m[0][0] * self.m[0][0]);
@@ -63,7 +70,7 @@ impl Basis {
         }
     }
 
-    fn idct4(&self, coef: &[f32; 16], out: &mut [u8], stride: usize) {
+    fn idct4(&self, coef: &Block, out: &mut [u8], stride: usize) {
         // Both passes are sums of scaled 4-lane rows, which compile to SIMD multiply-adds.
         // Rows: t[v] = Σ_u F(v, u) · column u of M.
         let columns = &self.columns;
@@ -87,7 +94,7 @@ impl Basis {
         }
     }
 
-    fn idct2(&self, coef: &[f32; 16], out: &mut [u8], stride: usize) {
+    fn idct2(&self, coef: &Block, out: &mut [u8], stride: usize) {
         let m = &self.m;
         let mut t = [[0f32; 2]; 2];
         for (v, t_row) in t.iter_mut().enumerate() {
@@ -128,10 +135,10 @@ fn to_pixel(value: f32) -> u8 {
     ((value + 128.001).clamp(0.0, 255.0) + 8_388_608.0).to_bits() as u8
 }
 
-/// For each zig-zag index, where the coefficient goes in the n×n natural-order block, or 255
-/// when a reduced IDCT of size n does not use it.
+/// For each zig-zag index, where the coefficient goes in the n×n natural-order block, or
+/// [`SPARE`] when a reduced IDCT of size n does not use it.
 pub(crate) fn slots(n: usize) -> [u8; 64] {
-    let mut slots = [u8::MAX; 64];
+    let mut slots = [SPARE as u8; 64];
     for (k, &natural) in ZIGZAG.iter().enumerate() {
         let (row, col) = (usize::from(natural) / 8, usize::from(natural) % 8);
         if row < n && col < n {
@@ -195,7 +202,7 @@ mod tests {
         let full = full_idct(&coef);
         for n in [1usize, 2, 4] {
             let basis = Basis::new(n);
-            let mut reduced = [0f32; 16];
+            let mut reduced = [0f32; 17];
             for v in 0..n {
                 for u in 0..n {
                     reduced[v * n + u] = coef[v * 8 + u] as f32;
@@ -226,10 +233,19 @@ mod tests {
     #[test]
     fn slots_keep_the_low_frequencies() {
         let four = slots(4);
-        assert_eq!(four.iter().filter(|&&s| s != u8::MAX).count(), 16);
+        assert_eq!(
+            four.iter().filter(|&&s| usize::from(s) != SPARE).count(),
+            16
+        );
         assert_eq!(four[0], 0);
         assert_eq!(four[1], 1); // (0, 1)
         assert_eq!(four[2], 4); // (1, 0)
-        assert_eq!(slots(1).iter().filter(|&&s| s != u8::MAX).count(), 1);
+        assert_eq!(
+            slots(1)
+                .iter()
+                .filter(|&&s| usize::from(s) != SPARE)
+                .count(),
+            1
+        );
     }
 }

@@ -20,7 +20,7 @@ mod idct;
 mod upsample;
 
 use huffman::{BitReader, EntropyError, HuffmanTable};
-use idct::Basis;
+use idct::{Basis, Block};
 use upsample::Component;
 
 use crate::error::Error;
@@ -351,17 +351,18 @@ impl<'t> Scan<'t> {
                         let y0 = (mcu_y * component.v + block_y) * n;
                         for block_x in 0..component.h {
                             let x0 = (mcu_x * component.h + block_x) * n;
-                            let mut coef = [0f32; 16];
-                            let has_ac = reader.decode_block(
+                            let mut coef: Block = [0.0; 17];
+                            reader.decode_block(
                                 component.dc,
                                 component.ac,
                                 predictor,
                                 &component.quant,
                                 &self.slots,
-                                &mut coef[..n * n],
+                                &mut coef,
                             )?;
+                            let flat = coef[1..n * n].iter().all(|&c| c == 0.0);
                             let out = &mut plane.data[y0 * plane.stride + x0..];
-                            self.basis.idct(&coef, !has_ac, out, plane.stride);
+                            self.basis.idct(&coef, flat, out, plane.stride);
                         }
                     }
                 }
