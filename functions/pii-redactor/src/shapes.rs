@@ -140,7 +140,10 @@ impl Shape {
     /// contribute their anchor (the `secret` keyword, the access key id): their `[^\n]{0,160}?`
     /// gap before a 40-character token would multiply the lazy DFA's states with every other
     /// pattern's, so the engine matches the tail by hand ([`secret_tail`]), with exactly the
-    /// semantics of the full [`Shape::pattern`].
+    /// semantics of the full [`Shape::pattern`]; so does the e-mail after its `@`
+    /// ([`email_tail`]). The access key id, IPv6, IBAN and parenthesised phone patterns are
+    /// looser than the exact ones (a match wherever the exact one matches, at the same start)
+    /// and cheaper to determinize; the engine checks each candidate with the exact pattern.
     pub(crate) fn automaton_pattern(self, t: TypeSet) -> String {
         match self {
             // Only the `@`: the engine matches the rest by hand ([`email_tail`]); the host's
