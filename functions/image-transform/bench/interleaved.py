@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Interleaved whole-process comparison: ours, vips, ours, vips, ... on one core.
+
+The vips script's time drifts a lot between runs on a shared VM, so back-to-back batches
+(hyperfine) can put ours in a quiet minute and vips in a busy one. Alternating pairs see the same
+conditions; the ratio of the medians is what the README quotes.
+
+Usage (repo root): functions/image-transform/bench/interleaved.py CORE PAIRS
+Env: OURS     our binary (default target/release/image-transform)
+     PYTHON   python with pyvips (default python3)
+     BENCH    folder of the peer scripts (default ../shared/bench)
+     INPUT    the 12 MP JPEG (default /tmp/image-transform-bench/photo-12mp.jpg)
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+core, pairs = sys.argv[1], int(sys.argv[2])
+root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ours_bin = os.environ.get("OURS", os.path.join(root, "target/release/image-transform"))
+python = os.environ.get("PYTHON", "python3")
+bench = os.environ.get("BENCH", os.path.join(root, "..", "shared", "bench"))
+src = os.environ.get("INPUT", "/tmp/image-transform-bench/photo-12mp.jpg")
+out_dir = os.path.dirname(src)
+payload = ('{"width":1024,"height":1024,"quality":85,'
+           '"watermark":{"text":"{user_name}@example.com","opacity":0.8}}')
+ours = ["taskset", "-c", core, ours_bin, "--payload", payload,
+        "--principal", "arn:aws:iam::123456789012:user/alice", "--content-type", "image/jpeg"]
+vips = ["taskset", "-c", core, python, os.path.join(bench, "vips_transform.py"), src,
+        os.path.join(out_dir, "out-vips.jpg"), "--width", "1024", "--text", "alice@example.com"]
+
+times = {"ours": [], "vips": []}
+for i in range(pairs + 2):  # two warm-up pairs
+    for name, cmd in (("ours", ours), ("vips", vips)):
+        with open(src, "rb") as stdin, open(os.path.join(out_dir, "out-ours.jpg"), "wb") as stdout:
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, stdin=stdin if name == "ours" else None,
+                           stdout=stdout if name == "ours" else None)
+            elapsed = time.perf_counter() - start
+        if i >= 2:
+            times[name].append(elapsed)
+o, v = statistics.median(times["ours"]), statistics.median(times["vips"])
+print(f"core {core}, {pairs} pairs, load {os.getloadavg()[0]:.2f}: ours {o * 1000:.1f} ms, "
+      f"vips {v * 1000:.1f} ms, ratio {o / v:.3f}")
