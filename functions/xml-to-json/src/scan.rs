@@ -124,6 +124,17 @@ fn special16(bytes: &[u8; 16], quote: u8) -> u128 {
 /// Scans a value from `start` to its closing `quote`: returns the quote's position and
 /// whether the bytes before it are clean. Eight bytes at a time up to the first byte that
 /// is unclean or the quote (`"` is both): if that is the quote, the value is clean.
+/// `scan_value`'s answer once the word scan stopped at byte `i`: the closing quote (clean), or
+/// an unclean byte, after which only the closing quote is still needed.
+#[inline(always)]
+fn first_special(b: &[u8], i: usize, quote: u8) -> Option<(usize, bool)> {
+    if b.get(i) == Some(&quote) {
+        return Some((i, true));
+    }
+    let end = i + memchr::memchr(quote, b.get(i..)?)?;
+    Some((end, false))
+}
+
 #[inline(always)]
 pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     let mut i = start;
@@ -133,12 +144,7 @@ pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bo
         bytes.copy_from_slice(chunk);
         let special = special16(&bytes, quote);
         if special != 0 {
-            i += (special.trailing_zeros() / 8) as usize;
-            if b.get(i) == Some(&quote) {
-                return Some((i, true));
-            }
-            let end = i + memchr::memchr(quote, b.get(i..)?)?;
-            return Some((end, false));
+            return first_special(b, i + (special.trailing_zeros() / 8) as usize, quote);
         }
         i += 16;
     }
@@ -151,13 +157,7 @@ pub(crate) fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bo
             special |= eq_mask(w, quote);
         }
         if special != 0 {
-            i += (special.trailing_zeros() / 8) as usize;
-            if b.get(i) == Some(&quote) {
-                return Some((i, true));
-            }
-            // Unclean: only the closing quote is still needed.
-            let end = i + memchr::memchr(quote, b.get(i..)?)?;
-            return Some((end, false));
+            return first_special(b, i + (special.trailing_zeros() / 8) as usize, quote);
         }
         i += 8;
     }

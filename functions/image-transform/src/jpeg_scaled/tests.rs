@@ -62,6 +62,21 @@ fn reference(jpeg: &[u8], shrink: u16) -> (u16, u16, Vec<u8>) {
     (w, h, decoder.decode().expect("decodes"))
 }
 
+/// Largest and mean absolute difference, and mean signed difference (ours − theirs).
+fn differences(ours: &[u8], theirs: &[u8]) -> (i32, f64, f64) {
+    assert_eq!(ours.len(), theirs.len());
+    let diffs: Vec<i32> = ours
+        .iter()
+        .zip(theirs)
+        .map(|(&a, &b)| i32::from(a) - i32::from(b))
+        .collect();
+    let count = diffs.len().max(1) as f64;
+    let max = diffs.iter().map(|d| d.abs()).max().unwrap_or(0);
+    let mean = diffs.iter().map(|d| f64::from(d.abs())).sum::<f64>() / count;
+    let signed = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / count;
+    (max, mean, signed)
+}
+
 fn ours(jpeg: &[u8], shrink: u32) -> Scaled {
     decode(jpeg, shrink, true, u64::MAX)
         .expect("decodes")
@@ -89,21 +104,7 @@ fn matches_jpeg_decoder_on_every_layout() {
                     "{case}"
                 );
                 assert!(!got.gray, "{case}");
-                let diffs: Vec<i32> = got
-                    .pixels
-                    .iter()
-                    .zip(&expected)
-                    .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
-                    .collect();
-                let max = diffs.iter().copied().max().unwrap_or(0);
-                let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
-                let signed = got
-                    .pixels
-                    .iter()
-                    .zip(&expected)
-                    .map(|(&a, &b)| f64::from(i32::from(a) - i32::from(b)))
-                    .sum::<f64>()
-                    / diffs.len() as f64;
+                let (max, mean, signed) = differences(&got.pixels, &expected);
                 // Both are the same reduced IDCT + fancy upsampling; integer vs float rounding
                 // and edge replication may differ by a level or two. At 1/8, jpeg-decoder
                 // truncates the DC ((dc·q + 1024) / 8) where libjpeg and we round, so we are
@@ -130,13 +131,8 @@ fn decodes_grayscale() {
         let got = ours(&jpeg, shrink);
         assert!(got.gray);
         assert_eq!((got.width, got.height), (u32::from(w), u32::from(h)));
-        let max = got
-            .pixels
-            .iter()
-            .zip(&expected)
-            .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
-            .max();
-        assert!(max <= Some(2), "1/{shrink}: {max:?}");
+        let (max, _, _) = differences(&got.pixels, &expected);
+        assert!(max <= 2, "1/{shrink}: {max}");
     }
 }
 
@@ -256,14 +252,7 @@ fn matches_jpeg_decoder_on_libjpeg_files() {
             (u32::from(w), u32::from(h)),
             "{name}"
         );
-        let diffs: Vec<i32> = got
-            .pixels
-            .iter()
-            .zip(&expected)
-            .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
-            .collect();
-        let max = diffs.iter().copied().max().unwrap_or(0);
-        let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
+        let (max, mean, _) = differences(&got.pixels, &expected);
         assert!(max <= 3 && mean < 0.3, "{name}: max {max}, mean {mean:.3}");
         handled.push(name);
     }

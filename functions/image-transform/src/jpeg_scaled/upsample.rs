@@ -157,17 +157,22 @@ fn clamp(value: i32) -> u8 {
 mod tests {
     use super::*;
 
+    /// A `width`×`height` plane with no padding.
+    fn plane(data: &[u8], width: usize, height: usize, ratio: (usize, usize)) -> Component<'_> {
+        Component {
+            data,
+            stride: width,
+            width,
+            height,
+            ratio_h: ratio.0,
+            ratio_v: ratio.1,
+        }
+    }
+
     #[test]
     fn fancy_h2v1_weights_three_to_one() {
         let data = [0u8, 100, 200];
-        let component = Component {
-            data: &data,
-            stride: 3,
-            width: 3,
-            height: 1,
-            ratio_h: 2,
-            ratio_v: 1,
-        };
+        let component = plane(&data, 3, 1, (2, 1));
         let mut out = [0u8; 6];
         component.upsample_row(0, &mut out, &mut Vec::new());
         // Edges replicate; inside, ¾ of the own sample and ¼ of the neighbour.
@@ -177,14 +182,7 @@ mod tests {
     #[test]
     fn fancy_h2v2_blends_rows() {
         let data = [0u8, 0, 160, 160];
-        let component = Component {
-            data: &data,
-            stride: 2,
-            width: 2,
-            height: 2,
-            ratio_h: 2,
-            ratio_v: 2,
-        };
+        let component = plane(&data, 2, 2, (2, 2));
         let mut scratch = Vec::new();
         let rows: Vec<[u8; 4]> = (0..4)
             .map(|y| {
@@ -200,14 +198,7 @@ mod tests {
     fn other_ratios_replicate() {
         // 4:1:1 chroma: one sample per four pixels, rows as they are.
         let data = [10u8, 20, 30, 40];
-        let component = Component {
-            data: &data,
-            stride: 2,
-            width: 2,
-            height: 2,
-            ratio_h: 4,
-            ratio_v: 1,
-        };
+        let component = plane(&data, 2, 2, (4, 1));
         let mut out = [0u8; 7];
         component.upsample_row(1, &mut out, &mut Vec::new());
         assert_eq!(out, [30, 30, 30, 30, 40, 40, 40]);
