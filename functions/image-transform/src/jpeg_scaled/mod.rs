@@ -367,9 +367,11 @@ impl<'t> Scan<'t> {
                     }
                 }
             }
-        }
-        if reader.overran() {
-            return Err(EntropyError::Truncated);
+            // A file cut short (or a huge frame over a few bytes of data) fails at the first
+            // MCU row past the data, not after decoding zeros for the rest of the frame.
+            if reader.overran() {
+                return Err(EntropyError::Truncated);
+            }
         }
         Ok(planes)
     }

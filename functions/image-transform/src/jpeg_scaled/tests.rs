@@ -267,3 +267,17 @@ fn matches_jpeg_decoder_on_libjpeg_files() {
         ]
     );
 }
+
+#[test]
+fn a_frame_larger_than_its_data_is_truncated() {
+    // The header claims 4000×3000 over the data of a 203×157 image: an error (found at the
+    // first MCU row past the data), not an image padded with decoded zeros.
+    let mut jpeg = encode(203, 157, false, SamplingFactor::F_2_2, 0, 90);
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("SOF0");
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0x0B, 0xB8, 0x0F, 0xA0]);
+    let err = decode(&jpeg, 2, true, u64::MAX).err();
+    assert!(matches!(err, Some(Error::InvalidContent(_))), "{err:?}");
+}
