@@ -7,15 +7,17 @@
 
 use std::sync::Mutex;
 
-use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::dfa::{Automaton, dense};
+use regex_automata::hybrid::dfa::{Cache as LazyCache, DFA as LazyDfa};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchError, MatchKind, PatternID};
+use regex_automata::{Anchored, HalfMatch, Input, MatchError, MatchKind, PatternID};
 
 use crate::config::DateTimeScope;
 use crate::context::Keywords;
 use crate::entity::TypeSet;
 use crate::error::Error;
+use crate::patterns::Automata;
 use crate::shapes::{
     self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, email_tail, secret_tail,
 };
@@ -25,39 +27,149 @@ use crate::shapes::{
 /// rebuilt, never an error.
 const CACHE_CAPACITY: usize = 8 << 20;
 
-/// The forward (match end) lazy DFA over all patterns, and the reverse (match start) one over
-/// the patterns whose start is not known from the shape ([`reverse_start`]).
+/// Bytes aligned for a `u32` view: how a serialized dense DFA must be embedded for
+/// [`dense::DFA::from_bytes`] (the documented pattern of `regex-automata`).
+#[repr(C)]
+struct Aligned<B: ?Sized> {
+    _align: [u32; 0],
+    bytes: B,
+}
+
+/// Serialized dense DFAs that `build.rs` compiled from [`Automata`]'s patterns.
+struct Embedded {
+    /// [`Automata::key`] of the patterns they were compiled from.
+    key: &'static str,
+    fwd: &'static [u8],
+    rev: Option<&'static [u8]>,
+    exact: Option<&'static [u8]>,
+}
+
+// `EMBEDDED`: the default types' automata.
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// One of the engine's DFAs: compiled ahead of time ([`Embedded`], a fully built dense DFA:
+/// no build and no determinization at run time) or at run time (a lazy DFA).
+#[derive(Debug)]
+enum Dfa {
+    Dense(dense::DFA<&'static [u32]>),
+    Lazy(LazyDfa),
+}
+
+/// A DFA's per-stream state: a lazy DFA's cache (a dense DFA needs none).
+type DfaCache = Option<LazyCache>;
+
+impl Dfa {
+    fn create_cache(&self) -> DfaCache {
+        match self {
+            Dfa::Dense(_) => None,
+            Dfa::Lazy(d) => Some(d.create_cache()),
+        }
+    }
+
+    fn search_fwd(
+        &self,
+        cache: &mut DfaCache,
+        input: &Input<'_>,
+    ) -> Result<Option<HalfMatch>, MatchError> {
+        match self {
+            Dfa::Dense(d) => d.try_search_fwd(input),
+            Dfa::Lazy(d) => d.try_search_fwd(cache.get_or_insert_with(|| d.create_cache()), input),
+        }
+    }
+
+    fn search_rev(
+        &self,
+        cache: &mut DfaCache,
+        input: &Input<'_>,
+    ) -> Result<Option<HalfMatch>, MatchError> {
+        match self {
+            Dfa::Dense(d) => d.try_search_rev(input),
+            Dfa::Lazy(d) => d.try_search_rev(cache.get_or_insert_with(|| d.create_cache()), input),
+        }
+    }
+
+    /// Loads a serialized dense DFA (validated by `from_bytes`).
+    fn load(bytes: &'static [u8]) -> Result<Dfa, Error> {
+        let (dfa, _) = dense::DFA::from_bytes(bytes).map_err(build_error)?;
+        Ok(Dfa::Dense(dfa))
+    }
+}
+
+/// The forward (match end) DFA over all patterns, and the reverse (match start) one over
+/// the patterns whose start is not known from the shape ([`Shape::reverse_start`]).
 #[derive(Debug)]
 struct Dfas {
-    fwd: DFA,
-    rev: Option<DFA>,
+    fwd: Dfa,
+    rev: Option<Dfa>,
     /// Forward pattern index → the pattern's id in `rev`.
     rev_id: Vec<Option<PatternID>>,
     /// The exact patterns of the shapes that `fwd` has looser patterns for
     /// ([`Shape::exact_by_dfa`], see [`Engine::find`]), only ever searched anchored.
-    exact: Option<DFA>,
+    exact: Option<Dfa>,
     /// Forward pattern index → the pattern's id in `exact`.
     exact_id: Vec<Option<PatternID>>,
 }
 
-/// Lazy DFA caches of one stream, one per DFA.
+/// DFA caches of one stream, one per DFA.
 #[derive(Debug)]
 struct Caches {
-    fwd: Cache,
-    rev: Option<Cache>,
-    exact: Option<Cache>,
+    fwd: DfaCache,
+    rev: Option<DfaCache>,
+    exact: Option<DfaCache>,
 }
 
 fn build_error(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("pattern build failed: {e}"))
 }
 
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
 impl Dfas {
-    /// Parses each pattern once; both directions are compiled from the same syntax trees.
-    fn new(shapes: &[Shape], patterns: &[String], types: TypeSet) -> Result<Dfas, Error> {
-        let hirs =
-            syntax::parse_many_with(patterns, &syntax::Config::new().unicode(false).utf8(false))
-                .map_err(build_error)?;
+    /// The DFAs for `a`: the embedded ones when `build.rs` compiled the same patterns, else
+    /// built here.
+    fn new(a: &Automata, embedded: bool) -> Result<Dfas, Error> {
+        let mut rev_id = vec![None; a.fwd.len()];
+        for (k, i) in a.rev.iter().enumerate() {
+            rev_id[*i] = Some(PatternID::new(k).map_err(build_error)?);
+        }
+        let mut exact_id = vec![None; a.fwd.len()];
+        let loose = (0..a.shapes.len()).filter(|i| a.shapes[*i].exact_by_dfa());
+        for (k, i) in loose.enumerate() {
+            exact_id[i] = Some(PatternID::new(k).map_err(build_error)?);
+        }
+        let (fwd, rev, exact) = match Dfas::embedded(a).filter(|_| embedded) {
+            Some(d) => d,
+            None => Dfas::build(a)?,
+        };
+        Ok(Dfas {
+            fwd,
+            rev,
+            rev_id,
+            exact,
+            exact_id,
+        })
+    }
+
+    /// The DFAs `build.rs` compiled for the same patterns, if it did (and they load).
+    #[allow(clippy::type_complexity)]
+    fn embedded(a: &Automata) -> Option<(Dfa, Option<Dfa>, Option<Dfa>)> {
+        let key = a.key();
+        let e = EMBEDDED.iter().find(|e| e.key == key)?;
+        let load = |b: Option<&'static [u8]>| b.map(Dfa::load).transpose();
+        Some((
+            Dfa::load(e.fwd).ok()?,
+            load(e.rev).ok()?,
+            load(e.exact).ok()?,
+        ))
+    }
+
+    /// Lazy DFAs; each pattern is parsed once, both directions are compiled from the same
+    /// syntax trees.
+    #[allow(clippy::type_complexity)]
+    fn build(a: &Automata) -> Result<(Dfa, Option<Dfa>, Option<Dfa>), Error> {
+        let hirs = syntax::parse_many_with(&a.fwd, &syntax_config()).map_err(build_error)?;
         let build = |hirs: &[&_], kind: MatchKind, reverse: bool| {
             let nfa = thompson::Compiler::new()
                 .configure(
@@ -68,84 +180,35 @@ impl Dfas {
                 )
                 .build_many_from_hir(hirs)
                 .map_err(build_error)?;
-            DFA::builder()
+            LazyDfa::builder()
                 .configure(
-                    DFA::config()
+                    LazyDfa::config()
                         .match_kind(kind)
                         .starts_for_each_pattern(true)
                         .cache_capacity(CACHE_CAPACITY)
                         .minimum_cache_clear_count(None),
                 )
                 .build_from_nfa(nfa)
+                .map(Dfa::Lazy)
                 .map_err(build_error)
         };
         let all: Vec<_> = hirs.iter().collect();
         let fwd = build(&all, MatchKind::LeftmostFirst, false)?;
-        let mut rev_hirs = Vec::new();
-        let mut rev_id = Vec::with_capacity(shapes.len());
-        for (shape, hir) in shapes.iter().zip(&hirs) {
-            rev_id.push(if reverse_start(*shape) {
-                rev_hirs.push(hir);
-                Some(PatternID::new(rev_hirs.len() - 1).map_err(build_error)?)
-            } else {
-                None
-            });
-        }
+        let rev_hirs: Vec<_> = a.rev.iter().map(|i| &hirs[*i]).collect();
         let rev = if rev_hirs.is_empty() {
             None
         } else {
             Some(build(&rev_hirs, MatchKind::All, true)?)
         };
-        let mut exact_patterns = Vec::new();
-        let mut exact_id = Vec::with_capacity(shapes.len());
-        for shape in shapes {
-            exact_id.push(if shape.exact_by_dfa() {
-                exact_patterns.push(shape.pattern(types));
-                Some(PatternID::new(exact_patterns.len() - 1).map_err(build_error)?)
-            } else {
-                None
-            });
-        }
-        let exact = if exact_patterns.is_empty() {
+        let exact = if a.exact.is_empty() {
             None
         } else {
-            let hirs = syntax::parse_many_with(
-                &exact_patterns,
-                &syntax::Config::new().unicode(false).utf8(false),
-            )
-            .map_err(build_error)?;
+            let hirs = syntax::parse_many_with(&a.exact, &syntax_config()).map_err(build_error)?;
             let hirs: Vec<_> = hirs.iter().collect();
             Some(build(&hirs, MatchKind::LeftmostFirst, false)?)
         };
-        Ok(Dfas {
-            fwd,
-            rev,
-            rev_id,
-            exact,
-            exact_id,
-        })
+        Ok((fwd, rev, exact))
     }
-}
-
-/// Whether a match's start is found by the reverse DFA (otherwise [`Engine::start`] knows it
-/// from the shape).
-fn reverse_start(shape: Shape) -> bool {
-    !matches!(
-        shape,
-        Shape::Email
-            | Shape::Iban
-            | Shape::IntlPhone
-            | Shape::AwsSecret
-            | Shape::IdSecret
-            | Shape::AwsAccess
-            | Shape::MacColon
-            | Shape::MacDash
-            | Shape::MacDot
-            | Shape::DashGroups
-            | Shape::SpaceGroups
-            | Shape::Dotted
-            | Shape::Digits
-    )
 }
 
 /// Lazy DFA caches kept for the next stream (more only when streams run concurrently).
@@ -171,13 +234,18 @@ fn search_error(e: &MatchError) -> Error {
 
 impl Engine {
     pub(crate) fn new(types: TypeSet, scope: DateTimeScope) -> Result<Engine, Error> {
-        let shapes: Vec<Shape> = Shape::ALL.into_iter().filter(|s| s.needed(types)).collect();
-        let patterns: Vec<String> = shapes.iter().map(|s| s.automaton_pattern(types)).collect();
-        let dfas = if patterns.is_empty() {
+        Engine::with(types, scope, true)
+    }
+
+    /// `embedded`: whether DFAs compiled ahead of time may be used (tests compare both kinds).
+    fn with(types: TypeSet, scope: DateTimeScope, embedded: bool) -> Result<Engine, Error> {
+        let automata = Automata::new(types);
+        let dfas = if automata.fwd.is_empty() {
             None
         } else {
-            Some(Dfas::new(&shapes, &patterns, types)?)
+            Some(Dfas::new(&automata, embedded)?)
         };
+        let shapes = automata.shapes;
         let fallbacks = shapes
             .iter()
             .map(|s| {
@@ -207,8 +275,8 @@ impl Engine {
             caches: pooled.or_else(|| {
                 self.dfas.as_ref().map(|d| Caches {
                     fwd: d.fwd.create_cache(),
-                    rev: d.rev.as_ref().map(DFA::create_cache),
-                    exact: d.exact.as_ref().map(DFA::create_cache),
+                    rev: d.rev.as_ref().map(Dfa::create_cache),
+                    exact: d.exact.as_ref().map(Dfa::create_cache),
                 })
             }),
             pending: None,
@@ -416,7 +484,7 @@ impl Engine {
             let input = Input::new(hay).range(at..);
             let Some(hm) = dfas
                 .fwd
-                .try_search_fwd(&mut caches.fwd, &input)
+                .search_fwd(&mut caches.fwd, &input)
                 .map_err(|e| search_error(&e))?
             else {
                 return Ok(None);
@@ -457,12 +525,12 @@ impl Engine {
                 return Ok(shapes::access_key_end(hay, start));
             }
             (_, Some(pid), Some(dfa), Some(cache)) => {
-                dfa.try_search_fwd(cache, &input.anchored(Anchored::Pattern(pid)))
+                dfa.search_fwd(cache, &input.anchored(Anchored::Pattern(pid)))
             }
             _ => {
                 let pid = PatternID::new(i).map_err(|e| Error::Internal(e.to_string()))?;
                 dfas.fwd
-                    .try_search_fwd(&mut caches.fwd, &input.anchored(Anchored::Pattern(pid)))
+                    .search_fwd(&mut caches.fwd, &input.anchored(Anchored::Pattern(pid)))
             }
         };
         Ok(m.map_err(|e| search_error(&e))?.map(|m| m.offset()))
@@ -473,7 +541,7 @@ impl Engine {
     fn start(
         &self,
         dfas: &Dfas,
-        rev: &mut Option<Cache>,
+        rev: &mut Option<DfaCache>,
         i: usize,
         hay: &[u8],
         at: usize,
@@ -507,7 +575,7 @@ impl Engine {
                 let input = Input::new(hay)
                     .range(at..end)
                     .anchored(Anchored::Pattern(pid));
-                dfa.try_search_rev(cache, &input)
+                dfa.search_rev(cache, &input)
                     .map_err(|e| search_error(&e))?
                     .map(|m| m.offset())
             }
@@ -844,6 +912,78 @@ mod tests {
         ];
         let n = rng.range(1, 60) as usize;
         (0..n).map(|_| *rng.pick(PIECES)).collect()
+    }
+
+    #[test]
+    fn default_types_use_the_embedded_automata() {
+        let engine = Engine::new(TypeSet::default_on(), DateTimeScope::Dob).unwrap();
+        let dfas = engine.dfas.as_ref().unwrap();
+        assert!(matches!(dfas.fwd, Dfa::Dense(_)));
+        assert!(matches!(dfas.rev, Some(Dfa::Dense(_))));
+        assert!(matches!(dfas.exact, Some(Dfa::Dense(_))));
+        let other = Engine::new(TypeSet::all(), DateTimeScope::Dob).unwrap();
+        assert!(matches!(other.dfas.as_ref().unwrap().fwd, Dfa::Lazy(_)));
+    }
+
+    /// The DFAs `build.rs` compiled give every search the same answer as the lazy DFAs built
+    /// at run time from the same patterns: forward from every position, anchored for every
+    /// pattern, reverse for every reverse pattern; and the engine finds the same values.
+    #[test]
+    fn embedded_automata_search_like_lazy_ones() {
+        let a = Automata::new(TypeSet::default_on());
+        let dense = Dfas::new(&a, true).unwrap();
+        let lazy = Dfas::new(&a, false).unwrap();
+        assert!(matches!(dense.fwd, Dfa::Dense(_)) && matches!(lazy.fwd, Dfa::Lazy(_)));
+        let mut texts = vec![
+            mixed_text(3, 6_000),
+            mixed_text_at(4, 8_000, Density::Typical),
+        ];
+        let mut rng = Rng::new(17);
+        texts.extend((0..100).map(|_| fragment_text(&mut rng)));
+        let (mut dc, mut lc) = (dense.fwd.create_cache(), lazy.fwd.create_cache());
+        let (rd, rl) = (dense.rev.as_ref().unwrap(), lazy.rev.as_ref().unwrap());
+        let (ed, el) = (dense.exact.as_ref().unwrap(), lazy.exact.as_ref().unwrap());
+        let (mut rdc, mut rlc) = (rd.create_cache(), rl.create_cache());
+        let (mut edc, mut elc) = (ed.create_cache(), el.create_cache());
+        for text in &texts {
+            let hay = text.as_bytes();
+            for p in 0..hay.len() {
+                let input = Input::new(hay).range(p..);
+                let want = lazy.fwd.search_fwd(&mut lc, &input).unwrap();
+                assert_eq!(dense.fwd.search_fwd(&mut dc, &input).unwrap(), want);
+                for i in 0..a.fwd.len() {
+                    let pid = PatternID::new(i).unwrap();
+                    let input = input.clone().anchored(Anchored::Pattern(pid));
+                    let want = lazy.fwd.search_fwd(&mut lc, &input).unwrap();
+                    assert_eq!(dense.fwd.search_fwd(&mut dc, &input).unwrap(), want);
+                }
+                for k in 0..a.exact.len() {
+                    let pid = PatternID::new(k).unwrap();
+                    let input = input.clone().anchored(Anchored::Pattern(pid));
+                    let want = el.search_fwd(&mut elc, &input).unwrap();
+                    assert_eq!(ed.search_fwd(&mut edc, &input).unwrap(), want);
+                }
+                for k in 0..a.rev.len() {
+                    let pid = PatternID::new(k).unwrap();
+                    let input = Input::new(hay)
+                        .range(p.saturating_sub(40)..p)
+                        .anchored(Anchored::Pattern(pid));
+                    let want = rl.search_rev(&mut rlc, &input).unwrap();
+                    assert_eq!(rd.search_rev(&mut rdc, &input).unwrap(), want);
+                }
+            }
+        }
+        let embedded = Engine::new(TypeSet::default_on(), DateTimeScope::Dob).unwrap();
+        let built = Engine::with(TypeSet::default_on(), DateTimeScope::Dob, false).unwrap();
+        for seed in 0..2 {
+            for text in [
+                mixed_text(seed, 40_000),
+                mixed_text_at(seed, 60_000, Density::Typical),
+            ] {
+                let hay = text.as_bytes();
+                assert_eq!(find(&embedded, hay), find(&built, hay), "seed {seed}");
+            }
+        }
     }
 
     /// [`email_tail`] matches exactly what the e-mail shape's regex matches from an `@`.

@@ -38,6 +38,7 @@ pub mod error;
 pub mod format;
 #[cfg(feature = "lambda")]
 pub mod function;
+mod patterns;
 mod shapes;
 pub mod stream;
 mod structure;
