@@ -72,6 +72,12 @@ impl Dfa {
         input: &Input<'_>,
     ) -> Result<Option<HalfMatch>, MatchError> {
         match self {
+            Dfa::Dense(d)
+                if input.get_anchored() == Anchored::No
+                    && input.end() == input.haystack().len() =>
+            {
+                lockstep_fwd(d, input.haystack(), input.start())
+            }
             Dfa::Dense(d) => d.try_search_fwd(input),
             Dfa::Lazy(d) => d.try_search_fwd(cache.get_or_insert_with(|| d.create_cache()), input),
         }
@@ -93,6 +99,155 @@ impl Dfa {
         let (dfa, _) = dense::DFA::from_bytes(bytes).map_err(build_error)?;
         Ok(Dfa::Dense(dfa))
     }
+}
+
+/// How far ahead of the search the second stream of [`lockstep_fwd`] starts.
+const LEAD: usize = 32;
+
+/// `dfa.try_search_fwd` for an unanchored search of `hay[at..]` (leftmost-first, the same
+/// answer), stepping two positions at once to hide the latency of the transition loads.
+///
+/// Following a DFA is one dependent load per byte, so a single search waits on memory at every
+/// byte. Here a second run `L` starts `LEAD` bytes ahead, at `m`, and both step in lockstep.
+/// Until its first match, an unanchored DFA's state is a function of the threads started since
+/// the search began; when the main run `T` reaches `m` without a match and then is in the same
+/// state as `L` at the same position (both before any match), everything after is the same,
+/// so `T` takes over `L`'s position and state (or its finished result) and starts a new lead.
+/// When they do not meet within `L`'s recorded states, `L`'s work is dropped.
+fn lockstep_fwd(
+    dfa: &dense::DFA<&'static [u32]>,
+    hay: &[u8],
+    at: usize,
+) -> Result<Option<HalfMatch>, MatchError> {
+    let mut t = at;
+    let mut ts = dfa.start_state_forward(&Input::new(hay).range(at..))?;
+    loop {
+        let m = t + LEAD;
+        if m + LEAD > hay.len() {
+            return finish_fwd(dfa, hay, t, ts, None);
+        }
+        let l0 = dfa.start_state_forward(&Input::new(hay).range(m..))?;
+        let (tb, lb) = (&hay[t..m], &hay[m..m + LEAD]);
+        let mut ls = l0;
+        // L's state after each byte (only the first `pre` are before its first match).
+        let mut rec = [l0; LEAD];
+        let mut pre = LEAD;
+        // L's result once it has finished (`None`: still running, or given up).
+        let mut l_done: Option<Option<HalfMatch>> = None;
+        let mut given_up = false;
+        let mut n = 0;
+        // Both runs, until L finishes or T reaches `m`.
+        while n < LEAD {
+            let a = dfa.next_state(ts, tb[n]);
+            let b = dfa.next_state(ls, lb[n]);
+            rec[n] = b;
+            if !(dfa.is_special_state(a) || dfa.is_special_state(b)) {
+                (ts, ls) = (a, b);
+                n += 1;
+                continue;
+            }
+            if let Some(r) = special_fwd(dfa, hay, t + n, a)? {
+                return Ok(r);
+            }
+            ts = a;
+            if dfa.is_special_state(b) && (dfa.is_match_state(b) || dfa.is_dead_state(b)) {
+                pre = n;
+                l_done = Some(if dfa.is_match_state(b) {
+                    let mat = HalfMatch::new(dfa.match_pattern(b, 0), m + n);
+                    finish_fwd(dfa, hay, m + n + 1, b, Some(mat))?
+                } else {
+                    None
+                });
+                n += 1;
+                break;
+            } else if dfa.is_quit_state(b) {
+                (pre, given_up) = (0, true);
+                n += 1;
+                break;
+            }
+            ls = b;
+            n += 1;
+        }
+        // T alone up to `m`.
+        for (k, byte) in tb.iter().enumerate().skip(n) {
+            let a = dfa.next_state(ts, *byte);
+            if dfa.is_special_state(a)
+                && let Some(r) = special_fwd(dfa, hay, t + k, a)?
+            {
+                return Ok(r);
+            }
+            ts = a;
+        }
+        // T meets L?
+        let mut met = ts == l0 && !given_up;
+        let mut k = 0;
+        while !met && k < pre {
+            let a = dfa.next_state(ts, lb[k]);
+            if dfa.is_special_state(a)
+                && let Some(r) = special_fwd(dfa, hay, m + k, a)?
+            {
+                return Ok(r);
+            }
+            ts = a;
+            met = a == rec[k];
+            k += 1;
+        }
+        match (met, l_done) {
+            (true, Some(r)) => return Ok(r),
+            (true, None) => (t, ts) = (m + LEAD, ls),
+            (false, _) => t = m + k,
+        }
+    }
+}
+
+/// T entered the special state `sid` on the byte at `p` before any match: its final answer
+/// (a match, continued to its end; or no match at a dead state), or `None` to go on.
+fn special_fwd(
+    dfa: &dense::DFA<&'static [u32]>,
+    hay: &[u8],
+    p: usize,
+    sid: regex_automata::util::primitives::StateID,
+) -> Result<Option<Option<HalfMatch>>, MatchError> {
+    if dfa.is_match_state(sid) {
+        let mat = HalfMatch::new(dfa.match_pattern(sid, 0), p);
+        finish_fwd(dfa, hay, p + 1, sid, Some(mat)).map(Some)
+    } else if dfa.is_dead_state(sid) {
+        Ok(Some(None))
+    } else if dfa.is_quit_state(sid) {
+        Err(MatchError::quit(hay[p], p))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The rest of a forward search from state `sid` before `hay[p]`, with `mat` the last match
+/// so far: one byte at a time, as `regex-automata`'s own loop (match states record a match
+/// ending at the current byte, a dead state ends the search, the end of the haystack is
+/// stepped with the end-of-input transition).
+fn finish_fwd(
+    dfa: &dense::DFA<&'static [u32]>,
+    hay: &[u8],
+    p: usize,
+    mut sid: regex_automata::util::primitives::StateID,
+    mut mat: Option<HalfMatch>,
+) -> Result<Option<HalfMatch>, MatchError> {
+    for (k, byte) in hay.iter().enumerate().skip(p) {
+        sid = dfa.next_state(sid, *byte);
+        if dfa.is_special_state(sid) {
+            if dfa.is_match_state(sid) {
+                mat = Some(HalfMatch::new(dfa.match_pattern(sid, 0), k));
+            } else if dfa.is_dead_state(sid) {
+                return Ok(mat);
+            } else if dfa.is_quit_state(sid) {
+                return Err(MatchError::quit(*byte, k));
+            }
+        }
+    }
+    sid = dfa.next_eoi_state(sid);
+    if dfa.is_match_state(sid) {
+        mat = Some(HalfMatch::new(dfa.match_pattern(sid, 0), hay.len()));
+    }
+    Ok(mat)
 }
 
 /// The forward (match end) DFA over all patterns, and the reverse (match start) one over
@@ -940,6 +1095,9 @@ mod tests {
         ];
         let mut rng = Rng::new(17);
         texts.extend((0..100).map(|_| fragment_text(&mut rng)));
+        // Longer soups, so the second stream of `lockstep_fwd` starts, meets and gives up
+        // in every way.
+        texts.extend((0..20).map(|_| (0..25).map(|_| fragment_text(&mut rng)).collect()));
         let (mut dc, mut lc) = (dense.fwd.create_cache(), lazy.fwd.create_cache());
         let (rd, rl) = (dense.rev.as_ref().unwrap(), lazy.rev.as_ref().unwrap());
         let (ed, el) = (dense.exact.as_ref().unwrap(), lazy.exact.as_ref().unwrap());
