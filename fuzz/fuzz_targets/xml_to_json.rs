@@ -41,18 +41,19 @@ fuzz_target!(|data: &[u8]| {
         },
     };
     let chunk = usize::from(selector / 5).max(1);
-    let Ok(mut conv) = Converter::new(config.clone()) else {
+    let Some(inline) = convert(&config, input, chunk, false) else {
         return;
     };
-    let mut out = Vec::new();
-    for piece in input.chunks(chunk) {
-        if conv.feed(piece, &mut out).is_err() {
-            return;
-        }
-    }
-    if conv.finish(&mut out).is_err() {
+    // The two-thread converter gives the same output and the same errors.
+    let piped = convert(&config, input, chunk, true);
+    assert_eq!(
+        piped.as_ref(),
+        Some(&inline),
+        "pipelined conversion differs"
+    );
+    let Ok(out) = inline else {
         return;
-    }
+    };
     let text = std::str::from_utf8(&out).expect("output is UTF-8");
     if config.item_depth > 0 {
         for line in text.lines() {
@@ -62,6 +63,27 @@ fuzz_target!(|data: &[u8]| {
         assert!(balanced(text), "output is not balanced JSON");
     }
 });
+
+fn convert(
+    config: &Config,
+    input: &[u8],
+    chunk: usize,
+    pipelined: bool,
+) -> Option<Result<Vec<u8>, String>> {
+    let mut conv = Converter::new(config.clone()).ok()?;
+    conv.set_pipelined(pipelined);
+    let mut out = Vec::new();
+    for piece in input.chunks(chunk) {
+        if let Err(e) = conv.feed(piece, &mut out) {
+            return Some(Err(format!("{e:?}")));
+        }
+    }
+    Some(
+        conv.finish(&mut out)
+            .map(|()| out)
+            .map_err(|e| format!("{e:?}")),
+    )
+}
 
 /// Brackets balance outside strings and strings close: a cheap structural JSON check
 /// (the fuzz workspace has no JSON parser; the crate's proptests parse outputs fully).

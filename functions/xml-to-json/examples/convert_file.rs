@@ -11,6 +11,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let payload = std::env::args().nth(1).unwrap_or_default();
     let config = xml_to_json::Config::from_payload(&payload)?;
     let mut conv = xml_to_json::Converter::new(config)?;
+    // As the Lambda function: two threads when there is a second core, unless
+    // XML_TO_JSON_THREADS=1.
+    let threads = std::env::var("XML_TO_JSON_THREADS").ok();
+    conv.set_pipelined(threads.as_deref() != Some("1") && xml_to_json::second_core_available());
     let mut stdin = std::io::stdin().lock();
     // Standard output as a plain file: `Stdout` is line-buffered and would scan every
     // output byte for a newline.

@@ -405,6 +405,19 @@ impl TreeBuilder {
         std::mem::take(&mut self.sent)
     }
 
+    /// Hands all of `out` to the sink, if there is one (bytes already counted, so not in
+    /// `sent`); returns whether there is a sink.
+    pub(crate) fn hand_over(&mut self, out: &mut Vec<u8>) -> BResult<bool> {
+        let Some(sink) = &mut self.sink else {
+            return Ok(false);
+        };
+        if !out.is_empty() {
+            sink(out).map_err(|_| BuildError::Sink)?;
+            out.clear();
+        }
+        Ok(true)
+    }
+
     fn reset_keys(&mut self) {
         self.keys.clear();
         self.attr_cache.clear();

@@ -108,3 +108,19 @@ fn key_order_follows_xmltodict() {
         "{\"a\":{\"@z\":\"1\",\"@y\":\"2\",\"c\":[null,null],\"b\":null,\"#text\":\"tu\"}}\n"
     );
 }
+
+#[test]
+fn a_second_byte_order_mark_is_a_character_before_the_root() {
+    // expat (so xmltodict) rejects these: only the first U+FEFF is a byte order mark.
+    let utf8 = b"\xEF\xBB\xBF\xEF\xBB\xBF<a/>";
+    let utf16 = b"\xFF\xFE\xFF\xFE<\x00a\x00/\x00>\x00";
+    for doc in [&utf8[..], &utf16[..]] {
+        for chunk in [usize::MAX, 1, 4] {
+            let err = convert_chunked(doc, &Config::default(), chunk).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidContent, "{err}");
+        }
+    }
+    // One byte order mark is fine.
+    let one = convert_chunked(b"\xEF\xBB\xBF<a/>", &Config::default(), 2).unwrap();
+    assert_eq!(one, b"{\"a\":null}\n");
+}
