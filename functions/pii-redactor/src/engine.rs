@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use regex_automata::dfa::{Automaton, dense};
 use regex_automata::hybrid::dfa::{Cache as LazyCache, DFA as LazyDfa};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::util::syntax;
+use regex_automata::util::primitives::StateID;
+use regex_automata::util::{start, syntax};
 use regex_automata::{Anchored, HalfMatch, Input, MatchError, MatchKind, PatternID};
 
 use crate::config::DateTimeScope;
@@ -51,7 +52,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 /// no build and no determinization at run time) or at run time (a lazy DFA).
 #[derive(Debug)]
 enum Dfa {
-    Dense(dense::DFA<&'static [u32]>),
+    Dense(dense::DFA<&'static [u32]>, Starts),
     Lazy(LazyDfa),
 }
 
@@ -61,7 +62,7 @@ type DfaCache = Option<LazyCache>;
 impl Dfa {
     fn create_cache(&self) -> DfaCache {
         match self {
-            Dfa::Dense(_) => None,
+            Dfa::Dense(..) => None,
             Dfa::Lazy(d) => Some(d.create_cache()),
         }
     }
@@ -72,13 +73,13 @@ impl Dfa {
         input: &Input<'_>,
     ) -> Result<Option<HalfMatch>, MatchError> {
         match self {
-            Dfa::Dense(d)
+            Dfa::Dense(d, starts)
                 if input.get_anchored() == Anchored::No
                     && input.end() == input.haystack().len() =>
             {
-                lockstep_fwd(d, input.haystack(), input.start())
+                lockstep_fwd(d, starts, input.haystack(), input.start())
             }
-            Dfa::Dense(d) => d.try_search_fwd(input),
+            Dfa::Dense(d, _) => d.try_search_fwd(input),
             Dfa::Lazy(d) => d.try_search_fwd(cache.get_or_insert_with(|| d.create_cache()), input),
         }
     }
@@ -89,7 +90,7 @@ impl Dfa {
         input: &Input<'_>,
     ) -> Result<Option<HalfMatch>, MatchError> {
         match self {
-            Dfa::Dense(d) => d.try_search_rev(input),
+            Dfa::Dense(d, _) => d.try_search_rev(input),
             Dfa::Lazy(d) => d.try_search_rev(cache.get_or_insert_with(|| d.create_cache()), input),
         }
     }
@@ -97,7 +98,44 @@ impl Dfa {
     /// Loads a serialized dense DFA (validated by `from_bytes`).
     fn load(bytes: &'static [u8]) -> Result<Dfa, Error> {
         let (dfa, _) = dense::DFA::from_bytes(bytes).map_err(build_error)?;
-        Ok(Dfa::Dense(dfa))
+        Ok(Dfa::Dense(dfa, Starts::default()))
+    }
+
+    /// [`Dfa::load`] for a forward DFA searched unanchored, with its start states.
+    fn load_fwd(bytes: &'static [u8]) -> Result<Dfa, Error> {
+        let (dfa, _) = dense::DFA::from_bytes(bytes).map_err(build_error)?;
+        let starts = Starts::new(&dfa).map_err(build_error)?;
+        Ok(Dfa::Dense(dfa, starts))
+    }
+}
+
+/// The unanchored forward start state for each byte before the search start (the start
+/// state depends on it through `\b`): [`lockstep_fwd`] starts a run every few dozen bytes.
+#[derive(Debug, Default)]
+struct Starts(Vec<StateID>);
+
+impl Starts {
+    fn new(dfa: &dense::DFA<&'static [u32]>) -> Result<Starts, regex_automata::dfa::StartError> {
+        (0..=255u8)
+            .map(|b| dfa.start_state(&start::Config::new().look_behind(Some(b))))
+            .collect::<Result<_, _>>()
+            .map(Starts)
+    }
+
+    /// The start state of an unanchored search of `hay[at..]`.
+    fn at(
+        &self,
+        dfa: &dense::DFA<&'static [u32]>,
+        hay: &[u8],
+        at: usize,
+    ) -> Result<StateID, MatchError> {
+        match at
+            .checked_sub(1)
+            .and_then(|p| self.0.get(usize::from(hay[p])))
+        {
+            Some(s) => Ok(*s),
+            None => dfa.start_state_forward(&Input::new(hay).range(at..)),
+        }
     }
 }
 
@@ -116,17 +154,18 @@ const LEAD: usize = 32;
 /// When they do not meet within `L`'s recorded states, `L`'s work is dropped.
 fn lockstep_fwd(
     dfa: &dense::DFA<&'static [u32]>,
+    starts: &Starts,
     hay: &[u8],
     at: usize,
 ) -> Result<Option<HalfMatch>, MatchError> {
     let mut t = at;
-    let mut ts = dfa.start_state_forward(&Input::new(hay).range(at..))?;
+    let mut ts = starts.at(dfa, hay, at)?;
     loop {
         let m = t + LEAD;
         if m + LEAD > hay.len() {
             return finish_fwd(dfa, hay, t, ts, None);
         }
-        let l0 = dfa.start_state_forward(&Input::new(hay).range(m..))?;
+        let l0 = starts.at(dfa, hay, m)?;
         let (tb, lb) = (&hay[t..m], &hay[m..m + LEAD]);
         let mut ls = l0;
         // L's state after each byte (only the first `pre` are before its first match).
@@ -206,7 +245,7 @@ fn special_fwd(
     dfa: &dense::DFA<&'static [u32]>,
     hay: &[u8],
     p: usize,
-    sid: regex_automata::util::primitives::StateID,
+    sid: StateID,
 ) -> Result<Option<Option<HalfMatch>>, MatchError> {
     if dfa.is_match_state(sid) {
         let mat = HalfMatch::new(dfa.match_pattern(sid, 0), p);
@@ -228,7 +267,7 @@ fn finish_fwd(
     dfa: &dense::DFA<&'static [u32]>,
     hay: &[u8],
     p: usize,
-    mut sid: regex_automata::util::primitives::StateID,
+    mut sid: StateID,
     mut mat: Option<HalfMatch>,
 ) -> Result<Option<HalfMatch>, MatchError> {
     for (k, byte) in hay.iter().enumerate().skip(p) {
@@ -314,7 +353,7 @@ impl Dfas {
         let e = EMBEDDED.iter().find(|e| e.key == key)?;
         let load = |b: Option<&'static [u8]>| b.map(Dfa::load).transpose();
         Some((
-            Dfa::load(e.fwd).ok()?,
+            Dfa::load_fwd(e.fwd).ok()?,
             load(e.rev).ok()?,
             load(e.exact).ok()?,
         ))
@@ -1073,9 +1112,9 @@ mod tests {
     fn default_types_use_the_embedded_automata() {
         let engine = Engine::new(TypeSet::default_on(), DateTimeScope::Dob).unwrap();
         let dfas = engine.dfas.as_ref().unwrap();
-        assert!(matches!(dfas.fwd, Dfa::Dense(_)));
-        assert!(matches!(dfas.rev, Some(Dfa::Dense(_))));
-        assert!(matches!(dfas.exact, Some(Dfa::Dense(_))));
+        assert!(matches!(dfas.fwd, Dfa::Dense(..)));
+        assert!(matches!(dfas.rev, Some(Dfa::Dense(..))));
+        assert!(matches!(dfas.exact, Some(Dfa::Dense(..))));
         let other = Engine::new(TypeSet::all(), DateTimeScope::Dob).unwrap();
         assert!(matches!(other.dfas.as_ref().unwrap().fwd, Dfa::Lazy(_)));
     }
@@ -1088,7 +1127,7 @@ mod tests {
         let a = Automata::new(TypeSet::default_on());
         let dense = Dfas::new(&a, true).unwrap();
         let lazy = Dfas::new(&a, false).unwrap();
-        assert!(matches!(dense.fwd, Dfa::Dense(_)) && matches!(lazy.fwd, Dfa::Lazy(_)));
+        assert!(matches!(dense.fwd, Dfa::Dense(..)) && matches!(lazy.fwd, Dfa::Lazy(_)));
         let mut texts = vec![
             mixed_text(3, 6_000),
             mixed_text_at(4, 8_000, Density::Typical),
