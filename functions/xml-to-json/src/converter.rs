@@ -455,9 +455,13 @@ fn is_xml_char(c: char) -> bool {
 /// Receives the events of one segment from [`read_segment`]: the converter's state
 /// directly, or the tokenizer of a pipelined converter (`crate::pipeline`).
 pub(crate) trait Events {
-    /// Whether leading whitespace of the next text would be dropped anyway, so the reader
-    /// may skip it (no text event, no UTF-8 check).
+    /// Whether whitespace the reader skips goes to [`Self::space`].
+    const KEEPS_SPACE: bool;
+    /// Whether the reader may skip leading whitespace of the next text (no text event, no
+    /// UTF-8 check): it would be dropped anyway, or it goes to [`Self::space`].
     fn trims_leading_space(&self) -> bool;
+    /// Whitespace `data[start..end]` the reader skipped (only with `KEEPS_SPACE`).
+    fn space(&mut self, start: usize, end: usize) -> Result<(), Problem>;
     /// A U+FEFF at the start of a segment. The decoder has already removed the document's
     /// byte order mark, so this one is a character (text).
     fn bom(&mut self) -> Result<(), Problem>;
@@ -503,7 +507,11 @@ pub(crate) fn read_segment<E: Events>(
             Ok(event) => event,
             Err(e) => {
                 if trim {
-                    ev_start = skip_space(data, ev_start);
+                    let after = skip_space(data, ev_start);
+                    if E::KEEPS_SPACE && after > ev_start {
+                        sink.space(ev_start, after).map_err(|p| (p, ev_start))?;
+                    }
+                    ev_start = after;
                 }
                 let at = base + reader.error_position() as usize;
                 if !last && is_incomplete(&e, data, ev_start.min(at)) {
@@ -512,16 +520,23 @@ pub(crate) fn read_segment<E: Events>(
                 return Err((Problem::Malformed(describe(&e)), at));
             }
         };
-        if let Event::Eof = event {
-            return Ok((data.len(), false));
-        }
         let mut after_space = false;
         if trim && data.get(ev_start).copied().is_some_and(is_space) {
-            if matches!(event, Event::Text(_)) {
+            let is_text = matches!(event, Event::Text(_));
+            if E::KEEPS_SPACE {
+                let after = skip_space(data, ev_start);
+                sink.space(ev_start, after).map_err(|p| (p, ev_start))?;
+                if !is_text {
+                    ev_start = after;
+                }
+            } else if is_text {
                 after_space = true;
             } else {
                 ev_start = skip_space(data, ev_start);
             }
+        }
+        if let Event::Eof = event {
+            return Ok((data.len(), false));
         }
         sink.event(event, ev_start, after_space)
             .map_err(|p| (p, ev_start))?;
@@ -535,9 +550,16 @@ struct Handling<'a> {
 }
 
 impl Events for Handling<'_> {
+    // The reader only skips whitespace that would be dropped.
+    const KEEPS_SPACE: bool = false;
+
     #[inline]
     fn trims_leading_space(&self) -> bool {
         self.core.trims_leading_space()
+    }
+
+    fn space(&mut self, _start: usize, _end: usize) -> Result<(), Problem> {
+        Ok(())
     }
 
     fn bom(&mut self) -> Result<(), Problem> {

@@ -33,12 +33,14 @@ pub fn second_core_available() -> bool {
 const QUEUE: usize = 2;
 /// Segments are sent once they add up to this many bytes: each hand-over between the
 /// threads may wake one up, which costs tens of microseconds in a VM.
-const BATCH: usize = 256 << 10;
+const BATCH: usize = 128 << 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Start,
     Empty,
+    /// Whitespace the reader skipped (a text event of its own for the worker).
+    Space,
     End,
     Text,
     CData,
@@ -81,7 +83,7 @@ impl Tok {
             Kind::Start => Event::Start(BytesStart::from_content(s, name_len)),
             Kind::Empty => Event::Empty(BytesStart::from_content(s, name_len)),
             Kind::End => Event::End(BytesEnd::new(s)),
-            Kind::Text => Event::Text(BytesText::from_escaped(s)),
+            Kind::Text | Kind::Space => Event::Text(BytesText::from_escaped(s)),
             Kind::CData => Event::CData(BytesCData::new(s)),
             Kind::Ref => Event::GeneralRef(BytesRef::new(s)),
             // The converter only asks a declaration for its version.
@@ -161,10 +163,30 @@ impl Tokenizer {
 }
 
 impl Events for Tokenizer {
+    // Whether whitespace is dropped depends on the worker's state, so it gets all of it,
+    // but as one cheap token per run instead of a text event from the reader.
+    const KEEPS_SPACE: bool = true;
+
     #[inline]
     fn trims_leading_space(&self) -> bool {
-        // Whether whitespace is dropped depends on the worker's state; it decides.
-        false
+        true
+    }
+
+    #[inline]
+    fn space(&mut self, start: usize, end: usize) -> std::result::Result<(), Problem> {
+        let at = |offset: usize| u32::try_from(offset + self.shift);
+        let (Ok(start), Ok(end32)) = (at(start), at(end)) else {
+            return Err(Problem::Internal("a batch over 4 GiB"));
+        };
+        self.covered = self.covered.max(end);
+        self.tokens.push(Tok {
+            kind: Kind::Space,
+            ev_start: start,
+            start,
+            end: end32,
+            name_len: 0,
+        });
+        Ok(())
     }
 
     fn bom(&mut self) -> std::result::Result<(), Problem> {
