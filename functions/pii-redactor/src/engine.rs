@@ -1,9 +1,11 @@
-//! The compiled detector: one multi-pattern lazy DFA over all requested shapes, then validators.
+//! The compiled detector: one multi-pattern DFA over all requested shapes, then validators.
 //!
-//! The search is the one `regex-automata`'s meta regex would do (leftmost-first forward lazy
-//! DFA for the match end, then the match start), minus its per-call overhead: the start of most
+//! The search is the one `regex-automata`'s meta regex would do (leftmost-first forward DFA
+//! for the match end, then the match start), minus its per-call overhead: the start of most
 //! shapes is known from the shape itself (an e-mail starts at its `@`, a MAC address is 17
-//! bytes long...), so the reverse lazy DFA only runs for the shapes whose start is ambiguous.
+//! bytes long...), so the reverse DFA only runs for the shapes whose start is ambiguous.
+//! The default types' DFAs are dense ones compiled by `build.rs` (searched forward by
+//! [`lockstep_fwd`]); other type sets get lazy DFAs built here.
 
 use std::sync::Mutex;
 

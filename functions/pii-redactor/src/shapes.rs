@@ -591,7 +591,7 @@ impl Checker<'_> {
 /// Whether digit groups of lengths `l` (left to right, joined by `sep`, the first starting
 /// with the digits `first`) are in the `DashGroups` / `SpaceGroups` (`sep` `-` / ` `) or
 /// `Dotted` (`.`) pattern for `t`, without its `\b`s: lets the engine find a match's start
-/// without a reverse search. Mirrors [`groups_pattern`] and [`Shape::pattern`].
+/// without a reverse search. Mirrors `groups_pattern` (`src/patterns.rs`) and [`Shape::pattern`].
 pub(crate) fn groups_match(l: &[usize], first: &[u8], sep: u8, t: TypeSet) -> bool {
     let n = l.len();
     if n == 0 || l.contains(&0) {
