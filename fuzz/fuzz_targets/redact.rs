@@ -35,7 +35,13 @@ fuzz_target!(|data: &[u8]| {
     let Some((cfg, redactor)) = &built[usize::from(sel % 4)] else {
         return;
     };
-    let format = [Format::Text, Format::Json, Format::JsonLines, Format::Csv, Format::Tsv][usize::from(sel / 4 % 5)];
+    let format = [
+        Format::Text,
+        Format::Json,
+        Format::JsonLines,
+        Format::Csv,
+        Format::Tsv,
+    ][usize::from(sel / 4 % 5)];
     let whole = redactor.redact_bytes(format, input);
     let mut stream = redactor.stream(format);
     let mut out = Vec::new();
@@ -60,6 +66,9 @@ fuzz_target!(|data: &[u8]| {
         (Err(a), Err(b)) => assert!(a.kind() == b.kind() || std::str::from_utf8(input).is_err()),
         // `pass` mode: the whole-object call sees the entire input, the stream only its first
         // 64 KiB, so a late invalid byte may differ; anything else is a bug.
-        _ => assert!(cfg.unsupported_content == pii_redactor::UnsupportedContent::Pass && std::str::from_utf8(input).is_err()),
+        _ => assert!(
+            cfg.unsupported_content == pii_redactor::UnsupportedContent::Pass
+                && std::str::from_utf8(input).is_err()
+        ),
     }
 });
