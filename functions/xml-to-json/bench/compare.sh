@@ -50,14 +50,21 @@ PYEOF
 
 CONV=$BIN/convert_file
 RAW=$BIN/raw_read
+# convert_file, like the Lambda function, converts on two threads when there is a second
+# core; "1 thread" rows force one.
+ONE="XML_TO_JSON_THREADS=1"
 echo "== timing (hyperfine)" >&2
 hyperfine --style basic --warmup 2 --runs "$RUNS" --export-json "$WORK/small.json" \
     -n xmltodict "$PY $PEER < $SMALL > /dev/null" \
     -n tree "$CONV < $SMALL > /dev/null" \
+    -n "tree, 1 thread" "$ONE $CONV < $SMALL > /dev/null" \
     -n item_depth_2 "$CONV '{\"item_depth\":2}' < $SMALL > /dev/null" \
+    -n "item_depth_2, 1 thread" "$ONE $CONV '{\"item_depth\":2}' < $SMALL > /dev/null" \
     -n ordered "$CONV '{\"ordered\":true}' < $SMALL > /dev/null" \
     -n quick_xml_raw "$RAW < $SMALL 2> /dev/null" >&2
-BIG_CMDS=(-n tree "$CONV < $BIG > /dev/null" -n item_depth_2 "$CONV '{\"item_depth\":2}' < $BIG > /dev/null"
+BIG_CMDS=(-n tree "$CONV < $BIG > /dev/null" -n "tree, 1 thread" "$ONE $CONV < $BIG > /dev/null"
+          -n item_depth_2 "$CONV '{\"item_depth\":2}' < $BIG > /dev/null"
+          -n "item_depth_2, 1 thread" "$ONE $CONV '{\"item_depth\":2}' < $BIG > /dev/null"
           -n quick_xml_raw "$RAW < $BIG 2> /dev/null")
 if [ -n "${PEER_200:-}" ]; then
     hyperfine --style basic --runs 1 --export-json "$WORK/big-peer.json" \
