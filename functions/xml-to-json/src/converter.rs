@@ -622,6 +622,11 @@ impl Core {
         let data = batch.text.as_bytes();
         let mut result = Ok(());
         for t in &batch.tokens {
+            if t.is_space() && self.drops_space() {
+                // What `handle` does with whitespace it drops, without rebuilding the event.
+                self.text_tail.clear();
+                continue;
+            }
             let r = if t.is_bom() {
                 self.text("\u{FEFF}", false, out)
             } else {
@@ -859,9 +864,13 @@ impl Core {
     /// outside the root, outside records, or leading an element's stripped text. Most
     /// text events of indented documents are such, and this skips their normalisation.
     fn skips_space(&self, raw: &str) -> bool {
-        if raw.is_empty() || !is_xml_space(raw) {
-            return false;
-        }
+        !raw.is_empty() && is_xml_space(raw) && self.drops_space()
+    }
+
+    /// Whether whitespace read now would be dropped: [`Self::skips_space`] for text
+    /// known to be whitespace.
+    #[inline]
+    fn drops_space(&self) -> bool {
         if self.doc != Doc::Inside || self.depth < self.record_depth {
             return true;
         }

@@ -94,6 +94,11 @@ impl Tok {
         })
     }
 
+    /// Whitespace the reader skipped (never empty, only XML whitespace).
+    pub(crate) fn is_space(&self) -> bool {
+        self.kind == Kind::Space
+    }
+
     pub(crate) fn is_bom(&self) -> bool {
         self.kind == Kind::Bom
     }
