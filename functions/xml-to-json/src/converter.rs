@@ -455,24 +455,17 @@ fn is_xml_char(c: char) -> bool {
 /// Receives the events of one segment from [`read_segment`]: the converter's state
 /// directly, or the tokenizer of a pipelined converter (`crate::pipeline`).
 pub(crate) trait Events {
-    /// Whether whitespace the reader skips goes to [`Self::space`].
-    const KEEPS_SPACE: bool;
     /// Whether the reader may skip leading whitespace of the next text (no text event, no
-    /// UTF-8 check): it would be dropped anyway, or it goes to [`Self::space`].
+    /// UTF-8 check): it would be dropped anyway, or [`Self::space`] keeps it.
     fn trims_leading_space(&self) -> bool;
-    /// Whitespace `data[start..end]` the reader skipped (only with `KEEPS_SPACE`).
+    /// Whitespace `data[start..end]` the reader skipped. It still separates the text
+    /// around it: `]]` and `>` with whitespace between do not form a `]]>`.
     fn space(&mut self, start: usize, end: usize) -> Result<(), Problem>;
     /// A U+FEFF at the start of a segment. The decoder has already removed the document's
     /// byte order mark, so this one is a character (text).
     fn bom(&mut self) -> Result<(), Problem>;
-    /// One event starting at `ev_start` in the segment. `after_space`: a text event whose
-    /// leading whitespace the reader skipped.
-    fn event(
-        &mut self,
-        event: Event<'_>,
-        ev_start: usize,
-        after_space: bool,
-    ) -> Result<(), Problem>;
+    /// One event starting at `ev_start` in the segment.
+    fn event(&mut self, event: Event<'_>, ev_start: usize) -> Result<(), Problem>;
 }
 
 /// Reads the events of `data` into `sink`; returns how many bytes were used and whether it
@@ -508,7 +501,7 @@ pub(crate) fn read_segment<E: Events>(
             Err(e) => {
                 if trim {
                     let after = skip_space(data, ev_start);
-                    if E::KEEPS_SPACE && after > ev_start {
+                    if after > ev_start {
                         sink.space(ev_start, after).map_err(|p| (p, ev_start))?;
                     }
                     ev_start = after;
@@ -520,26 +513,19 @@ pub(crate) fn read_segment<E: Events>(
                 return Err((Problem::Malformed(describe(&e)), at));
             }
         };
-        let mut after_space = false;
         if trim && data.get(ev_start).copied().is_some_and(is_space) {
-            let is_text = matches!(event, Event::Text(_));
-            if E::KEEPS_SPACE {
-                let after = skip_space(data, ev_start);
-                sink.space(ev_start, after).map_err(|p| (p, ev_start))?;
-                if !is_text {
-                    ev_start = after;
-                }
-            } else if is_text {
-                after_space = true;
-            } else {
-                ev_start = skip_space(data, ev_start);
+            let after = skip_space(data, ev_start);
+            sink.space(ev_start, after).map_err(|p| (p, ev_start))?;
+            // A markup event starts after the whitespace; text after skipped whitespace
+            // still reports its errors where the whitespace began.
+            if !matches!(event, Event::Text(_)) {
+                ev_start = after;
             }
         }
         if let Event::Eof = event {
             return Ok((data.len(), false));
         }
-        sink.event(event, ev_start, after_space)
-            .map_err(|p| (p, ev_start))?;
+        sink.event(event, ev_start).map_err(|p| (p, ev_start))?;
     }
 }
 
@@ -550,15 +536,16 @@ struct Handling<'a> {
 }
 
 impl Events for Handling<'_> {
-    // The reader only skips whitespace that would be dropped.
-    const KEEPS_SPACE: bool = false;
-
     #[inline]
     fn trims_leading_space(&self) -> bool {
         self.core.trims_leading_space()
     }
 
+    /// The reader only skips whitespace that is dropped anyway: all that is left to do is
+    /// what dropping it does.
+    #[inline]
     fn space(&mut self, _start: usize, _end: usize) -> Result<(), Problem> {
+        self.core.text_tail.clear();
         Ok(())
     }
 
@@ -567,17 +554,7 @@ impl Events for Handling<'_> {
     }
 
     #[inline]
-    fn event(
-        &mut self,
-        event: Event<'_>,
-        ev_start: usize,
-        after_space: bool,
-    ) -> Result<(), Problem> {
-        if after_space {
-            // Text after skipped whitespace: nothing before it can form a `]]>` with it.
-            // Its errors are still reported where the whitespace began.
-            self.core.text_tail.clear();
-        }
+    fn event(&mut self, event: Event<'_>, ev_start: usize) -> Result<(), Problem> {
         self.core.handle(event, ev_start, self.out)
     }
 }
@@ -631,7 +608,7 @@ impl Core {
                 self.text("\u{FEFF}", false, out)
             } else {
                 match t.event(&batch.text) {
-                    Some(event) => Handling { core: self, out }.event(event, t.ev_start(), false),
+                    Some(event) => Handling { core: self, out }.event(event, t.ev_start()),
                     None => Err(Problem::Internal("an event outside its batch")),
                 }
             };

@@ -168,10 +168,8 @@ impl Tokenizer {
 }
 
 impl Events for Tokenizer {
-    // Whether whitespace is dropped depends on the worker's state, so it gets all of it,
-    // but as one cheap token per run instead of a text event from the reader.
-    const KEEPS_SPACE: bool = true;
-
+    /// Whether whitespace is dropped depends on the worker's state, so it gets all of it,
+    /// but as one cheap token per run instead of a text event from the reader.
     #[inline]
     fn trims_leading_space(&self) -> bool {
         true
@@ -208,12 +206,7 @@ impl Events for Tokenizer {
     }
 
     #[inline]
-    fn event(
-        &mut self,
-        event: Event<'_>,
-        ev_start: usize,
-        _after_space: bool,
-    ) -> std::result::Result<(), Problem> {
+    fn event(&mut self, event: Event<'_>, ev_start: usize) -> std::result::Result<(), Problem> {
         let pushed = match &event {
             Event::Start(e) => self.push(Kind::Start, ev_start, e, e.name().as_ref().len()),
             Event::Empty(e) => self.push(Kind::Empty, ev_start, e, e.name().as_ref().len()),

@@ -349,3 +349,19 @@ fn a_sink_receives_the_tree_output_in_pieces() {
         .unwrap_err();
     assert_eq!(err.kind(), xml_to_json::ErrorKind::Internal, "{err}");
 }
+
+#[test]
+fn whitespace_between_brackets_and_gt_is_no_cdata_end() {
+    // `]] >` in text is fine (only `]]>` is not), also when the reader skips the space on
+    // its own, as outside `item_depth` records, and a chunk boundary falls next to it.
+    let config = Config {
+        item_depth: 2,
+        ..Config::default()
+    };
+    for chunk in [1, 2, 3, usize::MAX] {
+        let out = convert_chunked(b"<r>]] ><a>x</a></r>", &config, chunk).unwrap();
+        assert_eq!(out, b"{\"a\":\"x\"}\n", "chunk {chunk}");
+    }
+    let err = convert_chunked(b"<r>]]><a>x</a></r>", &config, 1).unwrap_err();
+    assert!(err.to_string().contains("`]]>`"), "{err}");
+}
