@@ -35,9 +35,19 @@ fn raw_quick_xml(input: &[u8]) -> usize {
 }
 
 fn streamed(input: &[u8], config: &Config) -> usize {
+    convert(input, config, false)
+}
+
+/// The same on two threads (`Converter::set_pipelined`).
+fn pipelined(input: &[u8], config: &Config) -> usize {
+    convert(input, config, true)
+}
+
+fn convert(input: &[u8], config: &Config, two_threads: bool) -> usize {
     let Ok(mut conv) = Converter::new(config.clone()) else {
         return 0;
     };
+    conv.set_pipelined(two_threads);
     let mut out = Vec::with_capacity(1 << 20);
     let mut total = 0;
     for chunk in input.chunks(64 << 10) {
@@ -65,12 +75,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("tree_xmltodict", |b| {
         b.iter(|| streamed(black_box(&input), &tree));
     });
+    group.bench_function("tree_xmltodict_2_threads", |b| {
+        b.iter(|| pipelined(black_box(&input), &tree));
+    });
     let records = Config {
         item_depth: 2,
         ..Config::default()
     };
     group.bench_function("item_depth_2_ndjson", |b| {
         b.iter(|| streamed(black_box(&input), &records));
+    });
+    group.bench_function("item_depth_2_ndjson_2_threads", |b| {
+        b.iter(|| pipelined(black_box(&input), &records));
     });
     let ordered = Config {
         ordered: true,
