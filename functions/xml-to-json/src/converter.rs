@@ -200,23 +200,23 @@ impl Converter {
     /// error, at the same position, as without the pipeline.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
         self.guard()?;
-        let mut r = self.start_pipe();
-        if self.pipe.is_some() {
-            for piece in chunk.chunks(MAX_PIECE) {
-                r = r.and_then(|()| self.step(piece, false, out));
-            }
+        self.start_pipe();
+        let r = if self.pipe.is_some() {
+            chunk
+                .chunks(MAX_PIECE)
+                .try_for_each(|piece| self.step(piece, false, out))
         } else {
-            r = r.and_then(|()| self.step(chunk, false, out));
-        }
+            self.step(chunk, false, out)
+        };
         self.settle(r)
     }
 
     /// Ends the document: parses what is left and checks it was complete.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.guard()?;
+        self.start_pipe();
         let r = self
-            .start_pipe()
-            .and_then(|()| self.step(&[], true, out))
+            .step(&[], true, out)
             .and_then(|()| match &mut self.pipe {
                 Some(pipe) => pipe.finish(self.core.pos, out),
                 None => self.core.check_complete(),
@@ -230,13 +230,17 @@ impl Converter {
 
     /// The worker thread takes the converter's state at the first call, once the sink
     /// is set.
-    fn start_pipe(&mut self) -> Result<()> {
+    fn start_pipe(&mut self) {
         if self.pipelined && self.pipe.is_none() {
+            self.pipelined = false;
             let fresh = Core::new(self.core.config.clone());
             let core = std::mem::replace(&mut self.core, fresh);
-            self.pipe = Some(Pipe::start(core)?);
+            match Pipe::start(core) {
+                Ok(pipe) => self.pipe = Some(pipe),
+                // No thread to be had: convert on this one.
+                Err(core) => self.core = *core,
+            }
         }
-        Ok(())
     }
 
     /// Marks the converter failed on an error; pipelined, the worker's error wins (it is

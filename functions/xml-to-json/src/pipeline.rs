@@ -249,15 +249,26 @@ pub(crate) struct Pipe {
 
 impl Pipe {
     /// Starts the worker, which takes over `core` (all converter state but the reading).
-    pub(crate) fn start(core: Core) -> Result<Pipe> {
+    /// Gives `core` back when no thread can be started (the caller then goes on alone).
+    pub(crate) fn start(core: Core) -> std::result::Result<Pipe, Box<Core>> {
         let (batches, inbox) = mpsc::sync_channel::<Msg>(QUEUE);
         let (results, output) = mpsc::channel::<Vec<u8>>();
         let (used, spare) = mpsc::channel::<Batch>();
         let (recycle, fresh) = mpsc::channel::<Vec<u8>>();
-        let worker = std::thread::Builder::new()
+        // The state goes over only once the thread runs, so a failed start loses nothing.
+        let (hand, take) = mpsc::sync_channel::<Box<Core>>(1);
+        let spawned = std::thread::Builder::new()
             .name("xml-to-json".into())
-            .spawn(move || work(core, &inbox, &results, &used, &fresh))
-            .map_err(|_| Error::Internal("cannot start the conversion thread"))?;
+            .spawn(move || match take.recv() {
+                Ok(core) => work(*core, &inbox, &results, &used, &fresh),
+                Err(_) => Ok(()),
+            });
+        let Ok(worker) = spawned else {
+            return Err(Box::new(core));
+        };
+        if let Err(mpsc::SendError(core)) = hand.send(Box::new(core)) {
+            return Err(core);
+        }
         Ok(Pipe {
             batches: Some(batches),
             output,
