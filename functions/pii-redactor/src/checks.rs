@@ -206,21 +206,44 @@ fn v4_prefix(s: &[u8]) -> Option<usize> {
 }
 
 /// Shannon entropy in bits per symbol.
+///
+/// The sum runs over the distinct bytes in ascending order, as over the whole count table;
+/// each count's term is computed once (tokens are 20 or 40 bytes, most counts are 1 or 2),
+/// which saves most `log2` calls without changing a bit of the result.
 pub(crate) fn entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
         return 0.0;
     }
     let mut counts = [0u32; 256];
+    // The distinct bytes, as a bit set (walked in ascending order below).
+    let mut seen = [0u64; 4];
     for b in s {
         counts[usize::from(*b)] += 1;
+        seen[usize::from(*b >> 6)] |= 1 << (*b & 63);
     }
     let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|c| **c > 0)
-        .map(|c| f64::from(*c) / n)
-        .map(|p| -p * p.log2())
-        .sum()
+    let term = |c: u32| {
+        let p = f64::from(c) / n;
+        -p * p.log2()
+    };
+    // Terms by count, for the small counts.
+    let mut memo = [None; 8];
+    let (mut w, mut bits) = (0, seen[0]);
+    std::iter::from_fn(|| {
+        while bits == 0 {
+            w += 1;
+            bits = *seen.get(w)?;
+        }
+        let b = w * 64 + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let c = counts[b];
+        Some(match memo.get_mut(c as usize) {
+            Some(Some(t)) => *t,
+            Some(slot) => *slot.insert(term(c)),
+            None => term(c),
+        })
+    })
+    .sum()
 }
 
 /// IBAN length per country (ISO 13616 registry).
@@ -455,5 +478,40 @@ mod tests {
         assert_eq!(month(b"ma"), None);
         assert!(entropy(b"AKIAIOSFODNN7EXAMPLE") > 3.0);
         assert!(entropy(b"AKIAXXXXXXXXXXXXXXXX") < 3.0);
+    }
+
+    /// [`entropy`] gives bit for bit the value of the plain formula over the whole table.
+    #[test]
+    fn entropy_is_the_plain_formula() {
+        let plain = |s: &[u8]| -> f64 {
+            let mut counts = [0u32; 256];
+            for b in s {
+                counts[usize::from(*b)] += 1;
+            }
+            let n = s.len() as f64;
+            counts
+                .iter()
+                .filter(|c| **c > 0)
+                .map(|c| f64::from(*c) / n)
+                .map(|p| -p * p.log2())
+                .sum()
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in (1..300).chain([20, 40].repeat(200)) {
+            let mut s = Vec::with_capacity(len);
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Sometimes few distinct bytes (high counts), sometimes any byte.
+                let r = x >> 32;
+                s.push(if x.is_multiple_of(3) {
+                    b'A' + (r % 4) as u8
+                } else {
+                    r as u8
+                });
+            }
+            assert_eq!(entropy(&s).to_bits(), plain(&s).to_bits(), "{s:?}");
+        }
     }
 }

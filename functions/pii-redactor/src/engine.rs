@@ -81,6 +81,12 @@ impl Dfa {
             {
                 lockstep_fwd(d, starts, input.haystack(), input.start())
             }
+            // Anchored (a candidate's exact pattern, a fallback): the few bytes of one match,
+            // without `try_search_fwd`'s set-up.
+            Dfa::Dense(d, _) if input.end() == input.haystack().len() => {
+                let sid = d.start_state_forward(input)?;
+                finish_fwd(d, input.haystack(), input.start(), sid, None)
+            }
             Dfa::Dense(d, _) => d.try_search_fwd(input),
             Dfa::Lazy(d) => d.try_search_fwd(cache.get_or_insert_with(|| d.create_cache()), input),
         }
@@ -243,6 +249,7 @@ fn lockstep_fwd(
 
 /// T entered the special state `sid` on the byte at `p` before any match: its final answer
 /// (a match, continued to its end; or no match at a dead state), or `None` to go on.
+#[inline(always)]
 fn special_fwd(
     dfa: &dense::DFA<&'static [u32]>,
     hay: &[u8],
@@ -265,6 +272,7 @@ fn special_fwd(
 /// so far: one byte at a time, as `regex-automata`'s own loop (match states record a match
 /// ending at the current byte, a dead state ends the search, the end of the haystack is
 /// stepped with the end-of-input transition).
+#[inline(always)]
 fn finish_fwd(
     dfa: &dense::DFA<&'static [u32]>,
     hay: &[u8],
