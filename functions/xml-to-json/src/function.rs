@@ -45,13 +45,35 @@ impl Transform for XmlToJson {
     }
 }
 
-/// Whether to convert on two threads: when the machine has a second core, unless
-/// `XML_TO_JSON_THREADS=1`. Lambda gives a function CPU time in proportion to its memory
-/// (one vCPU's worth at 1 769 MB); below that the pipeline gains little, as its two
-/// threads share the same time, and costs a few percent.
+/// Memory (MB) from which a Lambda function gets two vCPUs' worth of CPU time: Lambda
+/// gives CPU time in proportion to memory, one vCPU's worth at 1 769 MB.
+const TWO_VCPUS_MB: u32 = 2 * 1769;
+
+/// Whether to convert on two threads (see [`threads`]).
 fn pipelined() -> bool {
-    std::env::var("XML_TO_JSON_THREADS").ok().as_deref() != Some("1")
-        && crate::second_core_available()
+    threads(
+        std::env::var("XML_TO_JSON_THREADS").ok().as_deref(),
+        std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+            .ok()
+            .as_deref(),
+        crate::second_core_available(),
+    )
+}
+
+/// `XML_TO_JSON_THREADS=1` or `2` decides. Otherwise two threads when there is a second
+/// core and, on Lambda, the function's memory buys two vCPUs' worth of time: below that
+/// both threads share less than that, and the pipeline's extra 10–20 % of CPU time makes
+/// the conversion slower, not faster.
+fn threads(forced: Option<&str>, lambda_memory_mb: Option<&str>, second_core: bool) -> bool {
+    match forced {
+        Some("1") => return false,
+        Some("2") => return true,
+        _ => {}
+    }
+    let memory_allows = lambda_memory_mb
+        .and_then(|mb| mb.trim().parse::<u32>().ok())
+        .is_none_or(|mb| mb >= TWO_VCPUS_MB);
+    memory_allows && second_core
 }
 
 struct Processor(Converter);
@@ -87,6 +109,20 @@ fn to_transform_error(e: &Error) -> TransformError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_threads_only_with_a_second_core_and_enough_lambda_memory() {
+        assert!(threads(None, None, true));
+        assert!(!threads(None, None, false));
+        assert!(!threads(None, Some("1024"), true));
+        assert!(!threads(None, Some("3537"), true));
+        assert!(threads(None, Some("3538"), true));
+        assert!(threads(None, Some("10240"), true));
+        assert!(!threads(Some("1"), Some("10240"), true));
+        assert!(threads(Some("2"), Some("128"), false));
+        // Unreadable values change nothing.
+        assert!(threads(Some("x"), Some("lots"), true));
+    }
 
     async fn run(
         payload: &str,
