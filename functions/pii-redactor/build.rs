@@ -12,8 +12,6 @@ use std::path::Path;
 
 use regex_automata::MatchKind;
 use regex_automata::dfa::dense;
-use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::util::syntax;
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "src/entity.rs"]
@@ -31,13 +29,8 @@ fn dense_dfa(patterns: &[&str], kind: MatchKind, reverse: bool, big_endian: bool
                 .starts_for_each_pattern(true)
                 .minimize(true),
         )
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .thompson(
-            thompson::Config::new()
-                .utf8(false)
-                .reverse(reverse)
-                .which_captures(WhichCaptures::None),
-        )
+        .syntax(patterns::syntax_config())
+        .thompson(patterns::nfa_config(reverse))
         .build_many(patterns)
         .unwrap_or_else(|e| panic!("building a DFA over {patterns:?}: {e}"));
     let (bytes, pad) = if big_endian {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use regex_automata::dfa::{Automaton, dense};
 use regex_automata::hybrid::dfa::{Cache as LazyCache, DFA as LazyDfa};
-use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::nfa::thompson;
 use regex_automata::util::primitives::StateID;
 use regex_automata::util::{start, syntax};
 use regex_automata::{Anchored, HalfMatch, Input, MatchError, MatchKind, PatternID};
@@ -20,7 +20,7 @@ use crate::config::DateTimeScope;
 use crate::context::Keywords;
 use crate::entity::TypeSet;
 use crate::error::Error;
-use crate::patterns::Automata;
+use crate::patterns::{Automata, nfa_config, syntax_config};
 use crate::shapes::{
     self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, email_tail, secret_tail,
 };
@@ -326,10 +326,6 @@ fn build_error(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("pattern build failed: {e}"))
 }
 
-fn syntax_config() -> syntax::Config {
-    syntax::Config::new().unicode(false).utf8(false)
-}
-
 impl Dfas {
     /// The DFAs for `a`: the embedded ones when `build.rs` compiled the same patterns, else
     /// built here.
@@ -376,12 +372,7 @@ impl Dfas {
         let hirs = syntax::parse_many_with(&a.fwd, &syntax_config()).map_err(build_error)?;
         let build = |hirs: &[&_], kind: MatchKind, reverse: bool| {
             let nfa = thompson::Compiler::new()
-                .configure(
-                    thompson::Config::new()
-                        .utf8(false)
-                        .reverse(reverse)
-                        .which_captures(WhichCaptures::None),
-                )
+                .configure(nfa_config(reverse))
                 .build_many_from_hir(hirs)
                 .map_err(build_error)?;
             LazyDfa::builder()

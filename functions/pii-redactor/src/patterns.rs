@@ -2,7 +2,25 @@
 //! and for `build.rs`, which compiles the default types' automata ahead of time (so this file
 //! only uses `crate::entity`).
 
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::syntax;
+
 use crate::entity::{EntityType as T, TypeSet};
+
+/// How every pattern is parsed: bytes, ASCII classes (the search runs over raw bytes).
+/// `build.rs` and the run-time builders share it, so embedded and lazy automata agree.
+pub(crate) fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+/// How every automaton's NFA is compiled (forward or `reverse`), shared like
+/// [`syntax_config`].
+pub(crate) fn nfa_config(reverse: bool) -> thompson::Config {
+    thompson::Config::new()
+        .utf8(false)
+        .reverse(reverse)
+        .which_captures(WhichCaptures::None)
+}
 
 /// A candidate shape; each is one pattern of the multi-pattern regex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
