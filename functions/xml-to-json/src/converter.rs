@@ -24,7 +24,7 @@ use crate::fxhash::{FxBuild, FxHasher};
 use crate::names::is_valid_name;
 use crate::ns::{Namespaces, NsError};
 use crate::ordered::OrderedWriter;
-use crate::pipeline::{Batch, MAX_PIECE, Pipe};
+use crate::pipeline::{Batch, MAX_PIECE, Pipe, Tag};
 use crate::position::Position;
 use crate::scan::{AttrScanner, is_space};
 use crate::tree::{BuildError, OutputSink, TreeBuilder};
@@ -608,7 +608,16 @@ impl Core {
                 self.text_tail.clear();
                 continue;
             }
-            let r = if t.is_bom() {
+            let r = if let Some(tag) = t.tag(&batch.text) {
+                // What `handle` does with a tag.
+                self.text_tail.clear();
+                match tag {
+                    Tag::Start(e, empty) => self
+                        .start(&e, empty, out)
+                        .and_then(|()| if empty { self.end(None, out) } else { Ok(()) }),
+                    Tag::End(e) => self.end(Some(e.name().as_ref()), out),
+                }
+            } else if t.is_bom() {
                 self.text("\u{FEFF}", false, out)
             } else {
                 match t.event(&batch.text) {

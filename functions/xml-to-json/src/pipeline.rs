@@ -71,6 +71,12 @@ pub(crate) struct Tok {
     name_len: u32,
 }
 
+/// A tag of a batch (see [`Tok::tag`]); `true` for an empty-element tag.
+pub(crate) enum Tag<'a> {
+    Start(BytesStart<'a>, bool),
+    End(BytesEnd<'a>),
+}
+
 /// A pipelined converter reads a chunk bigger than this in pieces, so a batch (less than
 /// [`BATCH`] of earlier segments, a piece and an unfinished token of at most 256 MiB,
 /// `max_text_bytes`) has 32-bit offsets.
@@ -93,6 +99,20 @@ impl Tok {
             Kind::Decl11 => Event::Decl(BytesDecl::new("1.1", None, None)),
             Kind::DocType => Event::DocType(BytesText::from_escaped(s)),
             Kind::Other | Kind::Bom => Event::Comment(BytesText::from_escaped("")),
+        })
+    }
+
+    /// A start, empty or end tag, rebuilt like [`Self::event`] but without the enum the
+    /// general handler matches on: tags are most events, and the worker's hot path.
+    #[inline]
+    pub(crate) fn tag<'a>(&self, text: &'a str) -> Option<Tag<'a>> {
+        let s = text.get(self.start as usize..self.end as usize)?;
+        let name_len = self.name_len as usize;
+        Some(match self.kind {
+            Kind::Start => Tag::Start(BytesStart::from_content(s, name_len), false),
+            Kind::Empty => Tag::Start(BytesStart::from_content(s, name_len), true),
+            Kind::End => Tag::End(BytesEnd::new(s)),
+            _ => return None,
         })
     }
 
