@@ -7,8 +7,9 @@
 //! CPU time in all. The caller's thread turns each parsed
 //! segment into a [`Batch`]: the segment's text (owned, already known to be UTF-8) and
 //! one small [`Tok`] per event, holding offsets only. The worker rebuilds each event from
-//! its offsets (no copying, no second UTF-8 check) and hands it to the same event handler
-//! as the one-thread converter, so both produce the same bytes and the same errors.
+//! its offsets (no copying, no second UTF-8 check) and hands it to the same handling as
+//! the one-thread converter (tags straight to its start and end handlers, the rest through
+//! its event handler), so both produce the same bytes and the same errors.
 //!
 //! Ordering: batches form a bounded queue (memory stays bounded when the worker is
 //! slower); the worker handles them in order, so an error it finds in an earlier batch
