@@ -315,9 +315,11 @@ impl Pipe {
         let batch = match self.pending.take() {
             Some(batch) => batch,
             None => {
+                // Sized for a whole batch at once (mapped, touched only as written), so the
+                // few batches in circulation never grow by copying.
                 let mut batch = self.spare.try_recv().unwrap_or_else(|_| Batch {
-                    text: String::new(),
-                    tokens: Vec::new(),
+                    text: String::with_capacity(2 * BATCH),
+                    tokens: Vec::with_capacity(BATCH / 8),
                     pos: reader.pos,
                 });
                 batch.text.clear();
