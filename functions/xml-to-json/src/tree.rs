@@ -350,6 +350,9 @@ pub(crate) struct TreeBuilder {
     /// Whether an attribute key can equal a child element's key (prefix empty or a name
     /// character); if not, attributes need no grouping.
     attrs_may_collide: bool,
+    /// No attribute key can equal a child's or the text key, so children in runs of
+    /// distinct names need no group table (see [`Self::close_runs`]).
+    runs_are_groups: bool,
     /// Attributes are serialised straight into one block per element (see [`BLOCK_KEY`]):
     /// possible when no attribute key can collide with a child's or the text key, and the
     /// output is not indented.
@@ -388,6 +391,8 @@ impl TreeBuilder {
             attr_cache: Vec::new(),
             name_cache: Vec::new(),
             attrs_may_collide,
+            runs_are_groups: !attrs_may_collide
+                && !config.text_key.starts_with(&config.attr_prefix),
             attr_blocks: !attrs_may_collide
                 && !config.pretty
                 && !config.text_key.starts_with(&config.attr_prefix),
@@ -863,6 +868,59 @@ impl TreeBuilder {
         self.group_map.get(&key).map(|&i| i as usize)
     }
 
+    /// [`Self::close_object`] for children that come in runs of distinct names (all the
+    /// `<node>`s, then the `<way>`s; `<nd>`s, then `<tag>`s): the usual shape of data, where
+    /// each run is a group of its own and no group table is needed. The same entries and
+    /// items as the general path. `None`, with nothing changed, when a name comes back after
+    /// another one or there are more than [`LINEAR_GROUPS`] runs.
+    fn close_runs(&mut self, start: usize) -> BResult<Option<Val>> {
+        let pending = self.pending.get(start..).unwrap_or_default();
+        // Attributes come first, each its own group (`runs_are_groups`: they cannot share
+        // a key with a child or the text).
+        let attrs = pending
+            .iter()
+            .take_while(|(k, _)| k & ATTR_BIT != 0)
+            .count();
+        let mut seen = [0u32; LINEAR_GROUPS];
+        let mut runs = 0;
+        let mut i = attrs;
+        while let Some(&(key, _)) = pending.get(i) {
+            if key & ATTR_BIT != 0 || runs == LINEAR_GROUPS || seen[..runs].contains(&key) {
+                return Ok(None);
+            }
+            seen[runs] = key;
+            runs += 1;
+            while pending.get(i).is_some_and(|&(k, _)| k == key) {
+                i += 1;
+            }
+        }
+        let first = self.entries.len();
+        self.entries
+            .extend(pending[..attrs].iter().map(|&(k, val)| Entry {
+                key: k & !ATTR_BIT,
+                val,
+            }));
+        let mut i = attrs;
+        while let Some(&(key, val)) = pending.get(i) {
+            let run = i;
+            while pending.get(i).is_some_and(|&(k, _)| k == key) {
+                i += 1;
+            }
+            let val = if i - run > 1 || self.keys.forced(key) {
+                let off = self.items.len();
+                self.items
+                    .extend(pending[run..i].iter().map(|&(_, item)| item));
+                Val::new(TAG_ARR, off, i - run)?
+            } else {
+                val
+            };
+            self.entries.push(Entry { key, val });
+        }
+        let n = self.entries.len() - first;
+        self.pending.truncate(start);
+        Val::new(TAG_OBJ, first, n).map(Some)
+    }
+
     /// Groups the pending children of a closing element by key (first-occurrence order).
     fn close_object(&mut self, start: usize) -> BResult<Val> {
         let only_attrs = self.pending[start..].iter().all(|(k, _)| k & ATTR_BIT != 0);
@@ -877,6 +935,11 @@ impl TreeBuilder {
                 }));
             self.pending.truncate(start);
             return Val::new(TAG_OBJ, first, n);
+        }
+        if self.runs_are_groups
+            && let Some(val) = self.close_runs(start)?
+        {
+            return Ok(val);
         }
         self.groups.clear();
         self.group_of.clear();
