@@ -1166,6 +1166,75 @@ impl TreeBuilder {
 mod tests {
     use super::*;
 
+    /// Builds and writes a document given as a list of steps: `<name` opens (with the
+    /// attributes after spaces, `k=v`), `>` closes, anything else is text.
+    fn build(config: &Config, runs_are_groups: bool, steps: &[&str]) -> String {
+        let mut b = TreeBuilder::new(config);
+        b.runs_are_groups = runs_are_groups;
+        let mut out = Vec::new();
+        for step in steps {
+            if let Some(tag) = step.strip_prefix('<') {
+                let mut parts = tag.split(' ');
+                b.open(parts.next().unwrap_or_default()).unwrap();
+                for (i, attr) in parts.enumerate() {
+                    let (k, v) = attr.split_once('=').unwrap_or((attr, ""));
+                    b.attr(i, k, v, true).unwrap();
+                }
+                b.attrs_done().unwrap();
+            } else if *step == ">" {
+                if let Some(done) = b.end().unwrap() {
+                    b.write_record(done, true, &mut out, u64::MAX).unwrap();
+                }
+            } else {
+                b.text(step).unwrap();
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Children in runs of distinct names skip the group table (`close_runs`); every
+    /// shape gives what the general grouping gives, including the shapes it declines.
+    #[test]
+    fn runs_give_the_same_objects_as_general_grouping() {
+        let shapes: &[&[&str]] = &[
+            // Runs: one, several, a single child, attributes first.
+            &[
+                "<r", "<a", ">", "<a", ">", "<b x=1", ">", "<c", "t", ">", "<c", ">", ">",
+            ],
+            &["<r k=v", "<a", "1", ">", ">"],
+            // A name coming back after another: the general path.
+            &["<r", "<a", ">", "<b", ">", "<a", ">", ">"],
+            // More runs than the linear limit.
+            &[
+                "<r", "<a", ">", "<b", ">", "<c", ">", "<d", ">", "<e", ">", "<f", ">", "<g", ">",
+                "<h", ">", "<i", ">", "<j", ">", ">",
+            ],
+            // Text next to children, and a child named like the text key.
+            &["<r", "<a", ">", "mixed", "<b", ">", ">"],
+            &["<r", "<text", "x", ">", "y", ">"],
+            // Nested runs.
+            &[
+                "<r", "<w", "<nd", ">", "<nd", ">", "<tag k=a", ">", ">", "<w", "<nd", ">", ">",
+                ">",
+            ],
+        ];
+        let configs = [
+            Config::default(),
+            Config::from_payload(r#"{"force_list":["a","nd"]}"#).unwrap(),
+            Config::from_payload(r#"{"force_list":true}"#).unwrap(),
+            Config::from_payload(r#"{"text_key":"text"}"#).unwrap(),
+            Config::from_payload(r#"{"pretty":true}"#).unwrap(),
+        ];
+        for config in &configs {
+            for steps in shapes {
+                let runs = build(config, true, steps);
+                let general = build(config, false, steps);
+                assert_eq!(runs, general, "{steps:?}");
+                assert!(!runs.is_empty());
+            }
+        }
+    }
+
     /// The shortcut for predefined references gives what quick-xml's normaliser and the
     /// JSON escaper give, or declines.
     #[test]
