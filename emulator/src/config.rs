@@ -21,6 +21,11 @@ pub const DEFAULT_BUCKET: &str = "demo";
 pub const DEFAULT_ACCESS_POINT: &str = "demo-ap";
 /// The only region the emulator speaks; clients must sign for it.
 pub const REGION: &str = "us-east-1";
+/// Canonical user id of the account that owns every bucket (listings' `Owner`).
+pub(crate) const DEFAULT_CANONICAL_USER_ID: &str =
+    "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+/// Display name in listings' `Owner`.
+pub(crate) const DEFAULT_OWNER_NAME: &str = "emulator";
 
 /// Whole emulator configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

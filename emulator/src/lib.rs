@@ -30,7 +30,6 @@
 //! # Ok(()) }
 //! ```
 
-mod coalesce;
 mod config;
 mod errors;
 mod event;
@@ -202,7 +201,7 @@ impl EmulatorBuilder {
             .map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
         let store = open_store(&data_dir)?;
         for bucket in &config.buckets {
-            seed::seed_bucket(&store, &data_dir, bucket).await?;
+            seed::seed_bucket(&store, bucket).await?;
         }
 
         let listener = tokio::net::TcpListener::bind(self.listen)
@@ -258,10 +257,12 @@ impl EmulatorBuilder {
 }
 
 fn open_store(data_dir: &Path) -> Result<store::Store, Error> {
-    let fs = s3s_fs::FileSystem::new(data_dir).map_err(|e| Error::Storage(format!("{e:?}")))?;
-    let markers =
-        store::SseCStore::open(data_dir).map_err(|e| Error::io("reading SSE-C markers", e))?;
-    Ok(store::Store::new(fs, markers))
+    store::Store::open(data_dir).map_err(|e| {
+        Error::io(
+            format!("opening the data directory {}", data_dir.display()),
+            e,
+        )
+    })
 }
 
 /// A running emulator; dropping it stops the server.

@@ -172,7 +172,7 @@ impl OlapRoute {
             return shared.passthrough(req, &bucket, raw_rest).await;
         }
         if matches!(action, Action::GetObject | Action::HeadObject)
-            && shared.store.sse_c.get(&bucket, &key).is_some()
+            && shared.store.is_sse_c(&bucket, &key)
         {
             return Err(errors::error(
                 400,

@@ -129,12 +129,8 @@ fn walk(
 }
 
 /// Creates the bucket if needed and uploads its seed objects that do not exist yet.
-pub(crate) async fn seed_bucket(
-    store: &Store,
-    data_dir: &Path,
-    bucket: &BucketConfig,
-) -> Result<(), Error> {
-    if !data_dir.join(&bucket.name).is_dir() {
+pub(crate) async fn seed_bucket(store: &Store, bucket: &BucketConfig) -> Result<(), Error> {
+    if !store.has_bucket(&bucket.name) {
         let input = CreateBucketInput {
             bucket: bucket.name.clone(),
             ..Default::default()

@@ -1,0 +1,233 @@
+//! Receiving an upload body: streamed to a temporary file while its MD5 and checksums are
+//! computed, then checked against what the client declared. Nothing reaches the bucket
+//! until every check has passed; on any failure the temporary file is removed.
+
+use futures::StreamExt as _;
+use s3s::S3Result;
+use s3s::checksum::ChecksumHasher;
+use s3s::crypto::{Checksum as _, Md5};
+use s3s::dto::StreamingBlob;
+use tokio::io::AsyncWriteExt as _;
+
+use super::disk::{Layout, TempFile};
+use super::index::io_error;
+use super::model::Checksums;
+use crate::errors::error;
+
+/// A body written to a temporary file.
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub(crate) temp: TempFile,
+    pub(crate) size: u64,
+    md5: Vec<u8>,
+    /// Every checksum computed while reading.
+    computed: Checksums,
+}
+
+/// What the client declared about the body.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    pub(crate) content_length: Option<i64>,
+    /// `Content-MD5`, base64.
+    pub(crate) content_md5: Option<String>,
+    /// `x-amz-checksum-*` values from headers or trailers.
+    pub(crate) checksums: Checksums,
+    /// `x-amz-sdk-checksum-algorithm` / `x-amz-checksum-algorithm`.
+    pub(crate) algorithm: Option<String>,
+    /// `x-amz-trailer`: the checksum header that follows the body.
+    pub(crate) trailer: Option<String>,
+}
+
+/// Which checksums to compute while reading: the cheap CRCs always (the client may name its
+/// algorithm only in a trailer), SHA-1/SHA-256 when the request names them.
+fn hasher(declared: &Declared) -> ChecksumHasher {
+    let mut h = ChecksumHasher {
+        crc32: Some(Default::default()),
+        crc32c: Some(Default::default()),
+        crc64nvme: Some(Default::default()),
+        ..Default::default()
+    };
+    let named = |alg: &str| {
+        declared
+            .algorithm
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(alg))
+            || declared
+                .trailer
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().contains(&format!("checksum-{alg}")))
+    };
+    if named("sha1") || declared.checksums.sha1.is_some() {
+        h.sha1 = Some(Default::default());
+    }
+    if named("sha256") || declared.checksums.sha256.is_some() {
+        h.sha256 = Some(Default::default());
+    }
+    h
+}
+
+/// Maps a failure of the request body stream to the S3 error the client should see.
+fn body_error(e: &(dyn std::error::Error + 'static)) -> s3s::S3Error {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    if text.contains("Sha256Mismatch") {
+        error(
+            400,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
+    } else if text.contains("Signature") {
+        s3s::s3_error!(
+            SignatureDoesNotMatch,
+            "The request signature we calculated does not match the signature you provided."
+        )
+    } else {
+        tracing::debug!(error = %text, "request body ended early");
+        s3s::s3_error!(
+            IncompleteBody,
+            "You did not provide the number of bytes specified by the Content-Length HTTP header."
+        )
+    }
+}
+
+/// Write buffer: large writes keep PUT near the disk's speed.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// Streams `body` to a temporary file, computing its MD5 and checksums.
+pub(crate) async fn receive(
+    layout: &Layout,
+    body: Option<StreamingBlob>,
+    declared: &Declared,
+) -> S3Result<Received> {
+    let mut hasher = hasher(declared);
+    let temp = TempFile::new(layout.temp_path());
+    let file = tokio::fs::File::create(temp.path())
+        .await
+        .map_err(|e| io_error("creating a temporary file", &e))?;
+    let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut md5 = Md5::new();
+    let mut size = 0_u64;
+    if let Some(mut body) = body {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| body_error(e.as_ref()))?;
+            md5.update(&chunk);
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| io_error("writing an upload", &e))?;
+        }
+    }
+    out.flush()
+        .await
+        .map_err(|e| io_error("writing an upload", &e))?;
+    drop(out);
+    let computed = hasher.finalize();
+    Ok(Received {
+        temp,
+        size,
+        md5: md5.finalize().to_vec(),
+        computed: Checksums {
+            crc32: computed.checksum_crc32,
+            crc32c: computed.checksum_crc32c,
+            crc64nvme: computed.checksum_crc64nvme,
+            sha1: computed.checksum_sha1,
+            sha256: computed.checksum_sha256,
+        },
+    })
+}
+
+impl Received {
+    pub(crate) fn md5_hex(&self) -> String {
+        hex::encode(&self.md5)
+    }
+
+    /// Checks the body against what the client declared (length, Content-MD5, checksums,
+    /// including those sent as trailers) and returns the checksums to keep: the ones the
+    /// client used, or CRC64NVME when it used none.
+    pub(crate) fn verify(&self, declared: &Declared) -> S3Result<Checksums> {
+        if let Some(len) = declared.content_length
+            && u64::try_from(len).ok() != Some(self.size)
+        {
+            return Err(s3s::s3_error!(
+                IncompleteBody,
+                "You did not provide the number of bytes specified by the Content-Length HTTP header."
+            ));
+        }
+        if let Some(expected) = &declared.content_md5 {
+            use base64::Engine as _;
+            let expected = base64::engine::general_purpose::STANDARD
+                .decode(expected)
+                .ok()
+                .filter(|d| d.len() == 16)
+                .ok_or_else(|| {
+                    s3s::s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid.")
+                })?;
+            if expected != self.md5 {
+                return Err(s3s::s3_error!(
+                    BadDigest,
+                    "The Content-MD5 you specified did not match what we received."
+                ));
+            }
+        }
+        let d = &declared.checksums;
+        let c = &self.computed;
+        let mut keep = Checksums::default();
+        for (name, want, got, slot) in [
+            ("CRC32", &d.crc32, &c.crc32, &mut keep.crc32),
+            ("CRC32C", &d.crc32c, &c.crc32c, &mut keep.crc32c),
+            ("CRC64NVME", &d.crc64nvme, &c.crc64nvme, &mut keep.crc64nvme),
+            ("SHA1", &d.sha1, &c.sha1, &mut keep.sha1),
+            ("SHA256", &d.sha256, &c.sha256, &mut keep.sha256),
+        ] {
+            let named = declared
+                .algorithm
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name));
+            if let Some(want) = want {
+                if Some(want) != got.as_ref() {
+                    return Err(s3s::s3_error!(
+                        BadDigest,
+                        "The {} you specified did not match the calculated checksum.",
+                        name
+                    ));
+                }
+                slot.clone_from(got);
+            } else if named {
+                slot.clone_from(got);
+            }
+        }
+        if keep == Checksums::default() {
+            keep.crc64nvme.clone_from(&c.crc64nvme);
+        }
+        Ok(keep)
+    }
+}
+
+/// The checksums a request declares in headers, and in trailers once the body was read.
+pub(crate) fn declared_checksums(
+    headers: [&Option<String>; 5],
+    trailers: Option<&http::HeaderMap>,
+) -> Checksums {
+    let [crc32, crc32c, crc64nvme, sha1, sha256] = headers;
+    let trailer = |name: &str| {
+        trailers
+            .and_then(|t| t.get(name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Checksums {
+        crc32: crc32.clone().or_else(|| trailer("x-amz-checksum-crc32")),
+        crc32c: crc32c.clone().or_else(|| trailer("x-amz-checksum-crc32c")),
+        crc64nvme: crc64nvme
+            .clone()
+            .or_else(|| trailer("x-amz-checksum-crc64nvme")),
+        sha1: sha1.clone().or_else(|| trailer("x-amz-checksum-sha1")),
+        sha256: sha256.clone().or_else(|| trailer("x-amz-checksum-sha256")),
+    }
+}
