@@ -51,6 +51,13 @@ pub struct Config {
     /// gets 503 `SlowDown` at once, as from AWS. `0` throttles every invocation. A function not
     /// listed is not limited here (see `--max-processes` for process-run functions).
     pub reserved_concurrency: BTreeMap<String, u32>,
+    /// Most connections served at once; further clients wait in the listen backlog. Bounds
+    /// the file descriptors and memory that many (or stalled) clients can take.
+    pub max_connections: usize,
+    /// A connection that has not sent a complete request head within this time (including
+    /// an idle keep-alive connection) is closed: slow or stalled clients cannot hold
+    /// connections open.
+    pub header_read_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -64,6 +71,8 @@ impl Default for Config {
             access_points: Vec::new(),
             object_lambda_access_points: Vec::new(),
             reserved_concurrency: BTreeMap::new(),
+            max_connections: 1024,
+            header_read_timeout_ms: 20_000,
         }
     }
 }

@@ -14,10 +14,15 @@ use crate::{Credential, Function, REGION};
 /// A transform's [`Handler`] as a [`Function`]. The handler is built on first use, against the
 /// endpoint named in the event's presigned URL (the port is known only once the emulator
 /// listens); WGOR is signed with `credential`, as a function signs with its execution role.
+///
+/// At most [`crate::DEFAULT_MAX_PROCESSES`] invocations of one function run at once (as with
+/// function processes); the rest wait. That bounds the memory transforms hold in the
+/// emulator's own process under load.
 pub struct InProcess<T: Transform + Clone> {
     transform: T,
     credential: Credential,
     handler: Arc<OnceCell<Handler<T>>>,
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl<T: Transform + Clone> InProcess<T> {
@@ -27,6 +32,7 @@ impl<T: Transform + Clone> InProcess<T> {
             transform,
             credential: credential.clone(),
             handler: Arc::new(OnceCell::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(crate::DEFAULT_MAX_PROCESSES)),
         })
     }
 }
@@ -51,12 +57,17 @@ impl<T: Transform + Clone> Function for InProcess<T> {
         event: Value,
         ctx: lambda_runtime::Context,
     ) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>> {
-        let (transform, credential, cell) = (
+        let (transform, credential, cell, permits) = (
             self.transform.clone(),
             self.credential.clone(),
             self.handler.clone(),
+            self.permits.clone(),
         );
         Box::pin(async move {
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .map_err(|_| "the function is shutting down")?;
             let endpoint = endpoint_of(&event).ok_or("the event has no inputS3Url")?;
             let handler = cell
                 .get_or_try_init(|| {

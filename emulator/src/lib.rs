@@ -38,6 +38,7 @@ mod in_process;
 mod intrinsics;
 mod listxml;
 mod olap;
+mod precheck;
 mod process;
 mod runtime_api;
 mod seed;

@@ -291,9 +291,16 @@ impl<'a> Invocation<'a> {
         })
     }
 
-    /// HEAD and LIST: the return value is the answer.
+    /// HEAD and LIST: the return value is the answer. If the caller goes away first, the
+    /// invocation is stopped.
     async fn call(self, event: Value) -> S3Result<Value> {
-        finished(self.spawn(event).await)
+        let mut task = AbortOnDrop(Some(self.spawn(event)));
+        let r = match task.0.as_mut() {
+            Some(t) => t.await,
+            None => return Err(errors::timeout()),
+        };
+        task.0 = None;
+        finished(r)
     }
 
     /// GET: wait for the WGOR; the return value only matters if it comes first.
@@ -302,12 +309,21 @@ impl<'a> Invocation<'a> {
         let mut delivery = tokens.register(route, token);
         // However this ends (even if the caller goes away), a late WGOR gets 400.
         let _expire = ExpireOnDrop { tokens, token };
-        let mut task = self.spawn(event);
+        // A caller that goes away before the response starts stops the invocation; once the
+        // WGOR streams, the function runs on (its WGOR fails if the caller leaves later).
+        let mut guard = AbortOnDrop(Some(self.spawn(event)));
+        let Some(task) = guard.0.as_mut() else {
+            return Err(errors::timeout());
+        };
         let returned = tokio::select! {
             biased;
-            d = &mut delivery => return d.map_or_else(|_| Err(errors::response_not_received()), respond_delivery),
-            r = &mut task => r,
+            d = &mut delivery => {
+                guard.0 = None;
+                return d.map_or_else(|_| Err(errors::response_not_received()), respond_delivery);
+            }
+            r = task => r,
         };
+        guard.0 = None;
         // A WGOR completes before its function can return, so look once more.
         match delivery.try_recv() {
             Ok(d) => respond_delivery(d),
@@ -330,6 +346,18 @@ fn finished(r: Finished) -> S3Result<Value> {
         Err(join) => Err(errors::runtime_error(&format!(
             "the function panicked: {join}"
         ))),
+    }
+}
+
+/// Stops a spawned invocation when the request that waits for it is dropped (the caller
+/// went away).
+struct AbortOnDrop<T>(Option<JoinHandle<T>>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take() {
+            t.abort();
+        }
     }
 }
 

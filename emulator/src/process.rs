@@ -213,12 +213,21 @@ struct Worker {
     /// `Some(why)` once the process has exited (or reported an init error).
     dead: watch::Receiver<Option<String>>,
     monitor: JoinHandle<()>,
+    /// The process group the function runs in (its pid).
+    group: Option<i32>,
     cold_start_recorded: bool,
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // The monitor owns the child (`kill_on_drop`): aborting it kills the process.
+        // The monitor owns the child (`kill_on_drop`): aborting it kills the process. Its
+        // group goes too, so processes the function started do not outlive it.
+        if let Some(pgid) = self.group {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         self.monitor.abort();
     }
 }
@@ -310,7 +319,9 @@ impl Pool {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .kill_on_drop(true)
+            // Its own process group, so that ending it also ends what it started.
+            .process_group(0);
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
         }
@@ -353,6 +364,7 @@ impl Pool {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", spec.program.display()))?;
         self.stats().started += 1;
+        let group = child.id().and_then(|id| i32::try_from(id).ok());
         tracing::debug!(function = %spec.name, pid = child.id(), runtime_api = %api.addr, "function process started");
         if let Some(out) = child.stdout.take() {
             tokio::spawn(forward_logs(spec.name.clone(), out));
@@ -374,6 +386,7 @@ impl Pool {
             api,
             dead,
             monitor,
+            group,
             cold_start_recorded: false,
         })
     }

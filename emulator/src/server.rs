@@ -103,6 +103,17 @@ async fn dispatch(
     if wgor::is_wgor(&req) {
         return Ok(wgor::handle(&shared.tokens, &shared.config.credentials, req).await);
     }
+    let mut req = req;
+    if let Err(e) =
+        crate::precheck::check_auth(&req).and_then(|()| crate::precheck::check_body_size(&req))
+    {
+        return Ok(e.to_http_response().unwrap_or_else(|_| {
+            let mut r = HttpResponse::new(Body::empty());
+            *r.status_mut() = http::StatusCode::BAD_REQUEST;
+            r
+        }));
+    }
+    crate::precheck::normalize_range(&mut req);
     match public.call(req.map(Body::from)).await {
         Ok(resp) => Ok(resp),
         Err(e) => {
@@ -114,32 +125,64 @@ async fn dispatch(
     }
 }
 
-/// Accepts connections until `stop` turns true; open connections are then dropped.
+/// How long to wait before accepting again after `accept` failed (e.g. out of file
+/// descriptors): retrying at once would spin.
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Accepts connections until `stop` turns true; open connections are then dropped. At most
+/// `config.max_connections` are served at once, and each must send its request head within
+/// `config.header_read_timeout_ms`.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     public: S3Service,
     mut stop: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let header_timeout =
+        std::time::Duration::from_millis(shared.config.header_read_timeout_ms.max(1));
     let mut conns = JoinSet::new();
     loop {
-        tokio::select! {
+        let slot = tokio::select! {
             _ = stop.changed() => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                // Small responses go out at once rather than waiting on Nagle's algorithm.
-                let _ = stream.set_nodelay(true);
-                let (shared, public) = (shared.clone(), public.clone());
-                let svc = hyper::service::service_fn(move |req| dispatch(shared.clone(), public.clone(), req));
-                conns.spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                });
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let accepted = loop {
+            tokio::select! {
+                _ = stop.changed() => {
+                    conns.shutdown().await;
+                    return;
+                }
+                a = listener.accept() => break a,
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
             }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed; backing off");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        // Small responses go out at once rather than waiting on Nagle's algorithm.
+        let _ = stream.set_nodelay(true);
+        let (shared, public) = (shared.clone(), public.clone());
+        let svc =
+            hyper::service::service_fn(move |req| dispatch(shared.clone(), public.clone(), req));
+        conns.spawn(async move {
+            let _slot = slot;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
     }
     conns.shutdown().await;
 }

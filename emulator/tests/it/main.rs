@@ -4,8 +4,10 @@
 
 mod functions;
 mod olap;
+mod raw;
 mod runtime;
 mod s3;
+mod storage;
 mod template;
 
 use std::sync::Arc;

@@ -314,28 +314,7 @@ async fn binary_that_never_calls_next_times_out() {
         "{elapsed:?}"
     );
     let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let stat = Path::new("/proc").join(pid.trim()).join("stat");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        // Gone, or a zombie waiting to be reaped: either way no longer running.
-        match std::fs::read_to_string(&stat) {
-            Err(_) => break,
-            Ok(s)
-                if s.rsplit(')')
-                    .next()
-                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
-            {
-                break;
-            }
-            Ok(_) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the stuck process was not killed"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+    wait_until_gone(pid.trim(), "the stuck process").await;
     // The next invocation starts a fresh process.
     let err = client
         .head_object()
@@ -346,6 +325,58 @@ async fn binary_that_never_calls_next_times_out() {
         .unwrap_err();
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
     assert_eq!(f.processes_started(), 2);
+    emu.shutdown().await;
+}
+
+/// Waits up to 5 s until process `pid` is gone, or a zombie waiting to be reaped: either way
+/// no longer running.
+async fn wait_until_gone(pid: &str, what: &str) {
+    let stat = Path::new("/proc").join(pid).join("stat");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match std::fs::read_to_string(&stat) {
+            Err(_) => break,
+            Ok(s)
+                if s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+            {
+                break;
+            }
+            Ok(_) => {
+                assert!(Instant::now() < deadline, "{what} was not killed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// A timed-out function is ended with everything it started (its process group).
+#[tokio::test]
+async fn a_timed_out_function_takes_its_children_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let text = format!(
+        "#!/bin/sh\nsleep 600 &\necho $! > '{p}'\n(sleep 600 & echo $! >> '{p}'; wait) &\necho $$ >> '{p}'\nexec sleep 600\n",
+        p = pids.display()
+    );
+    let f = process("spawner", &script(dir.path(), "spawner.sh", &text));
+    let emu = start(1_000, &[("spawner", Arc::new(f.clone()))]).await;
+    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let err = client
+        .get_object()
+        .bucket("spawner")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (500, "LambdaTimeout".to_owned()));
+    let started = std::fs::read_to_string(&pids).unwrap();
+    let started: Vec<&str> = started.split_whitespace().collect();
+    assert!(started.len() >= 3, "{started:?}");
+    for pid in started {
+        wait_until_gone(pid, &format!("process {pid} of the timed-out function")).await;
+    }
     emu.shutdown().await;
 }
 
