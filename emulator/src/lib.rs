@@ -200,7 +200,7 @@ impl EmulatorBuilder {
         };
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
-        let store = open_store(&data_dir)?;
+        let store = open_store(&data_dir, &config.account_id)?;
         for bucket in &config.buckets {
             seed::seed_bucket(&store, bucket).await?;
         }
@@ -257,8 +257,8 @@ impl EmulatorBuilder {
     }
 }
 
-fn open_store(data_dir: &Path) -> Result<store::Store, Error> {
-    store::Store::open(data_dir).map_err(|e| {
+fn open_store(data_dir: &Path, account: &str) -> Result<store::Store, Error> {
+    store::Store::open(data_dir, account).map_err(|e| {
         Error::io(
             format!("opening the data directory {}", data_dir.display()),
             e,

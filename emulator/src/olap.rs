@@ -36,6 +36,14 @@ fn split_path(path: &str) -> (String, &str) {
     (decoded, rest)
 }
 
+/// A GET/HEAD with a Range header S3 ignores (malformed, reversed, several ranges).
+fn ignored_range(method: &http::Method, headers: &HeaderMap) -> bool {
+    matches!(*method, http::Method::GET | http::Method::HEAD)
+        && headers
+            .get(http::header::RANGE)
+            .is_some_and(|v| !v.to_str().is_ok_and(crate::precheck::range_is_usable))
+}
+
 /// What a request to an OLAP asks for; `None` means "not an action OL transforms".
 fn classify(method: &http::Method, key: &str, query: &[(String, String)]) -> Option<Action> {
     const OBJECT_PARAMS: &[&str] = &["versionid", "partnumber", "range", "x-id"];
@@ -111,16 +119,24 @@ fn has_sse_c_headers(headers: &HeaderMap) -> bool {
 impl S3Route for OlapRoute {
     fn is_match(
         &self,
-        _method: &http::Method,
+        method: &http::Method,
         uri: &http::Uri,
-        _headers: &HeaderMap,
+        headers: &HeaderMap,
         _ext: &mut http::Extensions,
     ) -> bool {
         let (first, _) = split_path(uri.path());
-        self.shared.config.olap(&first).is_some()
+        self.shared.config.olap(&first).is_some() || ignored_range(method, headers)
     }
 
-    async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+    async fn call(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let (first, rest) = split_path(req.uri.path());
+        if self.shared.config.olap(&first).is_none() {
+            // A plain GET/HEAD whose Range S3 would ignore (s3s would refuse it with 400):
+            // served whole, once s3s has checked the signature that covers the header.
+            req.headers.remove(http::header::RANGE);
+            let rest = rest.to_owned();
+            return self.shared.passthrough(req, &first, &rest).await;
+        }
         let request_id = event::random_id(16).to_ascii_uppercase();
         let mut resp = match self.handle(req, &request_id).await {
             Ok(r) => r,

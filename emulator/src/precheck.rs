@@ -1,7 +1,8 @@
 //! Checks S3 makes before it looks at a request, which s3s 0.14 does not: the region of the
 //! signature's scope, the longest presigned lifetime, and the Range rule (a malformed or
 //! multi-range header is ignored, as S3 does; see the emulator README, "Range and
-//! partNumber"). Applied to every request before s3s, plain S3 and access points alike.
+//! partNumber"). The auth checks run on every request before s3s; an ignored Range is
+//! dropped after s3s checked the signature that covers it (`olap::OlapRoute`).
 
 use http::{HeaderMap, Request};
 use s3s::S3Error;
@@ -138,23 +139,6 @@ pub(crate) fn range_is_usable(value: &str) -> bool {
                     _ => true,
                 }
         }
-    }
-}
-
-/// Drops a Range header S3 would ignore, so that s3s (which refuses them with 400) serves
-/// the whole object.
-pub(crate) fn normalize_range<B>(req: &mut Request<B>) {
-    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
-        return;
-    }
-    let usable = req
-        .headers()
-        .get_all(http::header::RANGE)
-        .iter()
-        .map(|v| v.to_str().is_ok_and(range_is_usable))
-        .collect::<Vec<_>>();
-    if usable.len() > 1 || usable.first() == Some(&false) {
-        req.headers_mut().remove(http::header::RANGE);
     }
 }
 

@@ -103,7 +103,6 @@ async fn dispatch(
     if wgor::is_wgor(&req) {
         return Ok(wgor::handle(&shared.tokens, &shared.config.credentials, req).await);
     }
-    let mut req = req;
     if let Err(e) =
         crate::precheck::check_auth(&req).and_then(|()| crate::precheck::check_body_size(&req))
     {
@@ -113,7 +112,6 @@ async fn dispatch(
             r
         }));
     }
-    crate::precheck::normalize_range(&mut req);
     match public.call(req.map(Body::from)).await {
         Ok(resp) => Ok(resp),
         Err(e) => {

@@ -3,6 +3,7 @@
 
 mod events;
 mod image;
+mod in_process;
 mod passthrough;
 mod pii;
 mod runtime;

@@ -180,7 +180,7 @@ impl Index {
     }
 
     /// Creates a bucket. Blocking.
-    pub(crate) fn create_bucket(&self, name: &str, now_ns: i64) -> S3Result<()> {
+    pub(crate) fn create_bucket(&self, name: &str, now_ns: i64, object_lock: bool) -> S3Result<()> {
         let Some(dir) = self.layout.bucket_dir(name) else {
             return Err(s3s::s3_error!(
                 InvalidBucketName,
@@ -194,10 +194,13 @@ impl Index {
                 "Your previous request to create the named bucket succeeded and you already own it."
             ));
         }
+        // Object Lock needs versioning, which it turns on for good.
         let meta = BucketMeta {
             name: name.to_owned(),
             created_ns: now_ns,
-            versioning: None,
+            versioning: object_lock.then(|| "Enabled".to_owned()),
+            object_lock,
+            ..BucketMeta::default()
         };
         for sub in [
             Layout::data_dir(&dir),

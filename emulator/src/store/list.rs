@@ -198,6 +198,7 @@ mod tests {
                     attrs: Attrs::default(),
                     checksums: Checksums::default(),
                     parts: vec![],
+                    lock: crate::store::model::Lock::default(),
                 };
                 (
                     (*k).to_owned(),

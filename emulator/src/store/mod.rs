@@ -14,6 +14,7 @@ mod list;
 mod model;
 mod multipart;
 mod objects;
+mod protect;
 mod receive;
 mod s3;
 
@@ -26,13 +27,16 @@ use index::Index;
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     index: Arc<Index>,
+    /// The account that owns every bucket (`x-amz-expected-bucket-owner`, KMS key ARNs).
+    account: Arc<str>,
 }
 
 impl Store {
     /// Opens (or creates) the data directory.
-    pub(crate) fn open(root: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(root: &Path, account: &str) -> std::io::Result<Self> {
         Ok(Self {
             index: Arc::new(Index::open(root)?),
+            account: account.into(),
         })
     }
 

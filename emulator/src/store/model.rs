@@ -20,6 +20,15 @@ pub(crate) struct BucketMeta {
     /// `Enabled` or `Suspended`; `None` until versioning is first configured.
     #[serde(default)]
     pub(crate) versioning: Option<String>,
+    /// Default encryption (PutBucketEncryption); `None` is S3's default, SSE-S3.
+    #[serde(default)]
+    pub(crate) encryption: Option<Sse>,
+    /// Object Lock: set at creation only, as in S3.
+    #[serde(default)]
+    pub(crate) object_lock: bool,
+    /// Default retention of new versions: mode and days.
+    #[serde(default)]
+    pub(crate) default_retention: Option<(String, i64)>,
 }
 
 impl BucketMeta {
@@ -34,6 +43,25 @@ impl BucketMeta {
 pub(crate) struct SseC {
     pub(crate) algorithm: String,
     pub(crate) key_md5: Option<String>,
+}
+
+/// Server-side encryption as recorded and returned (`x-amz-server-side-encryption`, …). The
+/// emulator stores plain bytes; what S3 would report is kept so that clients and access
+/// points see the same headers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Sse {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub(crate) algorithm: String,
+    pub(crate) kms_key_id: Option<String>,
+    pub(crate) bucket_key_enabled: Option<bool>,
+}
+
+/// Object Lock state of one version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Lock {
+    /// `GOVERNANCE` or `COMPLIANCE`, with its retain-until date (Unix seconds).
+    pub(crate) retention: Option<(String, i64)>,
+    pub(crate) legal_hold: bool,
 }
 
 /// The user-visible attributes of a version, set on PUT and returned on GET/HEAD.
@@ -51,6 +79,8 @@ pub(crate) struct Attrs {
     #[serde(default)]
     pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) sse_c: Option<SseC>,
+    #[serde(default)]
+    pub(crate) sse: Option<Sse>,
 }
 
 /// Checksums S3 returns with `ChecksumMode=ENABLED` (base64, as on the wire).
@@ -83,6 +113,8 @@ pub(crate) struct Version {
     /// Part sizes when the object was uploaded in parts (for `GET ?partNumber=`).
     #[serde(default)]
     pub(crate) parts: Vec<u64>,
+    #[serde(default)]
+    pub(crate) lock: Lock,
 }
 
 /// A key and its versions, newest first (`keys/<hh>/<sha256 of key>.json`).
@@ -112,6 +144,8 @@ pub(crate) struct Upload {
     pub(crate) attrs: Attrs,
     /// The checksum algorithm named at creation (`CRC32`, …), checked on every part.
     pub(crate) checksum_algorithm: Option<String>,
+    #[serde(default)]
+    pub(crate) lock: Lock,
 }
 
 /// One uploaded part (`uploads/<id>/<n>.json`, bytes in `<n>.part`).

@@ -67,9 +67,36 @@ pub(super) async fn create(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = req.input;
+    super::protect::check_owner(&store.account, input.expected_bucket_owner.as_ref())?;
     let bucket = store.index.bucket(&input.bucket)?;
     objects::check_key(&input.key)?;
+    let meta = bucket.meta();
+    let sse = super::protect::choose_sse(
+        &store.account,
+        &meta,
+        input
+            .server_side_encryption
+            .as_ref()
+            .map(ServerSideEncryption::as_str),
+        input.ssekms_key_id.as_deref(),
+        input.bucket_key_enabled,
+        input.sse_customer_algorithm.is_some(),
+    )?;
+    let lock = super::protect::choose_lock(
+        &meta,
+        input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
+        input
+            .object_lock_retain_until_date
+            .as_ref()
+            .map(objects::ts_secs),
+        input
+            .object_lock_legal_hold_status
+            .as_ref()
+            .map(ObjectLockLegalHoldStatus::as_str),
+    )?;
+    let sse_out = sse.clone();
     let attrs = AttrsIn {
+        sse,
         content_type: input.content_type,
         content_encoding: input.content_encoding,
         content_disposition: input.content_disposition,
@@ -90,6 +117,7 @@ pub(super) async fn create(
         initiated_ns: now_ns(),
         attrs,
         checksum_algorithm: input.checksum_algorithm.map(|a| a.as_str().to_owned()),
+        lock,
     };
     let id = disk::new_token();
     let layout = store.index.layout.clone();
@@ -107,6 +135,11 @@ pub(super) async fn create(
         upload_id: Some(id),
         sse_customer_algorithm: input.sse_customer_algorithm,
         sse_customer_key_md5: input.sse_customer_key_md5,
+        server_side_encryption: sse_out
+            .as_ref()
+            .map(|e| ServerSideEncryption::from(e.algorithm.clone())),
+        ssekms_key_id: sse_out.as_ref().and_then(|e| e.kms_key_id.clone()),
+        bucket_key_enabled: sse_out.and_then(|e| e.bucket_key_enabled),
         ..Default::default()
     }))
 }
@@ -139,6 +172,16 @@ pub(super) async fn upload_part(
             .map(str::to_owned),
         ..Default::default()
     };
+    declared.checksums = receive::declared_checksums(
+        [
+            &input.checksum_crc32,
+            &input.checksum_crc32c,
+            &input.checksum_crc64nvme,
+            &input.checksum_sha1,
+            &input.checksum_sha256,
+        ],
+        None,
+    );
     let received = receive::receive(&store.index.layout, input.body, &declared).await?;
     let trailers = req.trailing_headers.as_ref().and_then(|t| t.take());
     declared.checksums = receive::declared_checksums(
@@ -385,6 +428,7 @@ pub(super) async fn complete(
                 attrs: upload.attrs.clone(),
                 checksums: Checksums::default(),
                 parts,
+                lock: upload.lock.clone(),
             };
             let obsolete = objects::add_version(record, &key, v);
             Ok((id, meta.versioning.is_some(), obsolete))
@@ -445,7 +489,32 @@ pub(super) async fn copy_object(
         ));
     };
     let dst = store.index.bucket(&input.bucket)?;
+    super::protect::check_owner(&store.account, input.expected_bucket_owner.as_ref())?;
     objects::check_key(&input.key)?;
+    let dst_meta = dst.meta();
+    let sse = super::protect::choose_sse(
+        &store.account,
+        &dst_meta,
+        input
+            .server_side_encryption
+            .as_ref()
+            .map(ServerSideEncryption::as_str),
+        input.ssekms_key_id.as_deref(),
+        input.bucket_key_enabled,
+        input.sse_customer_algorithm.is_some(),
+    )?;
+    let lock = super::protect::choose_lock(
+        &dst_meta,
+        input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
+        input
+            .object_lock_retain_until_date
+            .as_ref()
+            .map(objects::ts_secs),
+        input
+            .object_lock_legal_hold_status
+            .as_ref()
+            .map(ObjectLockLegalHoldStatus::as_str),
+    )?;
     let src = store.index.bucket(src_bucket)?;
     let src_versioned = src.meta().versioning.is_some();
     let layout = store.index.layout.clone();
@@ -507,6 +576,7 @@ pub(super) async fn copy_object(
             storage_class: input.storage_class.map(|c| c.as_str().to_owned()),
             metadata: input.metadata,
             sse_c: None,
+            sse: None,
         }
         .into_attrs()?
     } else {
@@ -517,6 +587,7 @@ pub(super) async fn copy_object(
         }
         a
     };
+    attrs.sse.clone_from(&sse);
     attrs.sse_c = input
         .sse_customer_algorithm
         .clone()
@@ -547,6 +618,7 @@ pub(super) async fn copy_object(
                 attrs,
                 checksums: v.checksums.clone(),
                 parts: v.parts.clone(),
+                lock,
             };
             let obsolete = objects::add_version(record, &key, nv);
             Ok((id, meta.versioning.is_some(), obsolete))
@@ -586,6 +658,11 @@ pub(super) async fn copy_object(
         copy_source_version_id: src_versioned.then_some(src_version_id),
         sse_customer_algorithm: input.sse_customer_algorithm,
         sse_customer_key_md5: input.sse_customer_key_md5,
+        server_side_encryption: sse
+            .as_ref()
+            .map(|e| ServerSideEncryption::from(e.algorithm.clone())),
+        ssekms_key_id: sse.as_ref().and_then(|e| e.kms_key_id.clone()),
+        bucket_key_enabled: sse.and_then(|e| e.bucket_key_enabled),
         ..Default::default()
     }))
 }

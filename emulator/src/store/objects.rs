@@ -380,6 +380,8 @@ pub(crate) struct AttrsIn {
     pub(crate) storage_class: Option<String>,
     pub(crate) metadata: Option<std::collections::HashMap<String, String>>,
     pub(crate) sse_c: Option<(String, Option<String>)>,
+    /// Resolved by [`super::protect::choose_sse`].
+    pub(crate) sse: Option<super::model::Sse>,
 }
 
 impl AttrsIn {
@@ -401,6 +403,7 @@ impl AttrsIn {
             sse_c: self
                 .sse_c
                 .map(|(algorithm, key_md5)| super::model::SseC { algorithm, key_md5 }),
+            sse: self.sse,
         })
     }
 }
@@ -511,6 +514,7 @@ mod tests {
             attrs: Attrs::default(),
             checksums: super::super::model::Checksums::default(),
             parts: vec![],
+            lock: super::super::model::Lock::default(),
         };
         let mut rec = None;
         assert!(add_version(&mut rec, "k", v(NULL_VERSION, "a")).is_empty());

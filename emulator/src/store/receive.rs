@@ -231,3 +231,33 @@ pub(crate) fn declared_checksums(
         sha256: sha256.clone().or_else(|| trailer("x-amz-checksum-sha256")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sha256_of_a_body_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        std::fs::create_dir_all(layout.tmp_dir()).unwrap();
+        let declared = Declared {
+            algorithm: Some("SHA256".into()),
+            ..Default::default()
+        };
+        let body = StreamingBlob::from(s3s::Body::from(b"hello".to_vec()));
+        let r = receive(&layout, Some(body), &declared).await.unwrap();
+        let mut declared = declared;
+        declared.checksums.sha256 = Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=".into());
+        let kept = r.verify(&declared).unwrap();
+        assert_eq!(
+            kept.sha256.as_deref(),
+            Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
+        );
+        declared.checksums.sha256 = Some("AAAA".into());
+        assert_eq!(
+            r.verify(&declared).unwrap_err().code().as_str(),
+            "BadDigest"
+        );
+    }
+}

@@ -8,7 +8,8 @@ use super::Store;
 use super::conditions::Conditions;
 use super::list::{self, Entry};
 use super::model::{KeyRecord, NULL_VERSION, Version};
-use super::objects::{self, AttrsIn, blocking, etag, now_ns, ts};
+use super::objects::{self, AttrsIn, blocking, etag, now_ns, ts, ts_secs};
+use super::protect;
 use super::receive::{self, Declared};
 use crate::errors::error;
 
@@ -49,6 +50,21 @@ macro_rules! describe {
         if let Some(c) = &v.attrs.sse_c {
             out.sse_customer_algorithm = Some(c.algorithm.clone());
             out.sse_customer_key_md5.clone_from(&c.key_md5);
+        }
+        if let Some(e) = &v.attrs.sse {
+            out.server_side_encryption = Some(ServerSideEncryption::from(e.algorithm.clone()));
+            out.ssekms_key_id.clone_from(&e.kms_key_id);
+            out.bucket_key_enabled = e.bucket_key_enabled;
+        }
+        if let Some((mode, until)) = &v.lock.retention {
+            out.object_lock_mode = Some(ObjectLockMode::from(mode.clone()));
+            out.object_lock_retain_until_date = time::OffsetDateTime::from_unix_timestamp(*until)
+                .ok()
+                .map(Timestamp::from);
+        }
+        if v.lock.legal_hold {
+            out.object_lock_legal_hold_status =
+                Some(ObjectLockLegalHoldStatus::from("ON".to_owned()));
         }
         if $versioned {
             out.version_id = Some(v.version_id.clone());
@@ -92,7 +108,8 @@ impl S3 for Store {
     ) -> S3Result<S3Response<CreateBucketOutput>> {
         let index = self.index.clone();
         let name = req.input.bucket.clone();
-        blocking(move || index.create_bucket(&name, now_ns())).await?;
+        let lock = req.input.object_lock_enabled_for_bucket.unwrap_or(false);
+        blocking(move || index.create_bucket(&name, now_ns(), lock)).await?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{}", req.input.bucket)),
             ..Default::default()
@@ -171,6 +188,13 @@ impl S3 for Store {
         let layout = self.index.layout.clone();
         blocking(move || {
             bucket.update_meta(&layout, |meta, _| {
+                if meta.object_lock && status == "Suspended" {
+                    return Err(error(
+                        409,
+                        "InvalidBucketState",
+                        "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+                    ));
+                }
                 meta.versioning = Some(status);
                 Ok(())
             })
@@ -196,8 +220,32 @@ impl S3 for Store {
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let bucket = self.index.bucket(&req.input.bucket)?;
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         objects::check_key(&input.key)?;
+        let meta = bucket.meta();
+        let sse = protect::choose_sse(
+            &self.account,
+            &meta,
+            input
+                .server_side_encryption
+                .as_ref()
+                .map(ServerSideEncryption::as_str),
+            input.ssekms_key_id.as_deref(),
+            input.bucket_key_enabled,
+            input.sse_customer_algorithm.is_some(),
+        )?;
+        let lock = protect::choose_lock(
+            &meta,
+            input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
+            input.object_lock_retain_until_date.as_ref().map(ts_secs),
+            input
+                .object_lock_legal_hold_status
+                .as_ref()
+                .map(ObjectLockLegalHoldStatus::as_str),
+        )?;
+        let sse_out = sse.clone();
         let attrs = AttrsIn {
+            sse,
             content_type: input.content_type,
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
@@ -224,6 +272,18 @@ impl S3 for Store {
                 .map(str::to_owned),
             ..Default::default()
         };
+        // Checksums sent as headers are known now (which algorithms to compute); trailers
+        // only once the body was read.
+        declared.checksums = receive::declared_checksums(
+            [
+                &input.checksum_crc32,
+                &input.checksum_crc32c,
+                &input.checksum_crc64nvme,
+                &input.checksum_sha1,
+                &input.checksum_sha256,
+            ],
+            None,
+        );
         let received = receive::receive(&self.index.layout, input.body, &declared).await?;
         let trailers = req.trailing_headers.as_ref().and_then(|t| t.take());
         declared.checksums = receive::declared_checksums(
@@ -266,6 +326,7 @@ impl S3 for Store {
                     attrs,
                     checksums: checksums.clone(),
                     parts: Vec::new(),
+                    lock,
                 };
                 let obsolete = objects::add_version(record, &key, v);
                 Ok((id, versioned(meta), obsolete))
@@ -291,6 +352,11 @@ impl S3 for Store {
             out.sse_customer_algorithm = Some(a);
             out.sse_customer_key_md5 = input.sse_customer_key_md5;
         }
+        if let Some(e) = sse_out {
+            out.server_side_encryption = Some(ServerSideEncryption::from(e.algorithm));
+            out.ssekms_key_id = e.kms_key_id;
+            out.bucket_key_enabled = e.bucket_key_enabled;
+        }
         Ok(S3Response::new(out))
     }
 
@@ -299,6 +365,7 @@ impl S3 for Store {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let bucket = self.index.bucket(&input.bucket)?;
         let versioned = versioned(&bucket.meta());
         let (v, file) =
@@ -358,6 +425,7 @@ impl S3 for Store {
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let bucket = self.index.bucket(&input.bucket)?;
         let versioned = versioned(&bucket.meta());
         let v = bucket.with_record(&input.key, |r| {
@@ -395,11 +463,20 @@ impl S3 for Store {
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let bucket = self.index.bucket(&input.bucket)?;
         let layout = self.index.layout.clone();
-        let out =
-            blocking(move || delete_one(&bucket, &layout, &input.key, input.version_id.as_deref()))
-                .await?;
+        let bypass = input.bypass_governance_retention.unwrap_or(false);
+        let out = blocking(move || {
+            delete_one(
+                &bucket,
+                &layout,
+                &input.key,
+                input.version_id.as_deref(),
+                bypass,
+            )
+        })
+        .await?;
         Ok(S3Response::new(out))
     }
 
@@ -411,6 +488,7 @@ impl S3 for Store {
         let bucket = self.index.bucket(&input.bucket)?;
         let layout = self.index.layout.clone();
         let quiet = input.delete.quiet.unwrap_or(false);
+        let bypass = input.bypass_governance_retention.unwrap_or(false);
         let objects_in = input.delete.objects;
         if objects_in.len() > 1000 {
             return Err(s3_error!(
@@ -422,7 +500,7 @@ impl S3 for Store {
             let mut deleted = Vec::new();
             let mut errors = Vec::new();
             for o in objects_in {
-                match delete_one(&bucket, &layout, &o.key, o.version_id.as_deref()) {
+                match delete_one(&bucket, &layout, &o.key, o.version_id.as_deref(), bypass) {
                     Ok(d) => {
                         if !quiet {
                             deleted.push(DeletedObject {
@@ -467,6 +545,7 @@ impl S3 for Store {
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let encode = list::check_encoding(input.encoding_type.as_ref())?;
         let limit = list::page_size(input.max_keys)?;
         let bucket = self.index.bucket(&input.bucket)?;
@@ -508,6 +587,7 @@ impl S3 for Store {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let encode = list::check_encoding(input.encoding_type.as_ref())?;
         let limit = list::page_size(input.max_keys)?;
         let bucket = self.index.bucket(&input.bucket)?;
@@ -557,6 +637,7 @@ impl S3 for Store {
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
         let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         let encode = list::check_encoding(input.encoding_type.as_ref())?;
         let limit = list::page_size(input.max_keys)?;
         let bucket = self.index.bucket(&input.bucket)?;
@@ -688,6 +769,287 @@ impl S3 for Store {
         Ok(S3Response::new(out))
     }
 
+    async fn put_bucket_encryption(
+        &self,
+        req: S3Request<PutBucketEncryptionInput>,
+    ) -> S3Result<S3Response<PutBucketEncryptionOutput>> {
+        let input = req.input;
+        protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
+        let bucket = self.index.bucket(&input.bucket)?;
+        let rule = input
+            .server_side_encryption_configuration
+            .rules
+            .into_iter()
+            .next()
+            .ok_or_else(|| s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"))?;
+        let default = rule.apply_server_side_encryption_by_default;
+        let sse = match default {
+            Some(d) => protect::choose_sse(
+                &self.account,
+                &super::model::BucketMeta::default(),
+                Some(d.sse_algorithm.as_str()),
+                d.kms_master_key_id.as_deref(),
+                rule.bucket_key_enabled,
+                false,
+            )?,
+            None => Some(protect::sse_s3()),
+        };
+        let layout = self.index.layout.clone();
+        blocking(move || {
+            bucket.update_meta(&layout, |meta, _| {
+                meta.encryption = sse;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(S3Response::new(PutBucketEncryptionOutput::default()))
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        req: S3Request<GetBucketEncryptionInput>,
+    ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
+        protect::check_owner(&self.account, req.input.expected_bucket_owner.as_ref())?;
+        let meta = self.index.bucket(&req.input.bucket)?.meta();
+        let sse = meta.encryption.unwrap_or_else(protect::sse_s3);
+        Ok(S3Response::new(GetBucketEncryptionOutput {
+            server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration {
+                rules: vec![ServerSideEncryptionRule {
+                    apply_server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                        sse_algorithm: ServerSideEncryption::from(sse.algorithm),
+                        kms_master_key_id: sse.kms_key_id,
+                    }),
+                    bucket_key_enabled: Some(sse.bucket_key_enabled.unwrap_or(false)),
+                    ..Default::default()
+                }],
+            }),
+        }))
+    }
+
+    async fn delete_bucket_encryption(
+        &self,
+        req: S3Request<DeleteBucketEncryptionInput>,
+    ) -> S3Result<S3Response<DeleteBucketEncryptionOutput>> {
+        let bucket = self.index.bucket(&req.input.bucket)?;
+        let layout = self.index.layout.clone();
+        blocking(move || {
+            bucket.update_meta(&layout, |meta, _| {
+                meta.encryption = None;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
+    }
+
+    async fn put_object_lock_configuration(
+        &self,
+        req: S3Request<PutObjectLockConfigurationInput>,
+    ) -> S3Result<S3Response<PutObjectLockConfigurationOutput>> {
+        let input = req.input;
+        let bucket = self.index.bucket(&input.bucket)?;
+        let retention = match input
+            .object_lock_configuration
+            .and_then(|c| c.rule)
+            .and_then(|r| r.default_retention)
+        {
+            Some(d) => {
+                let mode = d.mode.map(|m| m.as_str().to_owned()).unwrap_or_default();
+                protect::check_mode(&mode)?;
+                let days = match (d.days, d.years) {
+                    (Some(days), None) if days > 0 => i64::from(days),
+                    (None, Some(years)) if years > 0 => i64::from(years) * 365,
+                    _ => {
+                        return Err(s3_error!(
+                            MalformedXML,
+                            "Default retention needs either Days or Years, positive"
+                        ));
+                    }
+                };
+                Some((mode, days))
+            }
+            None => None,
+        };
+        let layout = self.index.layout.clone();
+        blocking(move || {
+            bucket.update_meta(&layout, |meta, _| {
+                if !meta.object_lock {
+                    return Err(error(
+                        409,
+                        "InvalidBucketState",
+                        "Object Lock configuration cannot be enabled on existing buckets",
+                    ));
+                }
+                meta.default_retention = retention;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(S3Response::new(PutObjectLockConfigurationOutput::default()))
+    }
+
+    async fn get_object_lock_configuration(
+        &self,
+        req: S3Request<GetObjectLockConfigurationInput>,
+    ) -> S3Result<S3Response<GetObjectLockConfigurationOutput>> {
+        let meta = self.index.bucket(&req.input.bucket)?.meta();
+        if !meta.object_lock {
+            return Err(error(
+                404,
+                "ObjectLockConfigurationNotFoundError",
+                "Object Lock configuration does not exist for this bucket",
+            ));
+        }
+        Ok(S3Response::new(GetObjectLockConfigurationOutput {
+            object_lock_configuration: Some(ObjectLockConfiguration {
+                object_lock_enabled: Some(ObjectLockEnabled::from("Enabled".to_owned())),
+                rule: meta.default_retention.map(|(mode, days)| ObjectLockRule {
+                    default_retention: Some(DefaultRetention {
+                        mode: Some(ObjectLockRetentionMode::from(mode)),
+                        days: i32::try_from(days).ok(),
+                        years: None,
+                    }),
+                }),
+            }),
+        }))
+    }
+
+    async fn put_object_retention(
+        &self,
+        req: S3Request<PutObjectRetentionInput>,
+    ) -> S3Result<S3Response<PutObjectRetentionOutput>> {
+        let input = req.input;
+        let bucket = self.index.bucket(&input.bucket)?;
+        let retention = input.retention.unwrap_or_default();
+        let mode = retention.mode.map(|m| m.as_str().to_owned());
+        let until = retention.retain_until_date.as_ref().map(ts_secs);
+        let new = match (mode, until) {
+            (Some(m), Some(u)) => {
+                protect::check_mode(&m)?;
+                Some((m, u))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "Retention needs both Mode and RetainUntilDate"
+                ));
+            }
+        };
+        let bypass = input.bypass_governance_retention.unwrap_or(false);
+        let layout = self.index.layout.clone();
+        let version_id = input.version_id.clone();
+        blocking(move || {
+            bucket.update_key(&layout, &input.key, |meta, record| {
+                locked_bucket(meta)?;
+                let v = version_mut(record, version_id.as_deref())?;
+                // Shortening or removing a retention is what the lock prevents.
+                let weaker = match (&v.lock.retention, &new) {
+                    (Some((old_mode, old_until)), Some((mode, until))) => {
+                        until < old_until || (old_mode == "COMPLIANCE" && mode != "COMPLIANCE")
+                    }
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if weaker {
+                    protect::check_removable(
+                        &super::model::Lock {
+                            retention: v.lock.retention.clone(),
+                            legal_hold: false,
+                        },
+                        bypass,
+                    )?;
+                }
+                v.lock.retention = new;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(S3Response::new(PutObjectRetentionOutput::default()))
+    }
+
+    async fn get_object_retention(
+        &self,
+        req: S3Request<GetObjectRetentionInput>,
+    ) -> S3Result<S3Response<GetObjectRetentionOutput>> {
+        let input = req.input;
+        let bucket = self.index.bucket(&input.bucket)?;
+        locked_bucket(&bucket.meta())?;
+        let versioned = versioned(&bucket.meta());
+        let v = bucket.with_record(&input.key, |r| {
+            objects::find_version(r, input.version_id.as_deref(), versioned).cloned()
+        })?;
+        let Some((mode, until)) = v.lock.retention else {
+            return Err(error(
+                404,
+                "NoSuchObjectLockConfiguration",
+                "The specified object does not have a ObjectLock configuration",
+            ));
+        };
+        Ok(S3Response::new(GetObjectRetentionOutput {
+            retention: Some(ObjectLockRetention {
+                mode: Some(ObjectLockRetentionMode::from(mode)),
+                retain_until_date: time::OffsetDateTime::from_unix_timestamp(until)
+                    .ok()
+                    .map(Timestamp::from),
+            }),
+        }))
+    }
+
+    async fn put_object_legal_hold(
+        &self,
+        req: S3Request<PutObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<PutObjectLegalHoldOutput>> {
+        let input = req.input;
+        let bucket = self.index.bucket(&input.bucket)?;
+        let on = match input
+            .legal_hold
+            .and_then(|h| h.status)
+            .as_ref()
+            .map(ObjectLockLegalHoldStatus::as_str)
+        {
+            Some("ON") => true,
+            Some("OFF") => false,
+            _ => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "Legal hold status must be ON or OFF"
+                ));
+            }
+        };
+        let layout = self.index.layout.clone();
+        let version_id = input.version_id.clone();
+        blocking(move || {
+            bucket.update_key(&layout, &input.key, |meta, record| {
+                locked_bucket(meta)?;
+                version_mut(record, version_id.as_deref())?.lock.legal_hold = on;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(S3Response::new(PutObjectLegalHoldOutput::default()))
+    }
+
+    async fn get_object_legal_hold(
+        &self,
+        req: S3Request<GetObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<GetObjectLegalHoldOutput>> {
+        let input = req.input;
+        let bucket = self.index.bucket(&input.bucket)?;
+        locked_bucket(&bucket.meta())?;
+        let versioned = versioned(&bucket.meta());
+        let v = bucket.with_record(&input.key, |r| {
+            objects::find_version(r, input.version_id.as_deref(), versioned).cloned()
+        })?;
+        Ok(S3Response::new(GetObjectLegalHoldOutput {
+            legal_hold: Some(ObjectLockLegalHold {
+                status: Some(ObjectLockLegalHoldStatus::from(
+                    if v.lock.legal_hold { "ON" } else { "OFF" }.to_owned(),
+                )),
+            }),
+        }))
+    }
+
     async fn create_multipart_upload(
         &self,
         req: S3Request<CreateMultipartUploadInput>,
@@ -731,6 +1093,43 @@ impl S3 for Store {
     }
 }
 
+/// Object Lock operations need a bucket created with Object Lock.
+fn locked_bucket(meta: &super::model::BucketMeta) -> S3Result<()> {
+    if meta.object_lock {
+        Ok(())
+    } else {
+        Err(error(
+            400,
+            "InvalidRequest",
+            "Bucket is missing Object Lock Configuration",
+        ))
+    }
+}
+
+/// The version an Object Lock operation names (latest when none), for changing.
+fn version_mut<'a>(
+    record: &'a mut Option<KeyRecord>,
+    version_id: Option<&str>,
+) -> S3Result<&'a mut Version> {
+    let no_key = || s3_error!(NoSuchKey, "The specified key does not exist.");
+    let r = record.as_mut().ok_or_else(no_key)?;
+    let v = match version_id {
+        Some(id) => r
+            .versions
+            .iter_mut()
+            .find(|v| v.version_id == id)
+            .ok_or_else(|| s3_error!(NoSuchVersion, "The specified version does not exist."))?,
+        None => r.versions.first_mut().ok_or_else(no_key)?,
+    };
+    if v.delete_marker {
+        return Err(s3_error!(
+            MethodNotAllowed,
+            "The specified method is not allowed against this resource."
+        ));
+    }
+    Ok(v)
+}
+
 fn maybe_encode(s: &str, encode: bool) -> String {
     if encode {
         list::url_encode(s)
@@ -755,6 +1154,7 @@ fn delete_one(
     layout: &super::disk::Layout,
     key: &str,
     version_id: Option<&str>,
+    bypass_governance: bool,
 ) -> S3Result<DeleteObjectOutput> {
     if let Some(id) = version_id
         && id != NULL_VERSION
@@ -775,6 +1175,7 @@ fn delete_one(
                 if let Some(r) = record.as_mut()
                     && let Some(pos) = r.versions.iter().position(|v| v.version_id == id)
                 {
+                    protect::check_removable(&r.versions[pos].lock, bypass_governance)?;
                     removed = Some(r.versions.remove(pos));
                 }
                 let out = DeleteObjectOutput {
@@ -806,7 +1207,16 @@ fn delete_one(
                     attrs: super::model::Attrs::default(),
                     checksums: super::model::Checksums::default(),
                     parts: Vec::new(),
+                    lock: super::model::Lock::default(),
                 };
+                // Suspended versioning replaces the null version: not if it is locked.
+                if let Some(old) = record
+                    .as_ref()
+                    .and_then(|r| r.version(super::model::NULL_VERSION))
+                    .filter(|_| marker.version_id == super::model::NULL_VERSION)
+                {
+                    protect::check_removable(&old.lock, bypass_governance)?;
+                }
                 let obsolete = objects::add_version(record, key, marker);
                 let out = DeleteObjectOutput {
                     delete_marker: Some(true),

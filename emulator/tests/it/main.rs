@@ -2,6 +2,7 @@
 //! emulator on 127.0.0.1 with a random port.
 #![allow(missing_docs, clippy::unwrap_used, reason = "test helpers may panic")]
 
+mod fidelity;
 mod functions;
 mod olap;
 mod raw;

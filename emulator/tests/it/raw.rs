@@ -31,6 +31,7 @@ impl Raw {
             .to_owned()
     }
 
+    /// A response header's value (first match, case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;

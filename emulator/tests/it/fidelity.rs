@@ -1,0 +1,552 @@
+//! The S3 layer as S3 answers: versioning and delete markers, ownership checks, encryption
+//! headers, checksums, Object Lock, listings, and the Range rule on direct GETs.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, ChecksumAlgorithm, ChecksumMode, EncodingType, ObjectLockLegalHold,
+    ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode,
+    ServerSideEncryption, VersioningConfiguration,
+};
+
+use crate::raw::Request;
+use crate::{start, status_and_code};
+
+async fn body(c: &aws_sdk_s3::Client, bucket: &str, key: &str, version: Option<&str>) -> Vec<u8> {
+    c.get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version.map(str::to_owned))
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
+    let env = start().await;
+    let c = &env.client;
+    c.create_bucket().bucket("ver").send().await.unwrap();
+    let before = c
+        .get_bucket_versioning()
+        .bucket("ver")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), None);
+    c.put_bucket_versioning()
+        .bucket("ver")
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let on = c
+        .get_bucket_versioning()
+        .bucket("ver")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), Some(&BucketVersioningStatus::Enabled));
+    let mut ids = Vec::new();
+    for text in ["one", "two"] {
+        let put = c
+            .put_object()
+            .bucket("ver")
+            .key("k")
+            .body(ByteStream::from_static(text.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+        ids.push(put.version_id().unwrap().to_owned());
+    }
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(body(c, "ver", "k", None).await, b"two");
+    assert_eq!(body(c, "ver", "k", Some(&ids[0])).await, b"one");
+    let head = c
+        .head_object()
+        .bucket("ver")
+        .key("k")
+        .version_id(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.version_id(), Some(ids[0].as_str()));
+    // A delete adds a marker; the key is gone, its versions are not.
+    let del = c
+        .delete_object()
+        .bucket("ver")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.delete_marker(), Some(true));
+    let marker = del.version_id().unwrap().to_owned();
+    let err = c
+        .get_object()
+        .bucket("ver")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (404, "NoSuchKey".to_owned()));
+    let headers = err.raw_response().unwrap().headers();
+    assert_eq!(headers.get("x-amz-delete-marker"), Some("true"));
+    assert_eq!(body(c, "ver", "k", Some(&ids[1])).await, b"two");
+    let listed = c.list_objects_v2().bucket("ver").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0));
+    let versions = c.list_object_versions().bucket("ver").send().await.unwrap();
+    let vids: Vec<_> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(vids, [ids[1].as_str(), ids[0].as_str()]);
+    assert_eq!(
+        versions.delete_markers()[0].version_id(),
+        Some(marker.as_str())
+    );
+    assert_eq!(versions.delete_markers()[0].is_latest(), Some(true));
+    // Removing the marker brings the key back.
+    c.delete_object()
+        .bucket("ver")
+        .key("k")
+        .version_id(&marker)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(c, "ver", "k", None).await, b"two");
+    let err = c
+        .get_object()
+        .bucket("ver")
+        .key("k")
+        .version_id("0123456789abcdef0123456789abcdef")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (404, "NoSuchVersion".to_owned()));
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn ownership_listing_and_content_type_as_s3() {
+    let env = start().await;
+    let c = &env.client;
+    let other = "999999999999";
+    let e = c
+        .get_object()
+        .bucket("data")
+        .key("report.csv")
+        .expected_bucket_owner(other)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
+    let e = c
+        .head_object()
+        .bucket("data")
+        .key("report.csv")
+        .expected_bucket_owner(other)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.raw_response().unwrap().status().as_u16(), 403);
+    let e = c
+        .list_objects_v2()
+        .bucket("data")
+        .expected_bucket_owner(other)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
+    let e = c
+        .list_objects()
+        .bucket("data")
+        .expected_bucket_owner(other)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
+    c.get_object()
+        .bucket("data")
+        .key("report.csv")
+        .expected_bucket_owner(object_lambda_emulator::DEFAULT_ACCOUNT_ID)
+        .send()
+        .await
+        .unwrap();
+    // fetch-owner and V1's Owner.
+    let v2 = c
+        .list_objects_v2()
+        .bucket("data")
+        .fetch_owner(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(v2.contents().iter().all(|o| o.owner().is_some()));
+    let v1 = c.list_objects().bucket("data").send().await.unwrap();
+    assert!(v1.contents().iter().all(|o| o.owner().is_some()));
+    let r = Request::new("GET", "/data?list-type=2&encoding-type=base64")
+        .send(env.emu.endpoint_url())
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "InvalidArgument"),
+        "{r:?}"
+    );
+    let url = c
+        .list_objects_v2()
+        .bucket("data")
+        .encoding_type(EncodingType::Url)
+        .send()
+        .await
+        .unwrap();
+    assert!(url.key_count().unwrap() > 0);
+    // No Content-Type stored: S3's default. (The SDK sends a Content-Type of its own; a raw
+    // PUT sends none.)
+    let mut put = Request::new("PUT", "/data/untyped");
+    put.body = b"x".to_vec();
+    assert_eq!(put.send(env.emu.endpoint_url()).await.status, 200);
+    let got = c
+        .get_object()
+        .bucket("data")
+        .key("untyped")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("binary/octet-stream"));
+    assert_eq!(got.accept_ranges(), Some("bytes"));
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn encryption_headers_and_checksums_are_recorded_and_returned() {
+    let env = start().await;
+    let c = &env.client;
+    // S3 encrypts every new object: SSE-S3 unless asked otherwise.
+    c.put_object()
+        .bucket("data")
+        .key("plain")
+        .body(ByteStream::from_static(b"p"))
+        .send()
+        .await
+        .unwrap();
+    let h = c
+        .head_object()
+        .bucket("data")
+        .key("plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        h.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let put = c
+        .put_object()
+        .bucket("data")
+        .key("kms")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("arn:aws:kms:us-east-1:111122223333:key/abc")
+        .bucket_key_enabled(true)
+        .body(ByteStream::from_static(b"k"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let g = c
+        .get_object()
+        .bucket("data")
+        .key("kms")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        g.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert_eq!(
+        g.ssekms_key_id(),
+        Some("arn:aws:kms:us-east-1:111122223333:key/abc")
+    );
+    assert_eq!(g.bucket_key_enabled(), Some(true));
+    // The bucket's default encryption applies to new objects.
+    c.put_bucket_encryption()
+        .bucket("data")
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(ServerSideEncryption::AwsKms)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.put_object()
+        .bucket("data")
+        .key("defaulted")
+        .body(ByteStream::from_static(b"d"))
+        .send()
+        .await
+        .unwrap();
+    let h = c
+        .head_object()
+        .bucket("data")
+        .key("defaulted")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        h.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert!(
+        h.ssekms_key_id()
+            .is_some_and(|k| k.ends_with(":alias/aws/s3"))
+    );
+    // A checksum sent with the upload comes back with ChecksumMode=ENABLED.
+    c.put_object()
+        .bucket("data")
+        .key("summed")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap();
+    let g = c
+        .get_object()
+        .bucket("data")
+        .key("summed")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        g.checksum_sha256(),
+        Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
+    );
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_lock_refuses_to_lose_locked_versions() {
+    let env = start().await;
+    let c = &env.client;
+    c.create_bucket()
+        .bucket("vault")
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+    let until = aws_sdk_s3::primitives::DateTime::from_secs(
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap()
+            + 3600,
+    );
+    let put = c
+        .put_object()
+        .bucket("vault")
+        .key("ledger")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"v1"))
+        .send()
+        .await
+        .unwrap();
+    let v1 = put.version_id().unwrap().to_owned();
+    let h = c
+        .head_object()
+        .bucket("vault")
+        .key("ledger")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.object_lock_mode(), Some(&ObjectLockMode::Compliance));
+    assert!(h.object_lock_retain_until_date().is_some());
+    // Deleting the locked version is refused; the bytes survive.
+    let err = c
+        .delete_object()
+        .bucket("vault")
+        .key("ledger")
+        .version_id(&v1)
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
+    assert_eq!(body(c, "vault", "ledger", Some(&v1)).await, b"v1");
+    // Overwriting makes a new version; the locked one stays.
+    c.put_object()
+        .bucket("vault")
+        .key("ledger")
+        .body(ByteStream::from_static(b"v2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(c, "vault", "ledger", Some(&v1)).await, b"v1");
+    // Governance: only with the bypass header.
+    let gov = c
+        .put_object()
+        .bucket("vault")
+        .key("draft")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"g"))
+        .send()
+        .await
+        .unwrap();
+    let g1 = gov.version_id().unwrap().to_owned();
+    let err = c
+        .delete_object()
+        .bucket("vault")
+        .key("draft")
+        .version_id(&g1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err).0, 403);
+    c.delete_object()
+        .bucket("vault")
+        .key("draft")
+        .version_id(&g1)
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap();
+    // Legal hold.
+    let held = c
+        .put_object()
+        .bucket("vault")
+        .key("held")
+        .body(ByteStream::from_static(b"h"))
+        .send()
+        .await
+        .unwrap();
+    let h1 = held.version_id().unwrap().to_owned();
+    c.put_object_legal_hold()
+        .bucket("vault")
+        .key("held")
+        .legal_hold(
+            ObjectLockLegalHold::builder()
+                .status(ObjectLockLegalHoldStatus::On)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let err = c
+        .delete_object()
+        .bucket("vault")
+        .key("held")
+        .version_id(&h1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err).0, 403);
+    let lh = c
+        .get_object_legal_hold()
+        .bucket("vault")
+        .key("held")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lh.legal_hold().and_then(|l| l.status()),
+        Some(&ObjectLockLegalHoldStatus::On)
+    );
+    // Compliance retention cannot be shortened.
+    let err = c
+        .put_object_retention()
+        .bucket("vault")
+        .key("ledger")
+        .version_id(&v1)
+        .retention(
+            ObjectLockRetention::builder()
+                .mode(ObjectLockRetentionMode::Compliance)
+                .retain_until_date(aws_sdk_s3::primitives::DateTime::from_secs(
+                    until.secs() - 1800,
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err).0, 403);
+    // A bucket without Object Lock refuses lock headers.
+    let err = c
+        .put_object()
+        .bucket("data")
+        .key("x")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err).0, 400);
+    env.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn direct_range_headers_follow_s3() {
+    let env = start().await;
+    let c = &env.client;
+    c.put_object()
+        .bucket("data")
+        .key("ten")
+        .body(ByteStream::from_static(b"0123456789"))
+        .send()
+        .await
+        .unwrap();
+    let url = env.emu.endpoint_url();
+    for (range, status, content_range, bytes) in [
+        ("bytes=0-8", 206, Some("bytes 0-8/10"), &b"012345678"[..]),
+        ("bytes=-2", 206, Some("bytes 8-9/10"), b"89"),
+        ("bytes=0-100", 206, Some("bytes 0-9/10"), b"0123456789"),
+        ("bytes=1-0", 200, None, b"0123456789"),
+        ("bytes=15-10", 200, None, b"0123456789"),
+        ("bytes=0-1,3-4", 200, None, b"0123456789"),
+        ("bytes=-", 200, None, b"0123456789"),
+        ("0-1", 200, None, b"0123456789"),
+    ] {
+        let mut r = Request::new("GET", "/data/ten");
+        r.headers.push(("range", range.to_owned()));
+        let r = r.send(url).await;
+        assert_eq!(r.status, status, "{range}: {r:?}");
+        assert_eq!(
+            r.header("content-range").as_deref(),
+            content_range,
+            "{range}"
+        );
+        assert_eq!(r.body, bytes, "{range}");
+    }
+    let mut r = Request::new("GET", "/data/ten");
+    r.headers.push(("range", "bytes=100-200".to_owned()));
+    let r = r.send(url).await;
+    assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
+    env.emu.shutdown().await;
+}
