@@ -445,6 +445,7 @@ fn respond_head(v: &Value) -> S3Result<S3Response<Body>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

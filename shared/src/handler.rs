@@ -173,7 +173,10 @@ impl<T: Transform> Handler<T> {
         };
         match prepared {
             Ok(mut reply) => {
-                if let (Some(d), Some(body)) = (deadline, reply.body.take()) {
+                // Without a deadline (webhook mode) the body must stay where it is.
+                if let Some(d) = deadline
+                    && let Some(body) = reply.body.take()
+                {
                     reply.body = Some(guard_deadline(body, d));
                 }
                 reply

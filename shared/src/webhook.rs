@@ -152,12 +152,13 @@ async fn answer<T: Transform>(
             Err(e) => full(500, e.to_string()),
         };
     };
-    let reply = capture.expect(&token);
+    let mut reply = capture.expect(&token);
     let handled = handler.handle(event, lambda_runtime::Context::default());
     let reply = tokio::select! {
         biased;
-        r = reply => r.ok(),
-        _ = handled => None,
+        r = &mut reply => r.ok(),
+        // The handler hands its reply over just before it returns.
+        _ = handled => reply.try_recv().ok(),
     };
     match reply {
         Some(reply) => http_reply(reply, &route, &token),

@@ -113,6 +113,7 @@ async fn connection<I>(
         observe(shared, public, req)
     });
     let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .serve_connection(io, svc);
     tokio::pin!(conn);

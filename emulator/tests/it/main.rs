@@ -3,6 +3,7 @@
 #![allow(missing_docs, clippy::unwrap_used, reason = "test helpers may panic")]
 
 mod functions;
+mod gateway;
 mod olap;
 mod runtime;
 mod s3;

@@ -1,0 +1,534 @@
+//! `object-lambda-gateway` as users run it: the real binary with a TOML file, in front of moto's
+//! S3 server (a real S3 implementation nobody here wrote), with the workspace's function
+//! binaries behind the Runtime API, as webhooks (`--webhook`) and behind Lambda's Invoke API.
+//!
+//! moto: `MOTO_SERVER` names the `moto_server` executable (`.ci/run` installs it), else it is
+//! looked up on PATH. Without it the tests that need it say so and skip; CI always has it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::functions::s3_client;
+use crate::runtime::function_binary;
+use crate::status_and_code;
+
+const AK: &str = "AKIDGATEWAY";
+const SK: &str = "gateway-secret";
+const ALL_FEATURES: &str =
+    r#"["GetObject-Range", "GetObject-PartNumber", "HeadObject-Range", "HeadObject-PartNumber"]"#;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends SIGTERM (graceful), then SIGKILL if the process is still there after 10 s.
+fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A moto S3 server on a free port, stopped on drop.
+pub(crate) struct Moto {
+    child: Child,
+    pub(crate) url: String,
+}
+
+impl Moto {
+    /// `None` (with a message) when moto is not installed.
+    pub(crate) fn start() -> Option<Moto> {
+        let program = std::env::var_os("MOTO_SERVER").unwrap_or_else(|| "moto_server".into());
+        let port = free_port();
+        let child = match Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!(
+                    "SKIPPED: moto is not installed ({} : {e}); `pip install 'moto[server]'` or set MOTO_SERVER",
+                    PathBuf::from(&program).display()
+                );
+                return None;
+            }
+        };
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        wait_for_port(port, "moto_server");
+        Some(moto)
+    }
+
+    pub(crate) fn client(&self) -> aws_sdk_s3::Client {
+        s3_client(&self.url, "moto", "moto-secret")
+    }
+
+    /// Creates `bucket` with `objects`.
+    pub(crate) async fn bucket(&self, bucket: &str, objects: &[(&str, &[u8])]) {
+        let c = self.client();
+        c.create_bucket().bucket(bucket).send().await.expect("create bucket");
+        for (key, body) in objects {
+            c.put_object()
+                .bucket(bucket)
+                .key(*key)
+                .body(ByteStream::from(body.to_vec()))
+                .content_type("text/plain")
+                .send()
+                .await
+                .expect("put object");
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A gateway process started from a TOML file, stopped (SIGTERM) on drop.
+pub(crate) struct GatewayProc {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    pub(crate) metrics: Option<String>,
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl GatewayProc {
+    /// Starts `object-lambda-gateway --config <dir>/gateway.toml`; `None` if it exits.
+    pub(crate) fn try_start(toml: &str) -> Result<GatewayProc, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gateway.toml");
+        std::fs::write(&path, toml).expect("write config");
+        let log = std::fs::File::create(dir.path().join("gateway.log")).expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_object-lambda-gateway"))
+            .arg("--config")
+            .arg(&path)
+            .env("AWS_ACCESS_KEY_ID", AK)
+            .env("AWS_SECRET_ACCESS_KEY", SK)
+            .env("AWS_REGION", "us-east-1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn the gateway");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut url, mut metrics) = (None, None);
+        while url.is_none() || (toml.contains("metrics_listen") && metrics.is_none()) {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    if let Some(u) = line.strip_prefix("object-lambda-gateway listening on ") {
+                        url = Some(u.trim().to_owned());
+                    } else if let Some(m) = line.strip_prefix("metrics on ") {
+                        metrics = Some(m.trim().trim_end_matches("/metrics").to_owned());
+                    }
+                }
+                Err(_) => {
+                    let status = child.wait().ok();
+                    let logs = std::fs::read_to_string(dir.path().join("gateway.log")).unwrap_or_default();
+                    return Err(format!("gateway did not start ({status:?}): {logs}"));
+                }
+            }
+        }
+        Ok(GatewayProc {
+            child,
+            url: url.unwrap_or_default(),
+            metrics,
+            dir,
+        })
+    }
+
+    pub(crate) fn start(toml: &str) -> GatewayProc {
+        Self::try_start(toml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub(crate) fn client(&self) -> aws_sdk_s3::Client {
+        s3_client(&self.url, AK, SK)
+    }
+
+    pub(crate) fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("gateway.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for GatewayProc {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// The config file of the issue, with the test's addresses.
+pub(crate) fn config(backend: &str, extra: &str, olaps: &[(&str, &str)], functions: &str) -> String {
+    let mut s = format!(
+        r#"listen = "127.0.0.1:0"
+route_secret = "change-me"
+function_timeout_ms = 20000
+{extra}
+
+[backend]
+endpoint = "{backend}"
+region = "us-east-1"
+force_path_style = true
+
+[[credentials]]
+access_key_id = "{AK}"
+secret_access_key = "{SK}"
+user_name = "alice"
+
+[[access_points]]
+name = "data-ap"
+bucket = "data"
+"#
+    );
+    for (name, function) in olaps {
+        s.push_str(&format!(
+            "\n[[object_lambda_access_points]]\nname = \"{name}\"\nsupporting_access_point = \"data-ap\"\nfunction = \"{function}\"\npayload = '{{}}'\nallowed_features = {ALL_FEATURES}\n"
+        ));
+    }
+    s.push('\n');
+    s.push_str(functions);
+    s
+}
+
+fn binary_functions() -> String {
+    format!(
+        "[functions.passthrough]\nbinary = \"{}\"\n\n[functions.pii-redactor]\nbinary = \"{}\"\n",
+        function_binary("passthrough").display(),
+        function_binary("pii-redactor").display()
+    )
+}
+
+const REPORT: &[u8] = b"id,name,email\n1,Jane Doe,jane.doe@example.com\n2,John Roe,john@example.org\n";
+
+fn big_object(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+async fn get(client: &aws_sdk_s3::Client, olap: &str, key: &str) -> Vec<u8> {
+    client
+        .get_object()
+        .bucket(olap)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {olap}/{key}: {e:?}"))
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .to_vec()
+}
+
+async fn scrape(base: &str, path: &str) -> (u16, String) {
+    let r = reqwest::get(format!("{base}{path}")).await.expect("scrape");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+#[test]
+fn gateway_refuses_to_start_without_credentials_or_route_secret() {
+    let ok = config("http://127.0.0.1:1", "", &[], "");
+    let no_secret = ok.replace("route_secret = \"change-me\"", "");
+    let e = GatewayProc::try_start(&no_secret).err().expect("refused");
+    assert!(e.contains("route_secret"), "{e}");
+    let start = ok.find("[[credentials]]").unwrap();
+    let end = ok.find("[[access_points]]").unwrap();
+    let no_creds = format!("{}{}", &ok[..start], &ok[end..]);
+    let e = GatewayProc::try_start(&no_creds).err().expect("refused");
+    assert!(e.contains("credentials"), "{e}");
+}
+
+#[tokio::test]
+async fn backend_down_gives_503_quickly() {
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let gw = GatewayProc::start(&config(
+        &dead,
+        "",
+        &[("pass", "passthrough")],
+        &binary_functions(),
+    ));
+    let client = gw.client();
+    let started = Instant::now();
+    let err = client.get_object().bucket("pass").key("a.txt").send().await.unwrap_err();
+    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
+    let err = client.head_object().bucket("pass").key("a.txt").send().await.unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
+    let err = client.list_objects_v2().bucket("pass").send().await.unwrap_err();
+    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
+    // Not transformed (tagging): passed through to the store, which is down.
+    let err = client.get_object_tagging().bucket("pass").key("a.txt").send().await.unwrap_err();
+    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn gateway_in_front_of_moto_with_binaries() {
+    let Some(moto) = Moto::start() else { return };
+    let big = big_object(300_000);
+    moto.bucket("data", &[("report.csv", REPORT), ("big.bin", &big)]).await;
+    let gw = GatewayProc::start(&config(
+        &moto.url,
+        "metrics_listen = \"127.0.0.1:0\"",
+        &[("pass", "passthrough"), ("redact", "pii-redactor")],
+        &binary_functions(),
+    ));
+    let c = gw.client();
+    // GET: byte-exact, as straight from moto.
+    assert_eq!(get(&c, "pass", "big.bin").await, big);
+    assert_eq!(get(&c, "pass", "report.csv").await, REPORT);
+    // pii-redactor: the e-mail addresses are gone.
+    let redacted = String::from_utf8(get(&c, "redact", "report.csv").await).unwrap();
+    assert!(!redacted.contains("jane.doe@example.com"), "{redacted}");
+    assert!(redacted.starts_with("id,name,email"), "{redacted}");
+    // Range and partNumber.
+    let r = c.get_object().bucket("pass").key("big.bin").range("bytes=10-19").send().await.unwrap();
+    assert_eq!(r.content_range(), Some("bytes 10-19/300000"));
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), &big[10..20]);
+    let r = c.get_object().bucket("pass").key("report.csv").part_number(1).send().await.unwrap();
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), REPORT);
+    // 404, 304, 412 relayed.
+    let e = c.get_object().bucket("pass").key("missing").send().await.unwrap_err();
+    assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
+    let etag = moto.client().head_object().bucket("data").key("report.csv").send().await.unwrap().e_tag.unwrap();
+    let e = c.get_object().bucket("pass").key("report.csv").if_none_match(&etag).send().await.unwrap_err();
+    assert_eq!(status_and_code(&e).0, 304);
+    let e = c.get_object().bucket("pass").key("report.csv").if_match("\"nope\"").send().await.unwrap_err();
+    assert_eq!(status_and_code(&e), (412, "PreconditionFailed".to_owned()));
+    // HEAD and LIST through the function.
+    let h = c.head_object().bucket("pass").key("big.bin").send().await.unwrap();
+    assert_eq!(h.content_length(), Some(300_000));
+    let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
+    let keys: Vec<_> = l.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["big.bin", "report.csv"]);
+    let l1 = c.list_objects().bucket("pass").prefix("rep").send().await.unwrap();
+    assert_eq!(l1.contents().len(), 1);
+    // Operations: health, metrics.
+    let m = gw.metrics.clone().expect("metrics listener");
+    assert_eq!(scrape(&m, "/healthz").await.0, 200);
+    let (status, text) = scrape(&m, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains(r#"object_lambda_requests_total{access_point="pass",status="200"}"#), "{text}");
+    assert!(text.contains(r#"status="404""#), "{text}");
+    assert!(text.contains("object_lambda_invoke_seconds"), "{text}");
+    assert!(text.contains(r#"object_lambda_bytes_out_total{access_point="pass"}"#), "{text}");
+    // JSON logs with the request id; never an object's content or a secret.
+    let logs = gw.logs();
+    let line = logs.lines().find(|l| l.contains("\"request_id\"")).expect("a request log line");
+    let v: serde_json::Value = serde_json::from_str(line).expect("JSON log line");
+    assert!(v["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
+    assert!(!logs.contains("jane.doe") && !logs.contains(SK), "logs leak content or secrets");
+    // SIGTERM: graceful exit.
+    let mut gw = gw;
+    let status = terminate(&mut gw.child).expect("exits on SIGTERM");
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn webhook_invoker_against_function_binaries_in_webhook_mode() {
+    let Some(moto) = Moto::start() else { return };
+    moto.bucket("data", &[("report.csv", REPORT)]).await;
+    let mut hooks = Vec::new();
+    let mut functions = String::new();
+    for name in ["passthrough", "pii-redactor"] {
+        let port = free_port();
+        let child = Command::new(function_binary(name))
+            .args(["--webhook", &format!("127.0.0.1:{port}")])
+            .env("AWS_ACCESS_KEY_ID", "unused")
+            .env("AWS_SECRET_ACCESS_KEY", "unused")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("webhook binary");
+        hooks.push(KillOnDrop(child));
+        wait_for_port(port, name);
+        functions.push_str(&format!("[functions.{name}]\nwebhook = \"http://127.0.0.1:{port}/\"\n\n"));
+    }
+    let gw = GatewayProc::start(&config(
+        &moto.url,
+        "",
+        &[("pass", "passthrough"), ("redact", "pii-redactor")],
+        &functions,
+    ));
+    let c = gw.client();
+    let r = c.get_object().bucket("pass").key("report.csv").send().await.unwrap();
+    assert_eq!(r.content_type(), Some("text/plain"));
+    assert_eq!(r.content_length(), Some(REPORT.len() as i64));
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), REPORT);
+    let r = c.get_object().bucket("pass").key("report.csv").range("bytes=-6").send().await.unwrap();
+    assert_eq!(r.content_range(), Some(&*format!("bytes {}-{}/{}", REPORT.len() - 6, REPORT.len() - 1, REPORT.len())));
+    let redacted = String::from_utf8(get(&c, "redact", "report.csv").await).unwrap();
+    assert!(!redacted.contains("jane.doe@example.com"), "{redacted}");
+    let e = c.get_object().bucket("pass").key("missing").send().await.unwrap_err();
+    assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
+    // HEAD and LIST (our extension of the contract).
+    let h = c.head_object().bucket("pass").key("report.csv").send().await.unwrap();
+    assert_eq!(h.content_length(), Some(REPORT.len() as i64));
+    let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
+    assert_eq!(l.contents().len(), 1);
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two replicas: A's functions are told to send their WGOR to B (`public_url`), so every GET
+/// through A is forwarded by B, streaming. Forged routes are refused before any forwarding.
+#[tokio::test]
+async fn replicas_forward_wgor_and_refuse_forged_routes() {
+    let Some(moto) = Moto::start() else { return };
+    let big = big_object(2_000_000);
+    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)]).await;
+    let b = GatewayProc::start(&config(
+        &moto.url,
+        "metrics_listen = \"127.0.0.1:0\"",
+        &[("pass", "passthrough")],
+        &binary_functions(),
+    ));
+    let a = GatewayProc::start(&config(
+        &moto.url,
+        &format!("public_url = \"{}\"", b.url),
+        &[("pass", "passthrough")],
+        &binary_functions(),
+    ));
+    let ca = a.client();
+    for _ in 0..3 {
+        assert_eq!(get(&ca, "pass", "big.bin").await, big);
+    }
+    assert_eq!(get(&ca, "pass", "report.csv").await, REPORT);
+    let m = b.metrics.clone().unwrap();
+    let text = scrape(&m, "/metrics").await.1;
+    assert!(text.contains("object_lambda_wgor_forwards_total 4"), "{text}");
+
+    // Forged: an unsigned route, a route naming A with a MAC for another token, a foreign route.
+    let wgor = |route: &str, token: &str| {
+        let (route, token) = (route.to_owned(), token.to_owned());
+        let url = format!("{}/WriteGetObjectResponse", b.url);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-amz-request-route", route)
+                .header("x-amz-request-token", token)
+                .body("x")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for route in ["io-abcdef", "io-hgeytoljqgaxdalrqhe3daobqga-aaaaaaaaaaaaaaaa", "io-h-"] {
+        let r = wgor(route, "token").await;
+        assert_eq!(r.status().as_u16(), 400, "{route}");
+        assert!(r.text().await.unwrap().contains("ValidationError"));
+    }
+    let text = scrape(&m, "/metrics").await.1;
+    assert!(text.contains("object_lambda_wgor_forwards_total 4"), "a forged route was forwarded: {text}");
+}
+
+/// 200 concurrent GETs spread over two replicas that forward to each other, every byte
+/// checked; afterwards no function process is left and the gateways' memory stayed bounded.
+#[tokio::test]
+async fn two_hundred_concurrent_gets_through_two_replicas() {
+    let Some(moto) = Moto::start() else { return };
+    let objects: Vec<(String, Vec<u8>)> = (0..20)
+        .map(|i| (format!("obj-{i}"), big_object(20_000 + i * 1000)))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = objects.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    moto.bucket("data", &refs).await;
+    // A private copy of the binary: its processes can be counted without other tests' ones.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("passthrough-200");
+    std::fs::copy(function_binary("passthrough"), &bin).unwrap();
+    let functions = format!("[functions.passthrough]\nbinary = \"{}\"\nmax_processes = 8\n", bin.display());
+    let olaps = [("pass", "passthrough")];
+    let b = GatewayProc::start(&config(&moto.url, "", &olaps, &functions));
+    let a = GatewayProc::start(&config(&moto.url, &format!("public_url = \"{}\"", b.url), &olaps, &functions));
+    let clients = [a.client(), b.client()];
+    let objects = Arc::new(objects);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let client = clients[i % 2].clone();
+        let objects = objects.clone();
+        tasks.spawn(async move {
+            let (key, body) = &objects[i % objects.len()];
+            assert_eq!(&get(&client, "pass", key).await, body, "GET {i}");
+        });
+    }
+    let mut done = 0;
+    while let Some(r) = tasks.join_next().await {
+        r.expect("GET task");
+        done += 1;
+    }
+    assert_eq!(done, 200);
+    assert!(count_processes(&bin) > 0, "functions ran as processes");
+    for g in [&a, &b] {
+        let rss = peak_rss_kib(g.child.id());
+        assert!(rss < 300 * 1024, "gateway peak RSS {rss} KiB");
+    }
+    drop((a, b));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count_processes(&bin) > 0 {
+        assert!(Instant::now() < deadline, "function processes left behind");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Processes whose executable is `bin`.
+fn count_processes(bin: &Path) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    dir.filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|p| p == bin))
+        .count()
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
