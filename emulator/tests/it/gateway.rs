@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -531,4 +532,210 @@ fn peak_rss_kib(pid: u32) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The Lambda invoker against an Invoke API nobody wrote for the gateway: the emulator's
+/// (`POST /2015-03-31/functions/{name}/invocations`), running the passthrough binary whose
+/// WGOR goes to the gateway.
+#[tokio::test]
+async fn lambda_invoker_against_the_emulator_invoke_api() {
+    use object_lambda_emulator::{Config, Credential, Emulator, ProcessFunction};
+    let Some(moto) = Moto::start() else { return };
+    let big = big_object(500_000);
+    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)]).await;
+    let port = free_port();
+    let passthrough = ProcessFunction::builder("passthrough", function_binary("passthrough"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .build();
+    let lambda = Emulator::builder()
+        .config(Config {
+            credentials: vec![Credential::new(AK, SK)],
+            ..Config::default()
+        })
+        .function("passthrough", Arc::new(passthrough))
+        .start()
+        .await
+        .expect("emulator");
+    let functions = format!(
+        "[functions.passthrough]\nlambda = \"arn:aws:lambda:us-east-1:111122223333:function:passthrough\"\nlambda_endpoint = \"{0}\"\n\n[functions.ghost]\nlambda = \"ghost\"\nlambda_endpoint = \"{0}\"\n",
+        lambda.endpoint_url()
+    );
+    let toml = config(&moto.url, "", &[("pass", "passthrough"), ("ghost", "ghost")], &functions)
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+    let gw = GatewayProc::start(&toml);
+    let c = gw.client();
+    assert_eq!(get(&c, "pass", "big.bin").await, big);
+    let r = c.get_object().bucket("pass").key("big.bin").range("bytes=100-199").send().await.unwrap();
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), &big[100..200]);
+    let h = c.head_object().bucket("pass").key("report.csv").send().await.unwrap();
+    assert_eq!(h.content_length(), Some(REPORT.len() as i64));
+    let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
+    assert_eq!(l.contents().len(), 2);
+    let e = c.get_object().bucket("ghost").key("report.csv").send().await.unwrap_err();
+    assert_eq!(status_and_code(&e), (404, "LambdaNotFound".to_owned()));
+    // A caller the emulator does not know is refused by its Invoke API.
+    let stranger = aws_sdk_lambda_free_invoke(lambda.endpoint_url()).await;
+    assert_eq!(stranger, 403);
+}
+
+/// An unsigned Invoke call: 403 from the emulator's Invoke API.
+async fn aws_sdk_lambda_free_invoke(endpoint: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{endpoint}/2015-03-31/functions/passthrough/invocations"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// HTTPS with a generated self-signed certificate: served over TLS only.
+#[tokio::test]
+async fn gateway_serves_https_only_with_tls_keys() {
+    let Some(moto) = Moto::start() else { return };
+    moto.bucket("data", &[("report.csv", REPORT)]).await;
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("certificate");
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    // The function trusts the certificate for its WGOR (rustls reads SSL_CERT_FILE).
+    let functions = format!(
+        "[functions.passthrough]\nbinary = \"{}\"\nenvironment = {{ SSL_CERT_FILE = \"{}\" }}\n",
+        function_binary("passthrough").display(),
+        cert.display()
+    );
+    let extra = format!("tls_cert = \"{}\"\ntls_key = \"{}\"", cert.display(), key.display());
+    let gw = GatewayProc::start(&config(&moto.url, &extra, &[("pass", "passthrough")], &functions));
+    assert!(gw.url.starts_with("https://"), "{}", gw.url);
+    let presigner = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(AK, SK, None, None, "test"))
+            .endpoint_url(&gw.url)
+            .force_path_style(true)
+            .build(),
+    );
+    let url = presigner
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .presigned(aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+        .await
+        .unwrap();
+    let https = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let r = https.get(url.uri()).send().await.expect("HTTPS GET");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), REPORT);
+    let plain = gw.url.replace("https://", "http://");
+    let refused = reqwest::get(format!("{plain}/pass/report.csv")).await;
+    assert!(refused.is_err() || refused.is_ok_and(|r| !r.status().is_success()), "plain HTTP served");
+}
+
+/// `cargo lambda` (`CARGO_LAMBDA`, else on PATH; `.ci/run` installs it from pip), or `None` with
+/// a message.
+fn cargo_lambda() -> Option<std::ffi::OsString> {
+    let program = std::env::var_os("CARGO_LAMBDA").unwrap_or_else(|| "cargo-lambda".into());
+    match Command::new(&program).args(["lambda", "--version"]).output() {
+        Ok(o) if o.status.success() => Some(program),
+        _ => {
+            eprintln!("SKIPPED: cargo-lambda is not installed (`pip install cargo-lambda`, or set CARGO_LAMBDA)");
+            None
+        }
+    }
+}
+
+/// The Rust Lambda developer's loop: every workspace function under `cargo lambda watch`
+/// (whose Runtime API sends a relative `Lambda-Runtime-Deadline-Ms: 600000`), invoked with
+/// `cargo lambda invoke` and by the gateway's Lambda invoker through watch's Invoke API.
+#[tokio::test]
+async fn functions_run_under_cargo_lambda_watch() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(cl) = cargo_lambda() else { return };
+    let samples: Vec<(&str, &[u8])> = object_lambda_emulator::SAMPLES
+        .iter()
+        .map(|(k, _, b)| (*k, *b))
+        .collect();
+    moto.bucket("data", &samples).await;
+    // The binaries are built once here, so watch's `cargo run` only finds them up to date.
+    let _ = function_binary("passthrough");
+    let (watch_port, gw_port) = (free_port(), free_port());
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let watch = KillOnDrop(
+        Command::new(&cl)
+            .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &watch_port.to_string()])
+            .current_dir(workspace)
+            .env("AWS_ENDPOINT_URL_S3", format!("http://127.0.0.1:{gw_port}"))
+            .env("AWS_ACCESS_KEY_ID", "function")
+            .env("AWS_SECRET_ACCESS_KEY", "function-secret")
+            .env("AWS_REGION", "us-east-1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch"),
+    );
+    wait_for_port(watch_port, "cargo lambda watch");
+
+    // cargo lambda invoke, HEAD events with a real presigned URL: answered, not TransformTimeout.
+    let dir = tempfile::tempdir().unwrap();
+    let moto_client = moto.client();
+    for (function, key) in [
+        ("passthrough", "report.csv"),
+        ("pii-redactor", "report.csv"),
+        ("xml-to-json", "catalog.xml"),
+        ("image-transform", "photo.jpg"),
+    ] {
+        let url = moto_client
+            .head_object()
+            .bucket("data")
+            .key(key)
+            .presigned(aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+            .await
+            .unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/{function}/head-object.json"));
+        let mut event: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        event["headObjectContext"]["inputS3Url"] = url.uri().into();
+        event["configuration"]["payload"] = "{}".into();
+        let file = dir.path().join(format!("{function}.json"));
+        std::fs::write(&file, event.to_string()).unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(300), tokio::process::Command::new(&cl)
+            .args(["lambda", "invoke", "-A", "127.0.0.1", "-P", &watch_port.to_string(), function, "--data-file"])
+            .arg(&file)
+            .current_dir(workspace)
+            .output())
+            .await
+            .expect("cargo lambda invoke within 5 minutes")
+            .expect("cargo lambda invoke");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let answer: serde_json::Value = serde_json::from_str(text.trim())
+            .unwrap_or_else(|_| panic!("{function}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(answer["statusCode"], 200, "{function}: {answer}");
+    }
+
+    // Through the gateway: GET via watch's Invoke API.
+    let endpoint = format!("http://127.0.0.1:{watch_port}");
+    let mut functions = String::new();
+    for f in ["passthrough", "pii-redactor", "xml-to-json"] {
+        functions.push_str(&format!("[functions.{f}]\nlambda = \"{f}\"\nlambda_endpoint = \"{endpoint}\"\n\n"));
+    }
+    let toml = config(&moto.url, "", &[("pass", "passthrough"), ("redact", "pii-redactor"), ("json", "xml-to-json")], &functions)
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{gw_port}"));
+    let gw = GatewayProc::start(&toml);
+    let c = gw.client();
+    let report = samples.iter().find(|(k, _)| *k == "report.csv").unwrap().1;
+    assert_eq!(get(&c, "pass", "report.csv").await, report);
+    let redacted = get(&c, "redact", "report.csv").await;
+    assert_ne!(redacted, report);
+    let json: serde_json::Value = serde_json::from_slice(&get(&c, "json", "catalog.xml").await).expect("JSON");
+    assert!(json.is_object(), "{json}");
+    drop(gw);
+    // watch runs the functions in its process group: stop them all.
+    let _ = Command::new("kill").args(["-TERM", &format!("-{}", watch.0.id())]).status();
 }
