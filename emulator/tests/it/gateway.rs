@@ -739,3 +739,91 @@ async fn functions_run_under_cargo_lambda_watch() {
     // watch runs the functions in its process group: stop them all.
     let _ = Command::new("kill").args(["-TERM", &format!("-{}", watch.0.id())]).status();
 }
+
+/// A Python interpreter with `awslambdaric` and `boto3` (`OBJECT_LAMBDA_PYTHON`, which `.ci/run`
+/// sets; else `python3`), or `None` with a message.
+fn python_with_ric() -> Option<std::ffi::OsString> {
+    let python = std::env::var_os("OBJECT_LAMBDA_PYTHON").unwrap_or_else(|| "python3".into());
+    match Command::new(&python).args(["-c", "import awslambdaric, boto3"]).output() {
+        Ok(o) if o.status.success() => Some(python),
+        _ => {
+            eprintln!("SKIPPED: no Python with awslambdaric and boto3 (`pip install awslambdaric boto3`, or set OBJECT_LAMBDA_PYTHON)");
+            None
+        }
+    }
+}
+
+/// AWS's way of writing an Object Lambda function in Python: uppercase the object.
+const PYTHON_FUNCTION: &str = r#"
+import urllib.parse, urllib.request
+import boto3, botocore.config
+
+# botocore would send WGOR to {route}.<host>: switch the host prefix off.
+s3 = boto3.client("s3", config=botocore.config.Config(inject_host_prefix=False))
+
+def handler(event, context):
+    ctx = event["getObjectContext"]
+    url = ctx["inputS3Url"]
+    # Resend the headers the URL is signed with (x-amz-checksum-mode, ...).
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    signed = query.get("X-Amz-SignedHeaders", [""])[0].split(";")
+    user = {k.lower(): v for k, v in event["userRequest"]["headers"].items()}
+    headers = {h: user[h] for h in signed if h != "host" and h in user}
+    body = urllib.request.urlopen(urllib.request.Request(url, headers=headers)).read()
+    s3.write_get_object_response(
+        Body=body.upper(), RequestRoute=ctx["outputRoute"], RequestToken=ctx["outputToken"]
+    )
+    return {"status_code": 200}
+"#;
+
+/// The Python function as an executable in its own folder (`bootstrap` runs awslambdaric).
+fn python_function(dir: &Path, python: &std::ffi::OsStr) -> PathBuf {
+    std::fs::write(dir.join("upper.py"), PYTHON_FUNCTION).unwrap();
+    let bootstrap = dir.join("bootstrap");
+    std::fs::write(
+        &bootstrap,
+        format!("#!/bin/sh\nexec \"{}\" -m awslambdaric upper.handler\n", python.to_string_lossy()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&bootstrap, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bootstrap
+}
+
+/// A Python function written against AWS's own libraries (awslambdaric, boto3's
+/// `write_get_object_response`) runs unchanged as a `binary` of the gateway and under the emulator.
+#[tokio::test]
+async fn python_awslambdaric_function_under_gateway_and_emulator() {
+    use object_lambda_emulator::{Config, Credential, Emulator, ProcessFunction};
+    let Some(python) = python_with_ric() else { return };
+    let Some(moto) = Moto::start() else { return };
+    moto.bucket("data", &[("report.csv", REPORT)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bootstrap = python_function(dir.path(), &python);
+    let upper = REPORT.to_ascii_uppercase();
+
+    let functions = format!("[functions.upper]\nbinary = \"{}\"\n", bootstrap.display());
+    let gw = GatewayProc::start(&config(&moto.url, "", &[("upper", "upper")], &functions));
+    assert_eq!(get(&gw.client(), "upper", "report.csv").await, upper);
+    // A boto3-like caller sends x-amz-checksum-mode: the function resends it.
+    let r = gw.client().get_object().bucket("upper").key("report.csv")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled).send().await.unwrap();
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), upper);
+
+    let mut config = Config::default_for(&["upper"]);
+    config.credentials = vec![Credential::new(AK, SK)];
+    let emu = Emulator::builder()
+        .config(config)
+        .function(
+            "upper",
+            Arc::new(ProcessFunction::builder("upper", &bootstrap).credential(Credential::new(AK, SK)).build()),
+        )
+        .start()
+        .await
+        .unwrap();
+    let c = s3_client(emu.endpoint_url(), AK, SK);
+    let report = object_lambda_emulator::SAMPLES.iter().find(|(k, _, _)| *k == "report.csv").unwrap().2;
+    let r = c.get_object().bucket("upper").key("report.csv")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled).send().await.unwrap();
+    assert_eq!(r.body.collect().await.unwrap().to_vec(), report.to_ascii_uppercase());
+}
