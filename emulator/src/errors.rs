@@ -1,7 +1,8 @@
 //! S3 Object Lambda error responses (S3 XML `<Error>` bodies via s3s).
 
 use http::StatusCode;
-use s3s::{S3Error, S3ErrorCode};
+use s3s::{S3Error, S3ErrorCode, S3Result};
+use serde_json::Value;
 
 /// An S3 error with any code (including Object Lambda's own) and status.
 pub(crate) fn error(status: u16, code: &str, message: impl Into<String>) -> S3Error {
@@ -51,6 +52,31 @@ pub(crate) fn validation(detail: impl Into<String>) -> S3Error {
 pub(crate) fn valid_error_code(code: &str) -> bool {
     let b = code.as_bytes();
     b.len() >= 2 && b[0].is_ascii_uppercase() && b.iter().all(u8::is_ascii_alphabetic)
+}
+
+/// The `statusCode` of a HEAD/LIST return value.
+pub(crate) fn status_of(v: &Value) -> S3Result<StatusCode> {
+    v.get("statusCode")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| invalid_response("statusCode is missing or not a valid HTTP status"))
+}
+
+/// An error return value (`errorCode`/`errorMessage`), if the status is an error.
+pub(crate) fn error_of(v: &Value, status: StatusCode) -> Option<S3Error> {
+    if status.as_u16() < 400 {
+        return None;
+    }
+    let code = v
+        .get("errorCode")
+        .and_then(Value::as_str)
+        .unwrap_or("InternalError");
+    let message = v
+        .get("errorMessage")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Some(error(status.as_u16(), code, message))
 }
 
 #[cfg(test)]

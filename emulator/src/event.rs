@@ -1,17 +1,13 @@
 //! Building the Lambda event for a request through an Object Lambda Access Point, as AWS
 //! does (PROTOCOL.md §1).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::HeaderMap;
-use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::{Value, json};
 
+use crate::backend::InputRequest;
 use crate::config::{Action, Config, Credential, OlapConfig, REGION};
-use crate::sigv4;
-
-/// SigV4's URI encoding, keeping `/` (object keys in paths).
-const S3_PATH: &AsciiSet = &sigv4::SIGV4_ENCODE.remove(b'/');
 
 /// Query parameters that carry SigV4 query authentication (never shown to the function).
 pub(crate) fn is_auth_param(name: &str) -> bool {
@@ -107,19 +103,16 @@ pub(crate) struct EventInput<'a> {
     pub(crate) output: Option<(&'a str, &'a str)>,
 }
 
-/// The presigned `inputS3Url` on the supporting bucket, signed with the caller's credential.
-fn input_s3_url(inp: &EventInput<'_>) -> String {
+/// What the function's `inputS3Url` asks the supporting bucket for; the backend presigns it.
+pub(crate) fn input_request<'a>(inp: &EventInput<'a>) -> InputRequest<'a> {
     let query = query_pairs(inp.uri);
-    let (path, kept): (String, Vec<(String, String)>) = match inp.action {
-        Action::ListObjects | Action::ListObjectsV2 => (format!("/{}", inp.bucket), query),
-        Action::GetObject | Action::HeadObject => (
-            format!("/{}/{}", inp.bucket, utf8_percent_encode(inp.key, S3_PATH)),
-            // Never Range or partNumber; versionId identifies the object.
-            query
-                .into_iter()
-                .filter(|(k, _)| k == "versionId")
-                .collect(),
-        ),
+    let kept = match inp.action {
+        Action::ListObjects | Action::ListObjectsV2 => query,
+        // Never Range or partNumber; versionId identifies the object.
+        Action::GetObject | Action::HeadObject => query
+            .into_iter()
+            .filter(|(k, _)| k == "versionId")
+            .collect(),
     };
     let mut signed: Vec<(&str, &str)> = Vec::new();
     let mut names = vec!["x-amz-request-payer", "x-amz-expected-bucket-owner"];
@@ -131,20 +124,18 @@ fn input_s3_url(inp: &EventInput<'_>) -> String {
             signed.push((name, v));
         }
     }
-    sigv4::presign(
-        if inp.action == Action::HeadObject {
-            "HEAD"
-        } else {
-            "GET"
+    InputRequest {
+        action: inp.action,
+        bucket: inp.bucket,
+        key: match inp.action {
+            Action::ListObjects | Action::ListObjectsV2 => "",
+            Action::GetObject | Action::HeadObject => inp.key,
         },
-        inp.endpoint,
-        &path,
-        &kept,
-        &signed,
-        inp.caller,
-        Duration::from_secs(inp.config.presign_expiry_secs),
-        SystemTime::now(),
-    )
+        query: kept,
+        headers: signed,
+        caller: inp.caller,
+        expires: Duration::from_secs(inp.config.presign_expiry_secs),
+    }
 }
 
 /// The decoded original URL without auth query parameters.
@@ -168,8 +159,8 @@ fn user_url(inp: &EventInput<'_>) -> String {
 }
 
 /// Builds the event JSON.
-pub(crate) fn build(inp: &EventInput<'_>) -> Value {
-    let url = input_s3_url(inp);
+pub(crate) fn build(inp: &EventInput<'_>, input_s3_url: &str) -> Value {
+    let url = input_s3_url;
     let (context_name, context) = match (inp.action, inp.output) {
         (Action::GetObject, Some((route, token))) => (
             "getObjectContext",
@@ -225,7 +216,7 @@ mod tests {
         headers.insert("x-amz-checksum-mode", "ENABLED".parse().unwrap());
         headers.append("x-custom", "a".parse().unwrap());
         headers.append("x-custom", "b".parse().unwrap());
-        let ev = build(&EventInput {
+        let inp = EventInput {
             config: &config,
             olap,
             bucket: "demo",
@@ -237,7 +228,12 @@ mod tests {
             endpoint: "http://127.0.0.1:9000",
             request_id: "RID",
             output: Some(("io-route", "tok")),
-        });
+        };
+        let url = crate::backend::presign_with_caller(
+            "http://127.0.0.1:9000",
+            &input_request(&inp),
+        );
+        let ev = build(&inp, &url);
         let g = &ev["getObjectContext"];
         let url = g["inputS3Url"].as_str().unwrap();
         assert!(

@@ -1,6 +1,11 @@
-//! The seam between the emulator and a function running in-process.
+//! The invoker seam: how a function runs. Implementations: [`crate::InProcess`] (a transform in
+//! this process), [`crate::ProcessFunction`] (a binary behind the Lambda Runtime API),
+//! [`crate::LambdaFunction`] (AWS Lambda's Invoke API) and [`crate::WebhookFunction`] (an HTTP
+//! webhook, MinIO's Object Lambda contract).
 
 use futures::future::BoxFuture;
+
+pub use crate::wgor::DirectAnswer;
 
 /// A function the emulator invokes for an Object Lambda Access Point, as Lambda would.
 ///
@@ -16,4 +21,42 @@ pub trait Function: Send + Sync + 'static {
         event: serde_json::Value,
         ctx: lambda_runtime::Context,
     ) -> BoxFuture<'static, Result<serde_json::Value, lambda_runtime::Error>>;
+
+    /// Runs one GetObject invocation. A function that answers with the object itself rather
+    /// than through `WriteGetObjectResponse` (a webhook) hands it to `answer`; the default runs
+    /// [`Function::invoke`] and leaves `answer` unused.
+    fn invoke_get(
+        &self,
+        event: serde_json::Value,
+        ctx: lambda_runtime::Context,
+        answer: DirectAnswer,
+    ) -> BoxFuture<'static, Result<serde_json::Value, lambda_runtime::Error>> {
+        drop(answer);
+        self.invoke(event, ctx)
+    }
+}
+
+/// An invocation that failed before the function ran, with the S3 error the caller gets
+/// (e.g. 404 `LambdaNotFound`, 503 `SlowDown` when Lambda throttles). Return it (boxed) from
+/// [`Function::invoke`]; any other error is a 500 `LambdaRuntimeError`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct InvokeError {
+    /// HTTP status for the caller.
+    pub status: u16,
+    /// S3 error code.
+    pub code: String,
+    /// Message for the caller.
+    pub message: String,
+}
+
+impl InvokeError {
+    /// An error with this status, code and message.
+    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
 }

@@ -10,10 +10,49 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::template::TemplateError;
+use crate::config::ConfigError;
+
+/// Why a template could not be turned into a configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// File path.
+        path: PathBuf,
+        /// I/O error.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed.
+    #[error("invalid YAML: {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
+    /// The template uses something the emulator cannot resolve, or is inconsistent.
+    #[error("template: {0}")]
+    Invalid(String),
+    /// The resulting configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl TemplateError {
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        Self::Invalid(msg.into())
+    }
+
+    pub(crate) fn at(self, context: &str) -> Self {
+        match self {
+            Self::Invalid(m) => Self::Invalid(format!("{context}: {m}")),
+            other => other,
+        }
+    }
+}
+
+
 
 /// Region, partition and URL suffix of every pseudo parameter the emulator answers.
 pub(crate) const PARTITION: &str = "aws";

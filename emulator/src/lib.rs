@@ -30,12 +30,15 @@
 //! # Ok(()) }
 //! ```
 
+mod backend;
 mod config;
 mod errors;
 mod event;
 mod function;
+pub mod gateway;
 mod in_process;
 mod intrinsics;
+mod invoke;
 mod listxml;
 mod olap;
 mod precheck;
@@ -60,8 +63,11 @@ pub use config::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_POINT, DEFAULT_ACCOUNT_ID, DEFAULT_BUCKET,
     DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
 };
-pub use function::Function;
+pub use backend::RemoteSettings;
+pub use function::{DirectAnswer, Function, InvokeError};
+pub use gateway::{Gateway, GatewayConfig, RunningGateway};
 pub use in_process::InProcess;
+pub use invoke::{LambdaFunction, WebhookFunction};
 pub use process::{DEFAULT_MAX_PROCESSES, ProcessFunction, ProcessFunctionBuilder, locate_binary};
 pub use seed::SAMPLES;
 pub use template::{Template, TemplateError, TemplateFunction};
@@ -223,13 +229,15 @@ impl EmulatorBuilder {
             })
             .collect();
         let shared = Arc::new(server::Shared {
-            internal: server::internal_service(store.clone()),
+            backend: Arc::new(backend::LocalBackend::new(store.clone(), endpoint.clone())),
             concurrency,
             config,
             functions: self.functions,
             endpoint: endpoint.clone(),
-            store: store.clone(),
             tokens: wgor::Tokens::default(),
+            routes: None,
+            verify_wgor_signature: true,
+            invoke_api: true,
         });
         let mut builder = s3s::service::S3ServiceBuilder::new(store);
         let mut auth = s3s::auth::SimpleAuth::new();

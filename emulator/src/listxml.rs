@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use s3s::{Body, S3Response, S3Result};
 use serde_json::{Map, Value};
 
-use crate::errors;
-use crate::olap::{error_of, status_of};
+use crate::errors::{self, error_of, status_of};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -4,17 +4,17 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use s3s::route::S3Route;
-use s3s::{Body, S3Error, S3Request, S3Response, S3Result, s3_error};
+use s3s::{Body, S3Request, S3Response, S3Result, s3_error};
 use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 
 use crate::config::{Action, Credential, Feature, OlapConfig, REGION};
-use crate::errors;
+use crate::errors::{self, error_of, status_of};
 use crate::event::{self, EventInput};
-use crate::function::Function;
+use crate::function::{DirectAnswer, Function, InvokeError};
 use crate::server::Shared;
 use crate::wgor::Delivery;
 
@@ -135,7 +135,7 @@ impl S3Route for OlapRoute {
             // served whole, once s3s has checked the signature that covers the header.
             req.headers.remove(http::header::RANGE);
             let rest = rest.to_owned();
-            return self.shared.passthrough(req, &first, &rest).await;
+            return self.shared.backend.passthrough(req, &first, &rest).await;
         }
         let request_id = event::random_id(16).to_ascii_uppercase();
         let mut resp = match self.handle(req, &request_id).await {
@@ -181,14 +181,14 @@ impl OlapRoute {
             ));
         }
         let Some(action) = classify(&req.method, &key, &query) else {
-            return shared.passthrough(req, &bucket, raw_rest).await;
+            return shared.backend.passthrough(req, &bucket, raw_rest).await;
         };
         check_features(olap, action, &req.headers, &query)?;
         if !olap.routes(action) {
-            return shared.passthrough(req, &bucket, raw_rest).await;
+            return shared.backend.passthrough(req, &bucket, raw_rest).await;
         }
         if matches!(action, Action::GetObject | Action::HeadObject)
-            && shared.store.is_sse_c(&bucket, &key)
+            && shared.backend.stored_with_sse_c(&bucket, &key)
         {
             return Err(errors::error(
                 400,
@@ -217,9 +217,9 @@ impl OlapRoute {
                 )
             })?;
 
-        let route = format!("io-{}", event::random_id(12));
         let token = event::random_id(64);
-        let ev = event::build(&EventInput {
+        let route = shared.new_route(&token);
+        let input = EventInput {
             config: &shared.config,
             olap,
             bucket: &bucket,
@@ -231,7 +231,12 @@ impl OlapRoute {
             endpoint: &shared.endpoint,
             request_id,
             output: (action == Action::GetObject).then_some((route.as_str(), token.as_str())),
-        });
+        };
+        let input_s3_url = shared
+            .backend
+            .presign(&event::input_request(&input))
+            .await?;
+        let ev = event::build(&input, &input_s3_url);
         tracing::info!(olap = %olap.name, ?action, request_id, "invoking function");
         let invocation = Invocation::new(shared, olap, caller, function)?;
         match action {
@@ -248,6 +253,8 @@ impl OlapRoute {
 /// One call of a function, with Lambda's context and timeout.
 struct Invocation<'a> {
     shared: &'a Shared,
+    /// The function's name (metrics).
+    name: String,
     function: Arc<dyn Function>,
     ctx: lambda_runtime::Context,
     timeout: Duration,
@@ -287,6 +294,7 @@ impl<'a> Invocation<'a> {
         );
         Ok(Self {
             shared,
+            name: olap.function.clone(),
             function,
             ctx,
             timeout,
@@ -296,12 +304,23 @@ impl<'a> Invocation<'a> {
 
     /// Starts the function. Like Lambda, it is stopped at its deadline whether or not the
     /// caller still waits; `None` means it was stopped.
-    fn spawn(self, event: Value) -> JoinHandle<Option<Result<Value, lambda_runtime::Error>>> {
-        let work = self.function.invoke(event, self.ctx);
+    fn spawn(
+        self,
+        event: Value,
+        answer: Option<DirectAnswer>,
+    ) -> JoinHandle<Option<Result<Value, lambda_runtime::Error>>> {
+        let work = match answer {
+            Some(answer) => self.function.invoke_get(event, self.ctx, answer),
+            None => self.function.invoke(event, self.ctx),
+        };
         let timeout = self.timeout;
         let permit = self.permit;
+        let name = self.name;
         tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let ended = tokio::time::timeout(timeout, work).await.ok();
+            metrics::histogram!("object_lambda_invoke_seconds", "function" => name)
+                .record(started.elapsed().as_secs_f64());
             drop(permit);
             ended
         })
@@ -310,7 +329,7 @@ impl<'a> Invocation<'a> {
     /// HEAD and LIST: the return value is the answer. If the caller goes away first, the
     /// invocation is stopped.
     async fn call(self, event: Value) -> S3Result<Value> {
-        let mut task = AbortOnDrop(Some(self.spawn(event)));
+        let mut task = AbortOnDrop(Some(self.spawn(event, None)));
         let r = match task.0.as_mut() {
             Some(t) => t.await,
             None => return Err(errors::timeout()),
@@ -325,9 +344,14 @@ impl<'a> Invocation<'a> {
         let mut delivery = tokens.register(route, token);
         // However this ends (even if the caller goes away), a late WGOR gets 400.
         let _expire = ExpireOnDrop { tokens, token };
+        let answer = DirectAnswer {
+            tokens: tokens.clone(),
+            route: route.to_owned(),
+            token: token.to_owned(),
+        };
         // A caller that goes away before the response starts stops the invocation; once the
         // WGOR streams, the function runs on (its WGOR fails if the caller leaves later).
-        let mut guard = AbortOnDrop(Some(self.spawn(event)));
+        let mut guard = AbortOnDrop(Some(self.spawn(event, Some(answer))));
         let Some(task) = guard.0.as_mut() else {
             return Err(errors::timeout());
         };
@@ -357,7 +381,10 @@ type Finished = Result<Option<Result<Value, lambda_runtime::Error>>, tokio::task
 fn finished(r: Finished) -> S3Result<Value> {
     match r {
         Ok(Some(Ok(v))) => Ok(v),
-        Ok(Some(Err(e))) => Err(errors::runtime_error(&e.to_string())),
+        Ok(Some(Err(e))) => Err(match e.downcast_ref::<InvokeError>() {
+            Some(i) => errors::error(i.status, &i.code, i.message.clone()),
+            None => errors::runtime_error(&e.to_string()),
+        }),
         Ok(None) => Err(errors::timeout()),
         Err(join) => Err(errors::runtime_error(&format!(
             "the function panicked: {join}"
@@ -427,31 +454,6 @@ fn respond_delivery(d: Delivery) -> S3Result<S3Response<Body>> {
     }
 }
 
-/// The `statusCode` of a HEAD/LIST return value.
-pub(crate) fn status_of(v: &Value) -> S3Result<StatusCode> {
-    v.get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|s| u16::try_from(s).ok())
-        .and_then(|s| StatusCode::from_u16(s).ok())
-        .ok_or_else(|| errors::invalid_response("statusCode is missing or not a valid HTTP status"))
-}
-
-/// An error return value (`errorCode`/`errorMessage`), if the status is an error.
-pub(crate) fn error_of(v: &Value, status: StatusCode) -> Option<S3Error> {
-    if status.as_u16() < 400 {
-        return None;
-    }
-    let code = v
-        .get("errorCode")
-        .and_then(Value::as_str)
-        .unwrap_or("InternalError");
-    let message = v
-        .get("errorMessage")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Some(errors::error(status.as_u16(), code, message))
-}
-
 fn respond_head(v: &Value) -> S3Result<S3Response<Body>> {
     let status = status_of(v)?;
     if let Some(e) = error_of(v, status) {
@@ -487,6 +489,7 @@ fn respond_head(v: &Value) -> S3Result<S3Response<Body>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

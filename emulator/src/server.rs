@@ -6,102 +6,70 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use hyper_util::rt::TokioIo;
-use s3s::access::{S3Access, S3AccessContext};
 use s3s::service::S3Service;
-use s3s::{Body, HttpResponse, S3Request, S3Response, S3Result};
+use s3s::{Body, HttpResponse};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::function::Function;
-use crate::store::Store;
+use crate::backend::Backend;
+use crate::gateway::route::{Destination, Routes};
 use crate::wgor::{self, Tokens};
 
 /// State shared by the OLAP route and the WGOR handler.
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) functions: HashMap<String, Arc<dyn Function>>,
-    /// `http://IP:PORT` of this emulator.
+    /// `http://IP:PORT` of this emulator (the gateway: its `public_url`).
     pub(crate) endpoint: String,
-    pub(crate) store: Store,
-    /// The same storage without authentication, for requests already authenticated on an
-    /// OLAP and passed through to the supporting bucket. Never exposed on the socket.
-    pub(crate) internal: S3Service,
+    /// Where the originals live (the store seam).
+    pub(crate) backend: Arc<dyn Backend>,
     pub(crate) tokens: Tokens,
     /// Reserved concurrency: one semaphore per limited function (see
     /// [`Config::reserved_concurrency`]).
     pub(crate) concurrency: HashMap<String, Arc<Semaphore>>,
-}
-
-/// Access control of the internal service: the caller was authenticated on the OLAP.
-struct Authenticated;
-
-#[async_trait::async_trait]
-impl S3Access for Authenticated {
-    async fn check(&self, _cx: &mut S3AccessContext<'_>) -> S3Result<()> {
-        Ok(())
-    }
-}
-
-pub(crate) fn internal_service(store: Store) -> S3Service {
-    let mut b = s3s::service::S3ServiceBuilder::new(store);
-    b.set_access(Authenticated);
-    b.build()
+    /// Replicas (the gateway): signed `outputRoute`s naming this replica, and forwarding of
+    /// WGORs meant for another. `None`: one process, random routes.
+    pub(crate) routes: Option<Routes>,
+    /// Whether a WGOR's SigV4 signature must be by a configured credential (the emulator), or
+    /// its single-use token alone authenticates it (the gateway).
+    pub(crate) verify_wgor_signature: bool,
+    /// Serve Lambda's Invoke API for the registered functions (the emulator).
+    pub(crate) invoke_api: bool,
 }
 
 impl Shared {
-    /// Sends an authenticated OLAP request on to the supporting bucket unchanged.
-    pub(crate) async fn passthrough(
-        &self,
-        req: S3Request<Body>,
-        bucket: &str,
-        raw_rest: &str,
-    ) -> S3Result<S3Response<Body>> {
-        let query: Vec<&str> = req
-            .uri
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter(|p| {
-                let name = p.split('=').next().unwrap_or_default();
-                !p.is_empty() && !crate::event::is_auth_param(name)
-            })
-            .collect();
-        let mut uri = format!("/{bucket}{raw_rest}");
-        if !query.is_empty() {
-            uri.push('?');
-            uri.push_str(&query.join("&"));
+    /// A fresh `outputRoute` for a GET whose token is `token`.
+    pub(crate) fn new_route(&self, token: &str) -> String {
+        match &self.routes {
+            Some(r) => r.route_for(token),
+            None => format!("io-{}", crate::event::random_id(12)),
         }
-        let mut builder = http::Request::builder().method(req.method.clone()).uri(uri);
-        for (name, value) in &req.headers {
-            if name != http::header::AUTHORIZATION {
-                builder = builder.header(name, value);
-            }
-        }
-        let http_req = builder
-            .body(req.input)
-            .map_err(|e| crate::errors::error(500, "InternalError", e.to_string()))?;
-        let resp = self
-            .internal
-            .call(http_req)
-            .await
-            .map_err(|e| crate::errors::error(500, "InternalError", format!("{e:?}")))?;
-        let (parts, body) = resp.into_parts();
-        let mut out = S3Response::new(body);
-        out.status = Some(parts.status);
-        out.headers = parts.headers;
-        Ok(out)
     }
 }
 
-async fn dispatch(
+pub(crate) async fn dispatch(
     shared: Arc<Shared>,
     public: S3Service,
     req: http::Request<hyper::body::Incoming>,
 ) -> Result<HttpResponse, Infallible> {
     if wgor::is_wgor(&req) {
-        return Ok(wgor::handle(&shared.tokens, &shared.config.credentials, req).await);
+        if let Some(routes) = &shared.routes {
+            match routes.destination(&req) {
+                Destination::Here => {}
+                Destination::Replica(url) => return Ok(routes.forward(&url, req).await),
+                Destination::Refused(resp) => return Ok(*resp),
+            }
+        }
+        let credentials = shared
+            .verify_wgor_signature
+            .then_some(shared.config.credentials.as_slice());
+        return Ok(wgor::handle(&shared.tokens, credentials, req).await);
+    }
+    if shared.invoke_api && crate::invoke::api::is_invoke(&req) {
+        return Ok(crate::invoke::api::handle(&shared, req).await);
     }
     if let Err(e) =
         crate::precheck::check_auth(&req).and_then(|()| crate::precheck::check_body_size(&req))

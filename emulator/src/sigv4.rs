@@ -205,6 +205,32 @@ pub(crate) fn verify_header_auth<'c>(
     credentials: &'c [Credential],
     now: SystemTime,
 ) -> Result<&'c Credential, AuthError> {
+    verify_signed_request(method, uri, headers, None, service, credentials, now)
+}
+
+/// [`verify_header_auth`] for a request whose signature covers the SHA-256 of `body` without an
+/// `x-amz-content-sha256` header (every service but S3, e.g. Lambda's Invoke).
+pub(crate) fn verify_header_auth_with_body<'c>(
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    service: &str,
+    credentials: &'c [Credential],
+    now: SystemTime,
+) -> Result<&'c Credential, AuthError> {
+    verify_signed_request(method, uri, headers, Some(body), service, credentials, now)
+}
+
+fn verify_signed_request<'c>(
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+    payload: Option<&[u8]>,
+    service: &str,
+    credentials: &'c [Credential],
+    now: SystemTime,
+) -> Result<&'c Credential, AuthError> {
     let auth_value = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -256,12 +282,17 @@ pub(crate) fn verify_header_auth<'c>(
         .map(|(_, v)| v.clone());
 
     let mut settings = s3_settings();
+    if payload.is_some() {
+        // Every service but S3 encodes the path twice and normalises it.
+        settings.percent_encoding_mode = PercentEncodingMode::Double;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Enabled;
+    }
     let body = match &content_sha {
         Some(v) => {
             settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
             SignableBody::Precomputed(v.clone())
         }
-        None => SignableBody::UnsignedPayload,
+        None => payload.map_or(SignableBody::UnsignedPayload, SignableBody::Bytes),
     };
     let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let url = format!("http://{host}{path_and_query}");

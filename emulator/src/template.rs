@@ -19,56 +19,21 @@
 //! id (`111122223333`), `AWS::Region` `us-east-1`, `AWS::Partition` `aws`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::config::{
-    AccessPointConfig, Action, BucketConfig, Config, ConfigError, Credential, Feature, OlapConfig,
+    AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig,
     REGION,
 };
+pub use crate::intrinsics::TemplateError;
 use crate::intrinsics::{Lookup, PARTITION, Resolver, scalar_string, yaml_to_json};
 
 /// SAM's default function timeout (seconds) when neither the function nor `Globals` sets one.
 const SAM_DEFAULT_TIMEOUT_SECS: u64 = 3;
 /// SAM's default memory size (MB).
 const SAM_DEFAULT_MEMORY_MB: u32 = 128;
-
-/// Why a template could not be turned into a configuration.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TemplateError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// File path.
-        path: PathBuf,
-        /// I/O error.
-        source: std::io::Error,
-    },
-    /// The YAML is malformed.
-    #[error("invalid YAML: {0}")]
-    Yaml(#[from] serde_yaml_ng::Error),
-    /// The template uses something the emulator cannot resolve, or is inconsistent.
-    #[error("template: {0}")]
-    Invalid(String),
-    /// The resulting configuration is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-}
-
-impl TemplateError {
-    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
-        Self::Invalid(msg.into())
-    }
-
-    fn at(self, context: &str) -> Self {
-        match self {
-            Self::Invalid(m) => Self::Invalid(format!("{context}: {m}")),
-            other => other,
-        }
-    }
-}
 
 /// A function of the template (`AWS::Serverless::Function`), as the emulator runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -73,11 +73,11 @@ impl Used {
     }
 }
 
-/// Outstanding `outputToken`s and the ones already used.
-#[derive(Default)]
+/// Outstanding `outputToken`s and the ones already used. Clones share the same tables.
+#[derive(Default, Clone)]
 pub(crate) struct Tokens {
-    pending: Mutex<HashMap<String, Pending>>,
-    used: Mutex<Used>,
+    pending: Arc<Mutex<HashMap<String, Pending>>>,
+    used: Arc<Mutex<Used>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -235,37 +235,82 @@ fn validate(headers: &HeaderMap) -> Result<(StatusCode, Option<String>, Option<S
     Ok((status, code, message))
 }
 
-/// Handles one WriteGetObjectResponse request.
+/// Handles one WriteGetObjectResponse request. With `credentials` its SigV4 signature must be
+/// by one of them; with `None` (the gateway, which cannot check a Lambda role's signature
+/// against IAM) the single-use `outputToken` alone authenticates it.
 pub(crate) async fn handle(
     tokens: &Tokens,
-    credentials: &[Credential],
+    credentials: Option<&[Credential]>,
     req: http::Request<hyper::body::Incoming>,
 ) -> HttpResponse {
     let request_id = crate::event::random_id(16).to_ascii_uppercase();
     let (parts, body) = req.into_parts();
-    let result = handle_inner(tokens, credentials, &parts, body).await;
+    let result = match credentials {
+        Some(credentials) => sigv4::verify_header_auth(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            "s3-object-lambda",
+            credentials,
+            SystemTime::now(),
+        )
+        .map(|_| ())
+        .map_err(|e| auth_error(&e)),
+        None => Ok(()),
+    };
+    let result = match result {
+        Ok(()) => deliver(tokens, &parts.headers, body).await,
+        Err(e) => Err(e),
+    };
     if let Err(e) = &result {
         tracing::info!(code = %e.code().as_str(), "WriteGetObjectResponse refused");
     }
     to_response(result, &request_id)
 }
 
-async fn handle_inner(
-    tokens: &Tokens,
-    credentials: &[Credential],
-    parts: &http::request::Parts,
-    mut body: hyper::body::Incoming,
-) -> Result<(), S3Error> {
-    sigv4::verify_header_auth(
-        &parts.method,
-        &parts.uri,
-        &parts.headers,
-        "s3-object-lambda",
-        credentials,
-        SystemTime::now(),
-    )
-    .map_err(|e| auth_error(&e))?;
-    let h = &parts.headers;
+/// Where a function that answers with the object itself (a webhook) delivers it: the same
+/// validation and streaming as a WriteGetObjectResponse with these route and token.
+pub struct DirectAnswer {
+    pub(crate) tokens: Tokens,
+    pub(crate) route: String,
+    pub(crate) token: String,
+}
+
+impl std::fmt::Debug for DirectAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectAnswer").finish_non_exhaustive()
+    }
+}
+
+impl DirectAnswer {
+    /// Delivers `headers` (the WGOR headers: `x-amz-fwd-status`, `x-amz-fwd-header-*`,
+    /// `x-amz-fwd-error-code`/`-message`) and `body` to the waiting caller. The route and token
+    /// are this invocation's. `Err` is the reason the answer was refused.
+    pub async fn deliver<B>(self, mut headers: HeaderMap, body: B) -> Result<(), String>
+    where
+        B: http_body::Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        for (name, value) in [
+            ("x-amz-request-route", &self.route),
+            ("x-amz-request-token", &self.token),
+        ] {
+            let v = HeaderValue::from_str(value).map_err(|e| e.to_string())?;
+            headers.insert(name, v);
+        }
+        deliver(&self.tokens, &headers, body)
+            .await
+            .map_err(|e| e.message().unwrap_or(e.code().as_str()).to_owned())
+    }
+}
+
+/// Validates a WGOR's headers against the outstanding tokens and streams its body to the
+/// waiting GET caller.
+pub(crate) async fn deliver<B>(tokens: &Tokens, h: &HeaderMap, mut body: B) -> Result<(), S3Error>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let route = header_str(h, "x-amz-request-route").unwrap_or_default();
     let token = header_str(h, "x-amz-request-token")
         .ok_or_else(|| errors::validation("Missing x-amz-request-token."))?;

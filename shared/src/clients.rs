@@ -82,10 +82,14 @@ pub struct RouteHostFix {
 
 impl RouteHostFix {
     /// An interceptor for `endpoint`, or `None` when the endpoint is not local (or when
-    /// `OBJECT_LAMBDA_KEEP_HOST_PREFIX=true` asks for the SDK's behaviour).
+    /// `OBJECT_LAMBDA_KEEP_HOST_PREFIX=true` asks for the SDK's behaviour). Any endpoint gets one
+    /// with `AWS_DISABLE_HOST_PREFIX_INJECTION=true` (botocore's name for the same switch), as
+    /// behind a self-hosted gateway reached by a DNS name.
     pub fn for_endpoint(endpoint: &str) -> Option<Self> {
+        let forced = std::env::var("AWS_DISABLE_HOST_PREFIX_INJECTION")
+            .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
         if std::env::var("OBJECT_LAMBDA_KEEP_HOST_PREFIX").is_ok_and(|v| v == "true")
-            || !is_local_endpoint(endpoint)
+            || !(forced || is_local_endpoint(endpoint))
         {
             return None;
         }

@@ -173,7 +173,10 @@ impl<T: Transform> Handler<T> {
         };
         match prepared {
             Ok(mut reply) => {
-                if let (Some(d), Some(body)) = (deadline, reply.body.take()) {
+                // Without a deadline (webhook mode) the body must stay where it is.
+                if let Some(d) = deadline
+                    && let Some(body) = reply.body.take()
+                {
                     reply.body = Some(guard_deadline(body, d));
                 }
                 reply
@@ -281,17 +284,36 @@ fn timeout_error() -> TransformError {
     )
 }
 
+/// Deadlines below this (2001-09-09 in epoch milliseconds) cannot be epoch times.
+const EPOCH_MS_FLOOR: u64 = 1_000_000_000_000;
+
 /// The instant at which unfinished work is abandoned (`None` without a deadline).
+///
+/// Lambda sends `Lambda-Runtime-Deadline-Ms` as epoch milliseconds. Some local hosts send a
+/// relative budget instead (cargo lambda 1.9.2 sends `600000`); read as an epoch time that is
+/// long past, and every invocation would time out at once. A value that cannot be an epoch
+/// time in milliseconds is therefore taken as milliseconds from now (with one warning).
 fn deadline_of(ctx: &lambda_runtime::Context, margin: Duration) -> Option<Instant> {
     if ctx.deadline == 0 {
         return None;
     }
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_millis() as u64;
-    let left = Duration::from_millis(ctx.deadline.saturating_sub(now_ms)).saturating_sub(margin);
-    Some(Instant::now() + left)
+    let left = if ctx.deadline < EPOCH_MS_FLOOR {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                deadline_ms = ctx.deadline,
+                "the runtime's deadline is not an epoch time; treating it as milliseconds from now"
+            );
+        });
+        Duration::from_millis(ctx.deadline)
+    } else {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()?
+            .as_millis() as u64;
+        Duration::from_millis(ctx.deadline.saturating_sub(now_ms))
+    };
+    Some(Instant::now() + left.saturating_sub(margin))
 }
 
 /// A body that ends in an error (aborting the response) instead of running into the deadline.
@@ -664,6 +686,25 @@ mod tests {
         let body: ByteStream = Box::pin(futures::stream::pending());
         let guarded = guard_deadline(body, Instant::now() + Duration::from_millis(50));
         assert_eq!(read(guarded).await.unwrap_err().code(), "TransformTimeout");
+    }
+
+    #[test]
+    fn relative_deadlines_are_budgets() {
+        let margin = Duration::from_millis(2000);
+        let mut ctx = lambda_runtime::Context::default();
+        // cargo lambda's Runtime API: a relative 600 000 ms.
+        ctx.deadline = 600_000;
+        let d = deadline_of(&ctx, margin).unwrap();
+        let left = d - Instant::now();
+        assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(598), "{left:?}");
+        // Lambda: epoch milliseconds 30 s from now.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        ctx.deadline = now + 30_000;
+        let left = deadline_of(&ctx, margin).unwrap() - Instant::now();
+        assert!(left > Duration::from_secs(26) && left <= Duration::from_secs(28), "{left:?}");
+        // An epoch deadline already past leaves nothing.
+        ctx.deadline = now - 1000;
+        assert!(deadline_of(&ctx, margin).unwrap() <= Instant::now());
     }
 
     #[test]

@@ -28,8 +28,9 @@
 //! }
 //! ```
 //!
-//! [`run`] serves Lambda when `AWS_LAMBDA_RUNTIME_API` is set, and otherwise runs the local
-//! command-line mode ([`local`]): stdin → transform → stdout.
+//! [`run`] serves Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a MinIO-style webhook with
+//! `--webhook HOST:PORT` ([`webhook`]), and otherwise runs the local command-line mode
+//! ([`local`]): stdin → transform → stdout.
 
 pub mod clients;
 pub mod config;
@@ -44,6 +45,7 @@ pub mod range;
 pub mod respond;
 pub mod spool;
 pub mod transform;
+pub mod webhook;
 
 pub use config::NoConfig;
 pub use context::{CallerIdentity, RequestContext};
@@ -56,8 +58,9 @@ pub use transform::{
 
 use clap::Parser;
 
-/// Run a transform: as a Lambda function when `AWS_LAMBDA_RUNTIME_API` is set, else in local
-/// mode (stdin → stdout). Never returns on failure: it exits the process with status 1.
+/// Run a transform: as a webhook with `--webhook HOST:PORT` ([`webhook`]), as a Lambda function
+/// when `AWS_LAMBDA_RUNTIME_API` is set, else in local mode (stdin → stdout). Never returns on
+/// failure: it exits the process with status 1.
 pub fn run<T: Transform>(transform: T) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -69,6 +72,14 @@ pub fn run<T: Transform>(transform: T) {
             std::process::exit(1);
         }
     };
+    if let Some(addr) = webhook::addr_from_args() {
+        lambda_runtime::tracing::init_default_subscriber();
+        if let Err(e) = runtime.block_on(webhook::serve(transform, &addr)) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         let args = local::LocalArgs::parse();
         let code = runtime.block_on(local::run_local(transform, args));

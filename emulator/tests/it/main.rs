@@ -4,6 +4,7 @@
 
 mod fidelity;
 mod functions;
+mod gateway;
 mod olap;
 mod raw;
 mod runtime;

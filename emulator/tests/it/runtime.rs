@@ -29,7 +29,7 @@ fn profile_dir() -> PathBuf {
 /// tested otherwise. One workspace-wide build rather than `-p <function>` each: every `-p` resolves
 /// its own feature set, so four of them compiled four variants of the shared dependencies, which
 /// filled the CI machine's disk.
-fn function_binary(name: &str) -> PathBuf {
+pub(crate) fn function_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let dir = profile_dir();
     let built = BUILT.get_or_init(|| {
