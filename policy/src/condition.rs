@@ -94,25 +94,77 @@ impl Cidr {
             v4 @ IpAddr::V4(_) => v4,
         };
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(u128::from(u32::from(net)) << 96, u128::from(u32::from(ip)) << 96, self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(u128::from(net), u128::from(ip), self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(
+                u128::from(u32::from(net)) << 96,
+                u128::from(u32::from(ip)) << 96,
+                self.prefix,
+            ),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                prefix_eq(u128::from(net), u128::from(ip), self.prefix)
+            }
             _ => false,
         }
     }
 }
 
 fn prefix_eq(a: u128, b: u128, prefix: u8) -> bool {
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(prefix))
+    };
     a & mask == b & mask
 }
 
 const BASES: &[(&str, Test, bool)] = &[
-    ("StringEquals", Test::Str { ignore_case: false, like: false }, false),
-    ("StringNotEquals", Test::Str { ignore_case: false, like: false }, true),
-    ("StringEqualsIgnoreCase", Test::Str { ignore_case: true, like: false }, false),
-    ("StringNotEqualsIgnoreCase", Test::Str { ignore_case: true, like: false }, true),
-    ("StringLike", Test::Str { ignore_case: false, like: true }, false),
-    ("StringNotLike", Test::Str { ignore_case: false, like: true }, true),
+    (
+        "StringEquals",
+        Test::Str {
+            ignore_case: false,
+            like: false,
+        },
+        false,
+    ),
+    (
+        "StringNotEquals",
+        Test::Str {
+            ignore_case: false,
+            like: false,
+        },
+        true,
+    ),
+    (
+        "StringEqualsIgnoreCase",
+        Test::Str {
+            ignore_case: true,
+            like: false,
+        },
+        false,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        Test::Str {
+            ignore_case: true,
+            like: false,
+        },
+        true,
+    ),
+    (
+        "StringLike",
+        Test::Str {
+            ignore_case: false,
+            like: true,
+        },
+        false,
+    ),
+    (
+        "StringNotLike",
+        Test::Str {
+            ignore_case: false,
+            like: true,
+        },
+        true,
+    ),
     ("NumericEquals", Test::Num(Cmp::Eq), false),
     ("NumericNotEquals", Test::Num(Cmp::Eq), true),
     ("NumericLessThan", Test::Num(Cmp::Lt), false),
@@ -153,9 +205,16 @@ impl Operator {
             return Err(format!("unknown condition operator {name:?}"));
         };
         if test == Test::Null && (if_exists || set != SetOp::Single) {
-            return Err(format!("{name:?}: Null takes neither a ForAnyValue:/ForAllValues: prefix nor IfExists"));
+            return Err(format!(
+                "{name:?}: Null takes neither a ForAnyValue:/ForAllValues: prefix nor IfExists"
+            ));
         }
-        Ok(Self { set, test, negated, if_exists })
+        Ok(Self {
+            set,
+            test,
+            negated,
+            if_exists,
+        })
     }
 }
 
@@ -163,13 +222,19 @@ impl Condition {
     /// Parses every `"Operator": {"key": value(s)}` of a `Condition` object.
     pub(crate) fn parse_block(block: &Value, variables: bool) -> Result<Vec<Self>, String> {
         let Value::Object(ops) = block else {
-            return Err(format!("must be an object of operators, not {}", Kind(block)));
+            return Err(format!(
+                "must be an object of operators, not {}",
+                Kind(block)
+            ));
         };
         let mut out = Vec::new();
         for (op_name, keys) in ops {
             let op = Operator::parse(op_name)?;
             let Value::Object(keys) = keys else {
-                return Err(format!("{op_name}: must be an object of condition keys, not {}", Kind(keys)));
+                return Err(format!(
+                    "{op_name}: must be an object of condition keys, not {}",
+                    Kind(keys)
+                ));
             };
             if keys.is_empty() {
                 return Err(format!("{op_name}: no condition key"));
@@ -190,7 +255,11 @@ impl Condition {
                     .map(|v| parse_value(op.test, v, variables))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("{op_name}: {key}: {e}"))?;
-                out.push(Self { op, key: key.clone(), values });
+                out.push(Self {
+                    op,
+                    key: key.clone(),
+                    values,
+                });
             }
         }
         Ok(out)
@@ -201,7 +270,10 @@ impl Condition {
         let present = keys.get(&self.key).filter(|v| !v.is_empty());
         if self.op.test == Test::Null {
             let absent = present.is_none();
-            return self.values.iter().any(|v| matches!(v, PolicyValue::Null(want) if *want == absent));
+            return self
+                .values
+                .iter()
+                .any(|v| matches!(v, PolicyValue::Null(want) if *want == absent));
         }
         let Some(request_values) = present else {
             if self.op.if_exists {
@@ -235,25 +307,39 @@ impl Condition {
         match (self.op.test, policy) {
             (Test::Str { ignore_case, like }, PolicyValue::Str(t)) => {
                 if like {
-                    t.pattern(keys).is_some_and(|p| wildcard::matches(&p, request, ignore_case))
+                    t.pattern(keys)
+                        .is_some_and(|p| wildcard::matches(&p, request, ignore_case))
                 } else {
                     t.expand(keys).is_some_and(|v| {
-                        if ignore_case { v.to_lowercase() == request.to_lowercase() } else { v == request }
+                        if ignore_case {
+                            v.to_lowercase() == request.to_lowercase()
+                        } else {
+                            v == request
+                        }
                     })
                 }
             }
-            (Test::Arn, PolicyValue::Str(t)) => t.pattern(keys).is_some_and(|p| arn_matches(&p, request)),
+            (Test::Arn, PolicyValue::Str(t)) => {
+                t.pattern(keys).is_some_and(|p| arn_matches(&p, request))
+            }
             (Test::Binary, PolicyValue::Str(t)) => t.as_plain() == Some(request),
-            (Test::Num(cmp), PolicyValue::Num(p)) => parse_number(request).is_some_and(|r| compare(cmp, r, *p)),
-            (Test::Date(cmp), PolicyValue::Date(p)) => parse_date(request).is_some_and(|r| compare(cmp, r, *p)),
+            (Test::Num(cmp), PolicyValue::Num(p)) => {
+                parse_number(request).is_some_and(|r| compare(cmp, r, *p))
+            }
+            (Test::Date(cmp), PolicyValue::Date(p)) => {
+                parse_date(request).is_some_and(|r| compare(cmp, r, *p))
+            }
             (Test::Bool, PolicyValue::Bool(p)) => parse_bool(request) == Some(*p),
-            (Test::Ip, PolicyValue::Ip(net)) => request.trim().parse::<IpAddr>().is_ok_and(|ip| net.contains(ip)),
+            (Test::Ip, PolicyValue::Ip(net)) => request
+                .trim()
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| net.contains(ip)),
             _ => false,
         }
     }
 }
 
-fn compare<T: PartialOrd>(cmp: Cmp, request: T, policy: T) -> bool {
+fn compare<T: PartialOrd + Copy>(cmp: Cmp, request: T, policy: T) -> bool {
     match cmp {
         Cmp::Eq => request == policy,
         Cmp::Lt => request < policy,
@@ -268,7 +354,10 @@ fn scalar(v: &Value) -> Result<String, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(format!("a condition value must be a string, number or boolean, not {}", Kind(other))),
+        other => Err(format!(
+            "a condition value must be a string, number or boolean, not {}",
+            Kind(other)
+        )),
     }
 }
 
@@ -277,13 +366,21 @@ fn parse_value(test: Test, v: &Value, variables: bool) -> Result<PolicyValue, St
     match test {
         Test::Str { .. } | Test::Arn => Template::parse(&s, variables).map(PolicyValue::Str),
         Test::Binary => Ok(PolicyValue::Str(Template::plain(&s))),
-        Test::Num(_) => parse_number(&s).map(PolicyValue::Num).ok_or_else(|| format!("{s:?} is not a number")),
-        Test::Date(_) => parse_date(&s)
-            .map(PolicyValue::Date)
-            .ok_or_else(|| format!("{s:?} is not a date (ISO 8601 such as 2026-01-01T00:00:00Z, or epoch seconds)")),
-        Test::Bool => parse_bool(&s).map(PolicyValue::Bool).ok_or_else(|| format!("{s:?} is not \"true\" or \"false\"")),
-        Test::Null => parse_bool(&s).map(PolicyValue::Null).ok_or_else(|| format!("{s:?} is not \"true\" or \"false\"")),
-        Test::Ip => Cidr::parse(&s).map(PolicyValue::Ip).ok_or_else(|| format!("{s:?} is not an IP address or CIDR block")),
+        Test::Num(_) => parse_number(&s)
+            .map(PolicyValue::Num)
+            .ok_or_else(|| format!("{s:?} is not a number")),
+        Test::Date(_) => parse_date(&s).map(PolicyValue::Date).ok_or_else(|| {
+            format!("{s:?} is not a date (ISO 8601 such as 2026-01-01T00:00:00Z, or epoch seconds)")
+        }),
+        Test::Bool => parse_bool(&s)
+            .map(PolicyValue::Bool)
+            .ok_or_else(|| format!("{s:?} is not \"true\" or \"false\"")),
+        Test::Null => parse_bool(&s)
+            .map(PolicyValue::Null)
+            .ok_or_else(|| format!("{s:?} is not \"true\" or \"false\"")),
+        Test::Ip => Cidr::parse(&s)
+            .map(PolicyValue::Ip)
+            .ok_or_else(|| format!("{s:?} is not an IP address or CIDR block")),
     }
 }
 
@@ -310,7 +407,8 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Some(t.unix_timestamp_nanos());
     }
-    let date = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    let date =
+        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
     Some(date.midnight().assume_utc().unix_timestamp_nanos())
 }
 
@@ -322,8 +420,14 @@ mod tests {
 
     fn holds(block: &Value, ctx: &Context) -> bool {
         let p = Principal::iam_user("111122223333", "alice");
-        let keys = Keys { principal: &p, layers: [Some(ctx), None] };
-        Condition::parse_block(block, true).unwrap().iter().all(|c| c.holds(&keys))
+        let keys = Keys {
+            principal: &p,
+            layers: [Some(ctx), None],
+        };
+        Condition::parse_block(block, true)
+            .unwrap()
+            .iter()
+            .all(|c| c.holds(&keys))
     }
 
     fn err(block: &Value) -> String {
@@ -333,33 +437,78 @@ mod tests {
     #[test]
     fn string_equals_and_not_equals() {
         let c = Context::new().with("s3:prefix", "Finance/");
-        assert!(holds(&json!({"StringEquals": {"s3:prefix": ["Sales/", "Finance/"]}}), &c));
-        assert!(!holds(&json!({"StringEquals": {"s3:prefix": "finance/"}}), &c));
-        assert!(holds(&json!({"StringEqualsIgnoreCase": {"s3:prefix": "finance/"}}), &c));
-        assert!(!holds(&json!({"StringNotEquals": {"s3:prefix": ["Sales/", "Finance/"]}}), &c));
-        assert!(holds(&json!({"StringNotEquals": {"s3:prefix": "Sales/"}}), &c));
-        assert!(!holds(&json!({"StringNotEqualsIgnoreCase": {"s3:prefix": "FINANCE/"}}), &c));
+        assert!(holds(
+            &json!({"StringEquals": {"s3:prefix": ["Sales/", "Finance/"]}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"StringEquals": {"s3:prefix": "finance/"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"StringEqualsIgnoreCase": {"s3:prefix": "finance/"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"StringNotEquals": {"s3:prefix": ["Sales/", "Finance/"]}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"StringNotEquals": {"s3:prefix": "Sales/"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"StringNotEqualsIgnoreCase": {"s3:prefix": "FINANCE/"}}),
+            &c
+        ));
         // Key names are case-insensitive.
-        assert!(holds(&json!({"StringEquals": {"S3:Prefix": "Finance/"}}), &c));
+        assert!(holds(
+            &json!({"StringEquals": {"S3:Prefix": "Finance/"}}),
+            &c
+        ));
         // Missing key: a test fails, a negated test passes.
         assert!(!holds(&json!({"StringEquals": {"s3:delimiter": "/"}}), &c));
-        assert!(holds(&json!({"StringNotEquals": {"s3:delimiter": "/"}}), &c));
+        assert!(holds(
+            &json!({"StringNotEquals": {"s3:delimiter": "/"}}),
+            &c
+        ));
     }
 
     #[test]
     fn string_like() {
         let c = Context::new().with("s3:prefix", "Finance/2026/");
-        assert!(holds(&json!({"StringLike": {"s3:prefix": "Finance/*"}}), &c));
+        assert!(holds(
+            &json!({"StringLike": {"s3:prefix": "Finance/*"}}),
+            &c
+        ));
         assert!(!holds(&json!({"StringLike": {"s3:prefix": "Sales/*"}}), &c));
-        assert!(holds(&json!({"StringNotLike": {"s3:prefix": "Sales/*"}}), &c));
-        assert!(!holds(&json!({"StringNotLike": {"s3:prefix": ["Sales/*", "Fin*"]}}), &c));
-        assert!(holds(&json!({"StringLike": {"s3:prefix": "Finance/20??/"}}), &c));
+        assert!(holds(
+            &json!({"StringNotLike": {"s3:prefix": "Sales/*"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"StringNotLike": {"s3:prefix": ["Sales/*", "Fin*"]}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"StringLike": {"s3:prefix": "Finance/20??/"}}),
+            &c
+        ));
         // StringEquals does not expand wildcards.
-        assert!(!holds(&json!({"StringEquals": {"s3:prefix": "Finance/*"}}), &c));
+        assert!(!holds(
+            &json!({"StringEquals": {"s3:prefix": "Finance/*"}}),
+            &c
+        ));
         // Policy variables; `aws:username` comes from the principal.
         let c = Context::new().with("s3:prefix", "home/alice/docs");
-        assert!(holds(&json!({"StringLike": {"s3:prefix": "home/${aws:username}/*"}}), &c));
-        assert!(!holds(&json!({"StringLike": {"s3:prefix": "home/${aws:nobody}/*"}}), &c));
+        assert!(holds(
+            &json!({"StringLike": {"s3:prefix": "home/${aws:username}/*"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"StringLike": {"s3:prefix": "home/${aws:nobody}/*"}}),
+            &c
+        ));
     }
 
     #[test]
@@ -372,9 +521,18 @@ mod tests {
             assert!(!holds(&block, &https));
             assert!(!holds(&block, &Context::new()));
         }
-        assert!(holds(&json!({"BoolIfExists": {"aws:SecureTransport": "false"}}), &Context::new()));
-        assert!(!holds(&json!({"Bool": {"aws:SecureTransport": "true"}}), &Context::new().with("aws:SecureTransport", "yes")));
-        assert!(err(&json!({"Bool": {"aws:SecureTransport": "yes"}})).contains("is not \"true\" or \"false\""));
+        assert!(holds(
+            &json!({"BoolIfExists": {"aws:SecureTransport": "false"}}),
+            &Context::new()
+        ));
+        assert!(!holds(
+            &json!({"Bool": {"aws:SecureTransport": "true"}}),
+            &Context::new().with("aws:SecureTransport", "yes")
+        ));
+        assert!(
+            err(&json!({"Bool": {"aws:SecureTransport": "yes"}}))
+                .contains("is not \"true\" or \"false\"")
+        );
     }
 
     #[test]
@@ -390,13 +548,29 @@ mod tests {
             ("::ffff:192.0.2.44", true),
             ("not an ip", false),
         ] {
-            assert_eq!(holds(&block, &Context::new().with("aws:SourceIp", ip)), want, "{ip}");
+            assert_eq!(
+                holds(&block, &Context::new().with("aws:SourceIp", ip)),
+                want,
+                "{ip}"
+            );
         }
         let not = json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}});
-        assert!(holds(&not, &Context::new().with("aws:SourceIp", "192.0.2.1")));
-        assert!(!holds(&not, &Context::new().with("aws:SourceIp", "10.1.2.3")));
-        assert!(holds(&json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}), &Context::new().with("aws:SourceIp", "8.8.8.8")));
-        assert!(holds(&json!({"IpAddress": {"aws:SourceIp": "10.9.9.9/8"}}), &Context::new().with("aws:SourceIp", "10.1.1.1")));
+        assert!(holds(
+            &not,
+            &Context::new().with("aws:SourceIp", "192.0.2.1")
+        ));
+        assert!(!holds(
+            &not,
+            &Context::new().with("aws:SourceIp", "10.1.2.3")
+        ));
+        assert!(holds(
+            &json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}),
+            &Context::new().with("aws:SourceIp", "8.8.8.8")
+        ));
+        assert!(holds(
+            &json!({"IpAddress": {"aws:SourceIp": "10.9.9.9/8"}}),
+            &Context::new().with("aws:SourceIp", "10.1.1.1")
+        ));
         assert!(err(&json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/33"}})).contains("not an IP"));
         assert!(err(&json!({"IpAddress": {"aws:SourceIp": "example.com"}})).contains("not an IP"));
     }
@@ -406,41 +580,112 @@ mod tests {
         let c = Context::new().with("s3:max-keys", "10");
         assert!(holds(&json!({"NumericEquals": {"s3:max-keys": "10"}}), &c));
         assert!(holds(&json!({"NumericEquals": {"s3:max-keys": 10}}), &c));
-        assert!(holds(&json!({"NumericNotEquals": {"s3:max-keys": "11"}}), &c));
-        assert!(holds(&json!({"NumericLessThan": {"s3:max-keys": "11"}}), &c));
-        assert!(!holds(&json!({"NumericLessThan": {"s3:max-keys": "10"}}), &c));
-        assert!(holds(&json!({"NumericLessThanEquals": {"s3:max-keys": "10"}}), &c));
-        assert!(holds(&json!({"NumericGreaterThan": {"s3:max-keys": "9.5"}}), &c));
-        assert!(holds(&json!({"NumericGreaterThanEquals": {"s3:max-keys": "10"}}), &c));
-        assert!(!holds(&json!({"NumericGreaterThan": {"s3:max-keys": "10"}}), &Context::new().with("s3:max-keys", "ten")));
-        assert!(holds(&json!({"NumericLessThanEqualsIfExists": {"s3:max-keys": "100"}}), &Context::new()));
-        assert!(!holds(&json!({"NumericLessThanEquals": {"s3:max-keys": "100"}}), &Context::new()));
+        assert!(holds(
+            &json!({"NumericNotEquals": {"s3:max-keys": "11"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"NumericLessThan": {"s3:max-keys": "11"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"NumericLessThan": {"s3:max-keys": "10"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"NumericLessThanEquals": {"s3:max-keys": "10"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"NumericGreaterThan": {"s3:max-keys": "9.5"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"NumericGreaterThanEquals": {"s3:max-keys": "10"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"NumericGreaterThan": {"s3:max-keys": "10"}}),
+            &Context::new().with("s3:max-keys", "ten")
+        ));
+        assert!(holds(
+            &json!({"NumericLessThanEqualsIfExists": {"s3:max-keys": "100"}}),
+            &Context::new()
+        ));
+        assert!(!holds(
+            &json!({"NumericLessThanEquals": {"s3:max-keys": "100"}}),
+            &Context::new()
+        ));
         assert!(err(&json!({"NumericLessThan": {"s3:max-keys": "ten"}})).contains("not a number"));
     }
 
     #[test]
     fn dates() {
         let c = Context::new().with("aws:CurrentTime", "2026-06-01T12:00:00Z");
-        assert!(holds(&json!({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}), &c));
-        assert!(holds(&json!({"DateLessThan": {"aws:CurrentTime": "2027-01-01"}}), &c));
-        assert!(!holds(&json!({"DateLessThan": {"aws:CurrentTime": "2026-06-01T12:00:00Z"}}), &c));
-        assert!(holds(&json!({"DateLessThanEquals": {"aws:CurrentTime": "2026-06-01T12:00:00Z"}}), &c));
-        assert!(holds(&json!({"DateEquals": {"aws:CurrentTime": "2026-06-01T14:00:00+02:00"}}), &c));
-        assert!(holds(&json!({"DateNotEquals": {"aws:CurrentTime": "2026-06-01"}}), &c));
-        assert!(holds(&json!({"DateGreaterThanEquals": {"aws:CurrentTime": 1_780_000_000}}), &Context::new().with("aws:CurrentTime", "1780000000")));
-        assert!(err(&json!({"DateLessThan": {"aws:CurrentTime": "tomorrow"}})).contains("not a date"));
+        assert!(holds(
+            &json!({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"DateLessThan": {"aws:CurrentTime": "2027-01-01"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"DateLessThan": {"aws:CurrentTime": "2026-06-01T12:00:00Z"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"DateLessThanEquals": {"aws:CurrentTime": "2026-06-01T12:00:00Z"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"DateEquals": {"aws:CurrentTime": "2026-06-01T14:00:00+02:00"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"DateNotEquals": {"aws:CurrentTime": "2026-06-01"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"DateGreaterThanEquals": {"aws:CurrentTime": 1_780_000_000}}),
+            &Context::new().with("aws:CurrentTime", "1780000000")
+        ));
+        assert!(
+            err(&json!({"DateLessThan": {"aws:CurrentTime": "tomorrow"}})).contains("not a date")
+        );
     }
 
     #[test]
     fn arn_operators() {
-        let c = Context::new().with("aws:SourceArn", "arn:aws:s3:us-east-1:111122223333:accesspoint/finance-ap");
-        assert!(holds(&json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:*:111122223333:accesspoint/*"}}), &c));
-        assert!(holds(&json!({"ArnEquals": {"aws:SourceArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/finance-ap"}}), &c));
-        assert!(!holds(&json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:*:444455556666:accesspoint/*"}}), &c));
-        assert!(holds(&json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:s3:*:444455556666:*"}}), &c));
-        assert!(!holds(&json!({"ArnNotEquals": {"aws:SourceArn": "arn:aws:s3:*:*:accesspoint/finance-ap"}}), &c));
+        let c = Context::new().with(
+            "aws:SourceArn",
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/finance-ap",
+        );
+        assert!(holds(
+            &json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:*:111122223333:accesspoint/*"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"ArnEquals": {"aws:SourceArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/finance-ap"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:*:444455556666:accesspoint/*"}}),
+            &c
+        ));
+        assert!(holds(
+            &json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:s3:*:444455556666:*"}}),
+            &c
+        ));
+        assert!(!holds(
+            &json!({"ArnNotEquals": {"aws:SourceArn": "arn:aws:s3:*:*:accesspoint/finance-ap"}}),
+            &c
+        ));
         // aws:PrincipalArn is derived from the principal.
-        assert!(holds(&json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/*"}}), &Context::new()));
+        assert!(holds(
+            &json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/*"}}),
+            &Context::new()
+        ));
     }
 
     #[test]
@@ -449,7 +694,10 @@ mod tests {
         let block = json!({"Null": {"s3:x-amz-server-side-encryption": "true"}});
         assert!(holds(&block, &Context::new()));
         assert!(!holds(&block, &with));
-        assert!(holds(&block, &Context::new().with_values("s3:x-amz-server-side-encryption", Vec::<String>::new())));
+        assert!(holds(
+            &block,
+            &Context::new().with_values("s3:x-amz-server-side-encryption", Vec::<String>::new())
+        ));
         let block = json!({"Null": {"s3:x-amz-server-side-encryption": false}});
         assert!(holds(&block, &with));
         assert!(err(&json!({"NullIfExists": {"k": "true"}})).contains("Null takes"));
@@ -462,7 +710,10 @@ mod tests {
         let any = json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "s3-object-lambda.amazonaws.com"}});
         let all = json!({"ForAllValues:StringEquals": {"aws:CalledVia": ["s3-object-lambda.amazonaws.com", "athena.amazonaws.com"]}});
         assert!(holds(&any, &via(&["s3-object-lambda.amazonaws.com"])));
-        assert!(holds(&any, &via(&["athena.amazonaws.com", "s3-object-lambda.amazonaws.com"])));
+        assert!(holds(
+            &any,
+            &via(&["athena.amazonaws.com", "s3-object-lambda.amazonaws.com"])
+        ));
         assert!(!holds(&any, &via(&["athena.amazonaws.com"])));
         // Empty or missing set: ForAnyValue false, ForAllValues true.
         assert!(!holds(&any, &via(&[])));
@@ -470,31 +721,63 @@ mod tests {
         assert!(holds(&all, &via(&[])));
         assert!(holds(&all, &Context::new()));
         assert!(holds(&all, &via(&["athena.amazonaws.com"])));
-        assert!(!holds(&all, &via(&["athena.amazonaws.com", "glue.amazonaws.com"])));
+        assert!(!holds(
+            &all,
+            &via(&["athena.amazonaws.com", "glue.amazonaws.com"])
+        ));
         // Negated under a set operator: per request value, "equal to none of the policy values".
-        let any_not = json!({"ForAnyValue:StringNotEquals": {"aws:CalledVia": "athena.amazonaws.com"}});
-        assert!(holds(&any_not, &via(&["athena.amazonaws.com", "glue.amazonaws.com"])));
+        let any_not =
+            json!({"ForAnyValue:StringNotEquals": {"aws:CalledVia": "athena.amazonaws.com"}});
+        assert!(holds(
+            &any_not,
+            &via(&["athena.amazonaws.com", "glue.amazonaws.com"])
+        ));
         assert!(!holds(&any_not, &via(&["athena.amazonaws.com"])));
         let all_not = json!({"ForAllValues:StringNotLike": {"aws:CalledVia": "athena*"}});
         assert!(holds(&all_not, &via(&["glue.amazonaws.com"])));
-        assert!(!holds(&all_not, &via(&["glue.amazonaws.com", "athena.amazonaws.com"])));
+        assert!(!holds(
+            &all_not,
+            &via(&["glue.amazonaws.com", "athena.amazonaws.com"])
+        ));
         // IfExists on a set operator: missing passes.
-        assert!(holds(&json!({"ForAnyValue:StringEqualsIfExists": {"aws:CalledVia": "x"}}), &Context::new()));
+        assert!(holds(
+            &json!({"ForAnyValue:StringEqualsIfExists": {"aws:CalledVia": "x"}}),
+            &Context::new()
+        ));
         // Single-valued operator on a multi-valued key: any value for a test, all for a negated one.
-        assert!(holds(&json!({"StringEquals": {"aws:CalledVia": "glue.amazonaws.com"}}), &via(&["athena.amazonaws.com", "glue.amazonaws.com"])));
-        assert!(!holds(&json!({"StringNotEquals": {"aws:CalledVia": "glue.amazonaws.com"}}), &via(&["athena.amazonaws.com", "glue.amazonaws.com"])));
+        assert!(holds(
+            &json!({"StringEquals": {"aws:CalledVia": "glue.amazonaws.com"}}),
+            &via(&["athena.amazonaws.com", "glue.amazonaws.com"])
+        ));
+        assert!(!holds(
+            &json!({"StringNotEquals": {"aws:CalledVia": "glue.amazonaws.com"}}),
+            &via(&["athena.amazonaws.com", "glue.amazonaws.com"])
+        ));
     }
 
     #[test]
     fn if_exists() {
         let block = json!({"StringEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}});
         assert!(holds(&block, &Context::new()));
-        assert!(holds(&block, &Context::new().with("s3:x-amz-server-side-encryption", "aws:kms")));
-        assert!(!holds(&block, &Context::new().with("s3:x-amz-server-side-encryption", "AES256")));
-        let not = json!({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}});
+        assert!(holds(
+            &block,
+            &Context::new().with("s3:x-amz-server-side-encryption", "aws:kms")
+        ));
+        assert!(!holds(
+            &block,
+            &Context::new().with("s3:x-amz-server-side-encryption", "AES256")
+        ));
+        let not =
+            json!({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}});
         assert!(holds(&not, &Context::new()));
-        assert!(holds(&not, &Context::new().with("s3:x-amz-server-side-encryption", "AES256")));
-        assert!(!holds(&not, &Context::new().with("s3:x-amz-server-side-encryption", "aws:kms")));
+        assert!(holds(
+            &not,
+            &Context::new().with("s3:x-amz-server-side-encryption", "AES256")
+        ));
+        assert!(!holds(
+            &not,
+            &Context::new().with("s3:x-amz-server-side-encryption", "aws:kms")
+        ));
     }
 
     #[test]
@@ -506,7 +789,9 @@ mod tests {
 
     #[test]
     fn several_operators_and_keys_all_must_hold() {
-        let c = Context::new().with("s3:prefix", "Finance/").with("aws:SourceIp", "192.0.2.1");
+        let c = Context::new()
+            .with("s3:prefix", "Finance/")
+            .with("aws:SourceIp", "192.0.2.1");
         let both = json!({"StringLike": {"s3:prefix": "Finance/*"}, "IpAddress": {"aws:SourceIp": "192.0.2.0/24"}});
         assert!(holds(&both, &c));
         let one_fails = json!({"StringLike": {"s3:prefix": "Finance/*", "s3:delimiter": "/"}});
@@ -515,8 +800,14 @@ mod tests {
 
     #[test]
     fn malformed_blocks() {
-        assert!(err(&json!({"StringEqualz": {"k": "v"}})).contains("unknown condition operator \"StringEqualz\""));
-        assert!(err(&json!({"ForSomeValues:StringEquals": {"k": "v"}})).contains("unknown condition operator"));
+        assert!(
+            err(&json!({"StringEqualz": {"k": "v"}}))
+                .contains("unknown condition operator \"StringEqualz\"")
+        );
+        assert!(
+            err(&json!({"ForSomeValues:StringEquals": {"k": "v"}}))
+                .contains("unknown condition operator")
+        );
         assert!(err(&json!({"StringEquals": "k"})).contains("must be an object of condition keys"));
         assert!(err(&json!({"StringEquals": {}})).contains("no condition key"));
         assert!(err(&json!({"StringEquals": {"k": []}})).contains("empty list"));

@@ -24,7 +24,11 @@ impl Principal {
     /// The account's root user, `arn:aws:iam::ACCOUNT:root`.
     #[must_use]
     pub fn account_root(account: &str) -> Self {
-        Self { arn: format!("arn:aws:iam::{account}:root"), account: account.to_owned(), user_name: None }
+        Self {
+            arn: format!("arn:aws:iam::{account}:root"),
+            account: account.to_owned(),
+            user_name: None,
+        }
     }
 
     /// Reads an IAM ARN (`arn:PARTITION:iam::ACCOUNT:user/PATH/NAME`, `...:root`, or any other
@@ -32,16 +36,28 @@ impl Principal {
     #[must_use]
     pub fn from_arn(arn: &str) -> Option<Self> {
         let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_partition), Some("iam"), Some(""), Some(account), Some(resource)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("arn"), Some(_partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return None;
         };
         if account.is_empty() || resource.is_empty() {
             return None;
         }
-        let user_name = resource.strip_prefix("user/").and_then(|path| path.rsplit('/').next()).map(str::to_owned);
-        Some(Self { arn: arn.to_owned(), account: account.to_owned(), user_name })
+        let user_name = resource
+            .strip_prefix("user/")
+            .and_then(|path| path.rsplit('/').next())
+            .map(str::to_owned);
+        Some(Self {
+            arn: arn.to_owned(),
+            account: account.to_owned(),
+            user_name,
+        })
     }
 
     /// The principal's ARN (`aws:PrincipalArn`).
@@ -108,7 +124,10 @@ impl Context {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.keys.insert(key.to_ascii_lowercase(), values.into_iter().map(Into::into).collect());
+        self.keys.insert(
+            key.to_ascii_lowercase(),
+            values.into_iter().map(Into::into).collect(),
+        );
     }
 
     /// Removes `key`.

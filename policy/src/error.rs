@@ -21,11 +21,21 @@ pub struct PolicyError {
 impl PolicyError {
     /// An error about the document as a whole (not JSON, no `Statement`, bad `Version`).
     pub(crate) fn document(field: Option<&str>, message: impl Into<String>) -> Self {
-        Self { statement: None, sid: None, field: field.map(str::to_owned), message: message.into() }
+        Self {
+            statement: None,
+            sid: None,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 
     /// An error inside statement `index` (0-based here, 1-based when shown).
-    pub(crate) fn statement(index: usize, sid: Option<&str>, field: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn statement(
+        index: usize,
+        sid: Option<&str>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             statement: Some(index),
             sid: sid.map(str::to_owned),

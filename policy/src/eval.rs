@@ -65,14 +65,24 @@ impl Policy {
         self.evaluate_with(request, None)
     }
 
-    pub(crate) fn evaluate_with(&self, request: &Request<'_>, extra: Option<&Context>) -> Outcome<'_> {
-        let keys = Keys { principal: request.principal, layers: [extra, Some(request.context)] };
+    pub(crate) fn evaluate_with(
+        &self,
+        request: &Request<'_>,
+        extra: Option<&Context>,
+    ) -> Outcome<'_> {
+        let keys = Keys {
+            principal: request.principal,
+            layers: [extra, Some(request.context)],
+        };
         let mut allow = None;
         for (index, statement) in self.statements.iter().enumerate() {
             if !statement_matches(statement, request, &keys) {
                 continue;
             }
-            let matched = Matched { index, sid: statement.sid.as_deref() };
+            let matched = Matched {
+                index,
+                sid: statement.sid.as_deref(),
+            };
             match statement.effect {
                 Effect::Deny => return Outcome::ExplicitDeny(matched),
                 Effect::Allow => {
@@ -99,7 +109,11 @@ fn principal_match(block: &PrincipalBlock, principal: &Principal) -> PrincipalMa
         return PrincipalMatch::Exact;
     }
     let root = format!("arn:aws:iam::{}:root", principal.account());
-    if block.aws.iter().any(|id| id == principal.account() || *id == root) {
+    if block
+        .aws
+        .iter()
+        .any(|id| id == principal.account() || *id == root)
+    {
         return PrincipalMatch::Account;
     }
     PrincipalMatch::None
@@ -124,16 +138,19 @@ fn statement_matches(statement: &Statement, request: &Request<'_>, keys: &Keys<'
         }
     }
 
-    let action_hit = statement.actions.patterns.iter().any(|p| wildcard::matches(p, request.action, true));
+    let action_hit = statement
+        .actions
+        .patterns
+        .iter()
+        .any(|p| wildcard::matches(p, request.action, true));
     if action_hit == statement.actions.negated {
         return false;
     }
 
-    let resource_hit = statement
-        .resources
-        .patterns
-        .iter()
-        .any(|t| t.pattern(keys).is_some_and(|p| arn_matches(&p, request.resource)));
+    let resource_hit = statement.resources.patterns.iter().any(|t| {
+        t.pattern(keys)
+            .is_some_and(|p| arn_matches(&p, request.resource))
+    });
     if resource_hit == statement.resources.negated {
         return false;
     }
@@ -159,21 +176,28 @@ fn decide<'p>(
     request: &Request<'_>,
     extra: Option<&Context>,
 ) -> StepDecision<'p> {
-    let identity = identity_policy.map_or(Outcome::NotApplicable, |p| p.evaluate_with(request, extra));
-    let resource = resource_policy.map_or(Outcome::NotApplicable, |p| p.evaluate_with(request, extra));
+    let identity =
+        identity_policy.map_or(Outcome::NotApplicable, |p| p.evaluate_with(request, extra));
+    let resource =
+        resource_policy.map_or(Outcome::NotApplicable, |p| p.evaluate_with(request, extra));
     let decision = match (identity, resource) {
         (Outcome::ExplicitDeny(_), _) | (_, Outcome::ExplicitDeny(_)) => Decision::ExplicitDeny,
         (Outcome::Allow(_), _) | (_, Outcome::Allow(_)) => Decision::Allow,
         _ => Decision::ImplicitDeny,
     };
-    StepDecision { identity, resource, decision }
+    StepDecision {
+        identity,
+        resource,
+        decision,
+    }
 }
 
-/// One resource a request reaches, with the policy attached to it.
+/// One resource a request reaches, with the policy attached to it. The policy (`'p`) may
+/// outlive the request's strings (`'a`): decisions borrow only from policies.
 #[derive(Debug, Clone, Copy)]
-pub struct Step<'a> {
+pub struct Step<'p, 'a> {
     /// The resource's policy: bucket, access point or Object Lambda Access Point policy.
-    pub resource_policy: Option<&'a Policy>,
+    pub resource_policy: Option<&'p Policy>,
     /// The action on this resource (`s3-object-lambda:GetObject`, `s3:GetObject`, ...).
     pub action: &'a str,
     /// The resource's ARN in this step's form (Object Lambda Access Point, access point object,
@@ -284,13 +308,23 @@ pub fn evaluate_chain<'p>(
     identity_policy: Option<&'p Policy>,
     principal: &Principal,
     context: &Context,
-    steps: &[Step<'p>],
+    steps: &[Step<'p, '_>],
 ) -> ChainDecision<'p> {
     let steps: Vec<StepDecision<'p>> = steps
         .iter()
         .map(|step| {
-            let request = Request { principal, action: step.action, resource: step.resource, context };
-            decide(identity_policy, step.resource_policy, &request, step.context)
+            let request = Request {
+                principal,
+                action: step.action,
+                resource: step.resource,
+                context,
+            };
+            decide(
+                identity_policy,
+                step.resource_policy,
+                &request,
+                step.context,
+            )
         })
         .collect();
     let decision = if steps.iter().any(|s| s.decision == Decision::ExplicitDeny) {

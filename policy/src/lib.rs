@@ -52,5 +52,8 @@ mod wildcard;
 
 pub use context::{Context, Principal};
 pub use error::PolicyError;
-pub use eval::{ChainDecision, Decision, Matched, Outcome, Request, Step, StepDecision, evaluate, evaluate_chain};
+pub use eval::{
+    ChainDecision, Decision, Matched, Outcome, Request, Step, StepDecision, evaluate,
+    evaluate_chain,
+};
 pub use policy::{Effect, Policy, PolicyKind, Statement};

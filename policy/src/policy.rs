@@ -95,8 +95,8 @@ impl Policy {
     /// element or condition operator, a missing `Effect`/`Action`/`Resource`, a `Principal` in
     /// an identity policy or none in a resource policy, a value of the wrong type.
     pub fn parse(json: &str, kind: PolicyKind) -> Result<Self, PolicyError> {
-        let doc: Value =
-            serde_json::from_str(json).map_err(|e| PolicyError::document(None, format!("not valid JSON: {e}")))?;
+        let doc: Value = serde_json::from_str(json)
+            .map_err(|e| PolicyError::document(None, format!("not valid JSON: {e}")))?;
         Self::from_value(&doc, kind)
     }
 
@@ -107,7 +107,10 @@ impl Policy {
     /// As [`Policy::parse`].
     pub fn from_value(doc: &Value, kind: PolicyKind) -> Result<Self, PolicyError> {
         let Value::Object(top) = doc else {
-            return Err(PolicyError::document(None, format!("a policy must be a JSON object, not {}", Kind(doc))));
+            return Err(PolicyError::document(
+                None,
+                format!("a policy must be a JSON object, not {}", Kind(doc)),
+            ));
         };
         let mut variables = false;
         let mut id = None;
@@ -134,17 +137,24 @@ impl Policy {
                 }
             }
         }
-        let raw_statements = raw_statements.ok_or_else(|| PolicyError::document(Some("Statement"), "missing"))?;
+        let raw_statements =
+            raw_statements.ok_or_else(|| PolicyError::document(Some("Statement"), "missing"))?;
         let raw_statements = match raw_statements {
             Value::Array(list) if list.is_empty() => {
-                return Err(PolicyError::document(Some("Statement"), "empty list of statements"));
+                return Err(PolicyError::document(
+                    Some("Statement"),
+                    "empty list of statements",
+                ));
             }
             Value::Array(list) => list.as_slice(),
             one @ Value::Object(_) => std::slice::from_ref(one),
             other => {
                 return Err(PolicyError::document(
                     Some("Statement"),
-                    format!("must be an object or a list of objects, not {}", Kind(other)),
+                    format!(
+                        "must be an object or a list of objects, not {}",
+                        Kind(other)
+                    ),
                 ));
             }
         };
@@ -153,7 +163,11 @@ impl Policy {
             .enumerate()
             .map(|(i, s)| parse_statement(i, s, kind, variables))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { kind, id, statements })
+        Ok(Self {
+            kind,
+            id,
+            statements,
+        })
     }
 
     /// An identity policy allowing every action on every resource: what an account administrator
@@ -169,8 +183,14 @@ impl Policy {
                 sid: Some("AllowAll".to_owned()),
                 effect: Effect::Allow,
                 principal: None,
-                actions: ActionBlock { negated: false, patterns: vec![star] },
-                resources: ResourceBlock { negated: false, patterns: vec![Template::plain("*")] },
+                actions: ActionBlock {
+                    negated: false,
+                    patterns: vec![star],
+                },
+                resources: ResourceBlock {
+                    negated: false,
+                    patterns: vec![Template::plain("*")],
+                },
                 conditions: Vec::new(),
             }],
         }
@@ -217,40 +237,82 @@ fn strings(v: &Value) -> Result<Vec<String>, String> {
     match v {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) if items.is_empty() => Err("empty list".to_owned()),
-        Value::Array(items) => items.iter().map(string).collect::<Result<_, _>>().map_err(|e| format!("list item {e}")),
-        other => Err(format!("must be a string or a list of strings, not {}", Kind(other))),
+        Value::Array(items) => items
+            .iter()
+            .map(string)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("list item {e}")),
+        other => Err(format!(
+            "must be a string or a list of strings, not {}",
+            Kind(other)
+        )),
     }
 }
 
-const STATEMENT_ELEMENTS: &[&str] =
-    &["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const STATEMENT_ELEMENTS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
 
-fn parse_statement(index: usize, raw: &Value, kind: PolicyKind, variables: bool) -> Result<Statement, PolicyError> {
+fn parse_statement(
+    index: usize,
+    raw: &Value,
+    kind: PolicyKind,
+    variables: bool,
+) -> Result<Statement, PolicyError> {
     let Value::Object(map) = raw else {
-        return Err(PolicyError::statement(index, None, "Statement", format!("must be an object, not {}", Kind(raw))));
+        return Err(PolicyError::statement(
+            index,
+            None,
+            "Statement",
+            format!("must be an object, not {}", Kind(raw)),
+        ));
     };
     let sid = match map.get("Sid") {
         Some(v) => Some(string(v).map_err(|m| PolicyError::statement(index, None, "Sid", m))?),
         None => None,
     };
-    let err = |field: &str, message: String| PolicyError::statement(index, sid.as_deref(), field, message);
-    if let Some(unknown) = map.keys().find(|k| !STATEMENT_ELEMENTS.contains(&k.as_str())) {
+    let err = |field: &str, message: String| {
+        PolicyError::statement(index, sid.as_deref(), field, message)
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !STATEMENT_ELEMENTS.contains(&k.as_str()))
+    {
         return Err(err(unknown, "unknown statement element".to_owned()));
     }
 
     let effect = match map.get("Effect").map(Value::as_str) {
         Some(Some("Allow")) => Effect::Allow,
         Some(Some("Deny")) => Effect::Deny,
-        Some(_) => return Err(err("Effect", format!("must be \"Allow\" or \"Deny\", not {}", map["Effect"]))),
+        Some(_) => {
+            return Err(err(
+                "Effect",
+                format!("must be \"Allow\" or \"Deny\", not {}", map["Effect"]),
+            ));
+        }
         None => return Err(err("Effect", "missing".to_owned())),
     };
 
-    let principal = match (one_of(map, "Principal", "NotPrincipal").map_err(|m| err("Principal", m))?, kind) {
+    let principal = match (
+        one_of(map, "Principal", "NotPrincipal").map_err(|m| err("Principal", m))?,
+        kind,
+    ) {
         (Some(_), PolicyKind::Identity) => {
             return Err(err("Principal", "an identity policy names no principal (the user it is attached to is the principal)".to_owned()));
         }
         (None, PolicyKind::Resource) => {
-            return Err(err("Principal", "missing: a resource policy statement needs Principal or NotPrincipal".to_owned()));
+            return Err(err(
+                "Principal",
+                "missing: a resource policy statement needs Principal or NotPrincipal".to_owned(),
+            ));
         }
         (Some((field, negated, value)), PolicyKind::Resource) => {
             Some(parse_principal(negated, value).map_err(|m| err(field, m))?)
@@ -258,13 +320,23 @@ fn parse_statement(index: usize, raw: &Value, kind: PolicyKind, variables: bool)
         (None, PolicyKind::Identity) => None,
     };
 
-    let Some((field, negated, value)) = one_of(map, "Action", "NotAction").map_err(|m| err("Action", m))? else {
-        return Err(err("Action", "missing: a statement needs Action or NotAction".to_owned()));
+    let Some((field, negated, value)) =
+        one_of(map, "Action", "NotAction").map_err(|m| err("Action", m))?
+    else {
+        return Err(err(
+            "Action",
+            "missing: a statement needs Action or NotAction".to_owned(),
+        ));
     };
     let actions = parse_actions(negated, value).map_err(|m| err(field, m))?;
 
-    let Some((field, negated, value)) = one_of(map, "Resource", "NotResource").map_err(|m| err("Resource", m))? else {
-        return Err(err("Resource", "missing: a statement needs Resource or NotResource".to_owned()));
+    let Some((field, negated, value)) =
+        one_of(map, "Resource", "NotResource").map_err(|m| err("Resource", m))?
+    else {
+        return Err(err(
+            "Resource",
+            "missing: a statement needs Resource or NotResource".to_owned(),
+        ));
     };
     let resources = parse_resources(negated, value, variables).map_err(|m| err(field, m))?;
 
@@ -272,7 +344,14 @@ fn parse_statement(index: usize, raw: &Value, kind: PolicyKind, variables: bool)
         Some(block) => Condition::parse_block(block, variables).map_err(|m| err("Condition", m))?,
         None => Vec::new(),
     };
-    Ok(Statement { sid, effect, principal, actions, resources, conditions })
+    Ok(Statement {
+        sid,
+        effect,
+        principal,
+        actions,
+        resources,
+        conditions,
+    })
 }
 
 /// The element present among `positive` and its `Not` form: (name, negated, value).
@@ -290,7 +369,11 @@ fn one_of<'v>(
 }
 
 fn parse_principal(negated: bool, value: &Value) -> Result<PrincipalBlock, String> {
-    let mut block = PrincipalBlock { negated, everyone: false, aws: Vec::new() };
+    let mut block = PrincipalBlock {
+        negated,
+        everyone: false,
+        aws: Vec::new(),
+    };
     match value {
         Value::String(s) if s == "*" => block.everyone = true,
         Value::Object(map) if !map.is_empty() => {
@@ -312,12 +395,18 @@ fn parse_principal(negated: bool, value: &Value) -> Result<PrincipalBlock, Strin
                     // principals are accepted in documents and never match.
                     "Service" | "Federated" | "CanonicalUser" => {}
                     other => {
-                        return Err(format!("unknown principal type {other:?} (expected AWS, Service, Federated, CanonicalUser)"));
+                        return Err(format!(
+                            "unknown principal type {other:?} (expected AWS, Service, Federated, CanonicalUser)"
+                        ));
                     }
                 }
             }
         }
-        other => return Err(format!("must be \"*\" or an object such as {{\"AWS\": ...}}, not {other}")),
+        other => {
+            return Err(format!(
+                "must be \"*\" or an object such as {{\"AWS\": ...}}, not {other}"
+            ));
+        }
     }
     Ok(block)
 }
@@ -325,9 +414,14 @@ fn parse_principal(negated: bool, value: &Value) -> Result<PrincipalBlock, Strin
 fn parse_actions(negated: bool, value: &Value) -> Result<ActionBlock, String> {
     let mut patterns = Vec::new();
     for action in strings(value)? {
-        let valid = action == "*" || action.split_once(':').is_some_and(|(service, name)| !service.is_empty() && !name.is_empty());
+        let valid = action == "*"
+            || action
+                .split_once(':')
+                .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty());
         if !valid {
-            return Err(format!("{action:?} is not \"*\" or \"service:action\" (such as \"s3:GetObject\")"));
+            return Err(format!(
+                "{action:?} is not \"*\" or \"service:action\" (such as \"s3:GetObject\")"
+            ));
         }
         let mut toks = Vec::new();
         wildcard::compile(&action, &mut toks);
@@ -340,7 +434,9 @@ fn parse_resources(negated: bool, value: &Value, variables: bool) -> Result<Reso
     let mut patterns = Vec::new();
     for resource in strings(value)? {
         if resource != "*" && !resource.starts_with("arn:") {
-            return Err(format!("{resource:?} is not \"*\" or an ARN (such as \"arn:aws:s3:::bucket/*\")"));
+            return Err(format!(
+                "{resource:?} is not \"*\" or an ARN (such as \"arn:aws:s3:::bucket/*\")"
+            ));
         }
         patterns.push(Template::parse(&resource, variables)?);
     }

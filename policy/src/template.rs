@@ -18,13 +18,18 @@ enum Part {
     /// `${*}`, `${?}`, `${$}`: the character itself, never a wildcard.
     Escaped(char),
     /// `${key}` or `${key, 'default'}`.
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
 }
 
 impl Template {
     /// A string without variables.
     pub(crate) fn plain(s: &str) -> Self {
-        Self { parts: vec![Part::Text(s.to_owned())] }
+        Self {
+            parts: vec![Part::Text(s.to_owned())],
+        }
     }
 
     /// Parses `s`. With `variables` false (policy `Version` 2008-10-17) `${` is plain text.
@@ -82,7 +87,9 @@ impl Template {
             match part {
                 Part::Text(t) => wildcard::compile(t, &mut toks),
                 Part::Escaped(c) => toks.push(Tok::Lit(*c)),
-                Part::Var { key, default } => wildcard::literal(lookup(keys, key, default.as_deref())?, &mut toks),
+                Part::Var { key, default } => {
+                    wildcard::literal(lookup(keys, key, default.as_deref())?, &mut toks);
+                }
             }
         }
         Some(toks)
@@ -90,7 +97,9 @@ impl Template {
 }
 
 fn lookup<'k>(keys: &Keys<'k>, key: &str, default: Option<&'k str>) -> Option<&'k str> {
-    keys.get(key).and_then(crate::context::Values::single).or(default)
+    keys.get(key)
+        .and_then(crate::context::Values::single)
+        .or(default)
 }
 
 fn parse_var(inner: &str) -> Result<Part, String> {
@@ -103,8 +112,13 @@ fn parse_var(inner: &str) -> Result<Part, String> {
     let (key, default) = match inner.split_once(',') {
         Some((key, default)) => {
             let default = default.trim();
-            let Some(quoted) = default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) else {
-                return Err(format!("policy variable default must be in single quotes: ${{{inner}}}"));
+            let Some(quoted) = default
+                .strip_prefix('\'')
+                .and_then(|d| d.strip_suffix('\''))
+            else {
+                return Err(format!(
+                    "policy variable default must be in single quotes: ${{{inner}}}"
+                ));
             };
             (key.trim(), Some(quoted.to_owned()))
         }
@@ -113,7 +127,10 @@ fn parse_var(inner: &str) -> Result<Part, String> {
     if key.is_empty() || key.contains(char::is_whitespace) {
         return Err(format!("bad policy variable ${{{inner}}}"));
     }
-    Ok(Part::Var { key: key.to_owned(), default })
+    Ok(Part::Var {
+        key: key.to_owned(),
+        default,
+    })
 }
 
 /// ARN matching as IAM does for `Resource` and `ArnLike`: each of the six `:`-separated parts
@@ -128,7 +145,10 @@ pub(crate) fn arn_matches(pattern: &[Tok], arn: &str) -> bool {
     if pat_parts.len() != arn_parts.len() {
         return false;
     }
-    pat_parts.iter().zip(arn_parts).all(|(p, a)| wildcard::matches(p, a, false))
+    pat_parts
+        .iter()
+        .zip(arn_parts)
+        .all(|(p, a)| wildcard::matches(p, a, false))
 }
 
 fn split_tokens(pattern: &[Tok]) -> Vec<&[Tok]> {
@@ -153,7 +173,10 @@ mod tests {
     use crate::context::{Context, Principal};
 
     fn keys<'a>(p: &'a Principal, c: &'a Context) -> Keys<'a> {
-        Keys { principal: p, layers: [Some(c), None] }
+        Keys {
+            principal: p,
+            layers: [Some(c), None],
+        }
     }
 
     #[test]
@@ -165,8 +188,19 @@ mod tests {
         assert_eq!(t.expand(&k).unwrap(), "home/alice/*");
         let t = Template::parse("${aws:missing, 'none'}-${*}${$}", true).unwrap();
         assert_eq!(t.expand(&k).unwrap(), "none-*$");
-        assert!(Template::parse("${aws:missing}", true).unwrap().expand(&k).is_none());
-        assert_eq!(Template::parse("${aws:username}", false).unwrap().expand(&k).unwrap(), "${aws:username}");
+        assert!(
+            Template::parse("${aws:missing}", true)
+                .unwrap()
+                .expand(&k)
+                .is_none()
+        );
+        assert_eq!(
+            Template::parse("${aws:username}", false)
+                .unwrap()
+                .expand(&k)
+                .unwrap(),
+            "${aws:username}"
+        );
         assert!(Template::parse("${aws:username", true).is_err());
         assert!(Template::parse("${a, nodefault}", true).is_err());
     }
@@ -178,11 +212,23 @@ mod tests {
             wildcard::compile(s, &mut v);
             v
         };
-        assert!(arn_matches(&pat("arn:aws:s3:::bucket/*"), "arn:aws:s3:::bucket/a/b"));
-        assert!(arn_matches(&pat("arn:aws:s3:*:111122223333:accesspoint/*"), "arn:aws:s3:us-east-1:111122223333:accesspoint/fin"));
+        assert!(arn_matches(
+            &pat("arn:aws:s3:::bucket/*"),
+            "arn:aws:s3:::bucket/a/b"
+        ));
+        assert!(arn_matches(
+            &pat("arn:aws:s3:*:111122223333:accesspoint/*"),
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/fin"
+        ));
         // `*` in the region part does not swallow the account part.
-        assert!(!arn_matches(&pat("arn:aws:s3:*:accesspoint/x"), "arn:aws:s3:us-east-1:111122223333:accesspoint/x"));
+        assert!(!arn_matches(
+            &pat("arn:aws:s3:*:accesspoint/x"),
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/x"
+        ));
         assert!(arn_matches(&pat("*"), "arn:aws:s3:::b"));
-        assert!(!arn_matches(&pat("arn:aws:s3:::bucket"), "arn:aws:s3:::bucket/key"));
+        assert!(!arn_matches(
+            &pat("arn:aws:s3:::bucket"),
+            "arn:aws:s3:::bucket/key"
+        ));
     }
 }

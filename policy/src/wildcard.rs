@@ -31,7 +31,13 @@ pub(crate) fn literal(text: &str, out: &mut Vec<Tok>) {
 /// Does `text` match the whole `pattern`? Linear in practice, O(n·m) at worst, no recursion.
 pub(crate) fn matches(pattern: &[Tok], text: &str, ignore_case: bool) -> bool {
     let text: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if ignore_case { a == b || a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a == b || a.to_lowercase().eq(b.to_lowercase())
+        } else {
+            a == b
+        }
+    };
     let (mut p, mut t) = (0, 0);
     // Where to resume after the last `*`: (pattern index after it, text index it consumed up to).
     let mut resume: Option<(usize, usize)> = None;
@@ -59,7 +65,9 @@ pub(crate) fn matches(pattern: &[Tok], text: &str, ignore_case: bool) -> bool {
             },
         }
     }
-    pattern[p.min(pattern.len())..].iter().all(|tok| *tok == Tok::Star)
+    pattern[p.min(pattern.len())..]
+        .iter()
+        .all(|tok| *tok == Tok::Star)
 }
 
 /// Convenience for tests and plain patterns: compile and match in one go.
