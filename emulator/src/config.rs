@@ -91,6 +91,9 @@ pub struct Credential {
     /// Account id reported in `userIdentity` (default `111122223333`).
     #[serde(default = "default_account_id")]
     pub account_id: String,
+    /// The user's IAM identity policy (JSON). Default: allow everything, as an account admin.
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 fn default_user_name() -> String {
@@ -109,6 +112,7 @@ impl Credential {
             secret_access_key: secret_access_key.into(),
             user_name: default_user_name(),
             account_id: default_account_id(),
+            policy: None,
         }
     }
 
@@ -136,7 +140,7 @@ impl Credential {
 }
 
 /// A bucket created at start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BucketConfig {
     /// Bucket name (S3 naming rules).
@@ -148,6 +152,9 @@ pub struct BucketConfig {
     /// Upload the built-in sample objects (`report.csv`, `notes.txt`, `data.json`, ...).
     #[serde(default)]
     pub seed_samples: bool,
+    /// Bucket policy (JSON), evaluated as S3 does for every request to the bucket.
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// A (supporting) access point.
@@ -158,6 +165,9 @@ pub struct AccessPointConfig {
     pub name: String,
     /// Bucket it gives access to.
     pub bucket: String,
+    /// Access point policy (JSON).
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// A request feature that an Object Lambda Access Point may allow (`AllowedFeatures`).
@@ -233,6 +243,9 @@ pub struct OlapConfig {
     /// Actions routed to the function; other requests pass through to the supporting bucket.
     #[serde(default = "all_actions")]
     pub actions: Vec<Action>,
+    /// Object Lambda Access Point policy (JSON).
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 fn all_actions() -> Vec<Action> {
@@ -250,6 +263,7 @@ impl OlapConfig {
             payload: "{}".to_owned(),
             allowed_features: Feature::ALL.to_vec(),
             actions: all_actions(),
+            policy: None,
         }
     }
 
@@ -291,11 +305,13 @@ impl Config {
         Self {
             credentials: vec![Credential::from_env_or_default()],
             buckets: vec![BucketConfig {
+                policy: None,
                 name: DEFAULT_BUCKET.to_owned(),
                 seed_dir: None,
                 seed_samples: true,
             }],
             access_points: vec![AccessPointConfig {
+                policy: None,
                 name: DEFAULT_ACCESS_POINT.to_owned(),
                 bucket: DEFAULT_BUCKET.to_owned(),
             }],

@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod authz;
 mod backend;
 mod config;
 mod errors;
@@ -58,12 +59,12 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use backend::RemoteSettings;
 pub use config::{
     AccessPointConfig, Action, BucketConfig, Config, ConfigError, Credential,
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_POINT, DEFAULT_ACCOUNT_ID, DEFAULT_BUCKET,
     DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
 };
-pub use backend::RemoteSettings;
 pub use function::{DirectAnswer, Function, InvokeError};
 pub use gateway::{Gateway, GatewayConfig, RunningGateway};
 pub use in_process::InProcess;
@@ -228,7 +229,9 @@ impl EmulatorBuilder {
                 (name.clone(), Arc::new(tokio::sync::Semaphore::new(permits)))
             })
             .collect();
+        let policies = Arc::new(authz::Policies::from_config(&config)?);
         let shared = Arc::new(server::Shared {
+            policies: policies.clone(),
             backend: Arc::new(backend::LocalBackend::new(store.clone(), endpoint.clone())),
             concurrency,
             config,
@@ -245,6 +248,7 @@ impl EmulatorBuilder {
             auth.register(c.access_key_id.clone(), c.secret_access_key.clone().into());
         }
         builder.set_auth(auth);
+        builder.set_access(authz::PolicyAccess(policies));
         builder.set_route(olap::OlapRoute {
             shared: shared.clone(),
         });

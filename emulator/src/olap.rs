@@ -205,6 +205,25 @@ impl OlapRoute {
             .config
             .credential(&access_key)
             .ok_or_else(|| s3_error!(AccessDenied))?;
+        let op_name = match action {
+            Action::GetObject => "GetObject",
+            Action::HeadObject => "HeadObject",
+            Action::ListObjects => "ListObjects",
+            Action::ListObjectsV2 => "ListObjectsV2",
+        };
+        shared.policies.check_olap(
+            &access_key,
+            req.extensions.get::<crate::authz::Peer>().copied(),
+            &olap.name,
+            &olap.supporting_access_point,
+            &crate::authz::Operation {
+                action: crate::authz::iam_action(op_name),
+                bucket: &bucket,
+                key: &key,
+                keys: crate::authz::condition_keys(op_name, &req.uri, &req.headers),
+                grant: None,
+            },
+        )?;
         let function = shared
             .functions
             .get(&olap.function)
@@ -232,10 +251,21 @@ impl OlapRoute {
             request_id,
             output: (action == Action::GetObject).then_some((route.as_str(), token.as_str())),
         };
-        let input_s3_url = shared
-            .backend
-            .presign(&event::input_request(&input))
-            .await?;
+        let mut input_request = event::input_request(&input);
+        if shared.backend.wants_grant() {
+            // The function's fetch continues this request: policies see it as called via
+            // this Object Lambda Access Point (see `authz`).
+            let grant = shared.policies.grant_for(
+                caller,
+                &olap.supporting_access_point,
+                &bucket,
+                input_request.expires,
+            );
+            input_request
+                .query
+                .push((crate::authz::GRANT_PARAM.to_owned(), grant));
+        }
+        let input_s3_url = shared.backend.presign(&input_request).await?;
         let ev = event::build(&input, &input_s3_url);
         tracing::info!(olap = %olap.name, ?action, request_id, "invoking function");
         let invocation = Invocation::new(shared, olap, caller, function)?;

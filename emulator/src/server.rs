@@ -12,15 +12,17 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::function::Function;
-use crate::backend::Backend;
 use crate::gateway::route::{Destination, Routes};
 use crate::wgor::{self, Tokens};
 
 /// State shared by the OLAP route and the WGOR handler.
 pub(crate) struct Shared {
     pub(crate) config: Config,
+    /// Bucket, access point, Object Lambda Access Point and identity policies.
+    pub(crate) policies: Arc<crate::authz::Policies>,
     pub(crate) functions: HashMap<String, Arc<dyn Function>>,
     /// `http://IP:PORT` of this emulator (the gateway: its `public_url`).
     pub(crate) endpoint: String,
@@ -126,8 +128,8 @@ pub(crate) async fn serve(
                 Some(_) = conns.join_next(), if !conns.is_empty() => {}
             }
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed; backing off");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -138,7 +140,13 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let (shared, public) = (shared.clone(), public.clone());
         let svc =
-            hyper::service::service_fn(move |req| dispatch(shared.clone(), public.clone(), req));
+            hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(crate::authz::Peer {
+                    ip: peer.ip(),
+                    tls: false,
+                });
+                dispatch(shared.clone(), public.clone(), req)
+            });
         conns.spawn(async move {
             let _slot = slot;
             let conn = hyper::server::conn::http1::Builder::new()

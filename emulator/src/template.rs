@@ -24,8 +24,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::config::{
-    AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig,
-    REGION,
+    AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig, REGION,
 };
 pub use crate::intrinsics::TemplateError;
 use crate::intrinsics::{Lookup, PARTITION, Resolver, scalar_string, yaml_to_json};
@@ -217,6 +216,7 @@ impl<'d> Sam<'d> {
     ) -> Result<Template, TemplateError> {
         for (id, _) in self.of_kind(resolver, BUCKET)? {
             config.buckets.push(BucketConfig {
+                policy: None,
                 name: self.name_of(resolver, id)?,
                 seed_dir: None,
                 seed_samples: true,
@@ -226,6 +226,7 @@ impl<'d> Sam<'d> {
             let bucket = prop(r, "Bucket")
                 .ok_or_else(|| TemplateError::invalid(format!("{id}: Bucket is required")))?;
             config.access_points.push(AccessPointConfig {
+                policy: None,
                 name: self.name_of(resolver, id)?,
                 bucket: resolver.resolve_string(bucket, &format!("{id}.Bucket"))?,
             });
@@ -440,6 +441,7 @@ impl<'d> Sam<'d> {
             .ok_or_else(|| TemplateError::invalid("TransformationConfigurations is required"))?;
         let alias = alias_for(&name);
         Ok(OlapConfig {
+            policy: None,
             name,
             alias: Some(alias),
             supporting_access_point: supporting,

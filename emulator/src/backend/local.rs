@@ -72,6 +72,10 @@ impl Backend for LocalBackend {
         Ok(presign_with_caller(&self.endpoint, input))
     }
 
+    fn wants_grant(&self) -> bool {
+        true
+    }
+
     fn stored_with_sse_c(&self, bucket: &str, key: &str) -> bool {
         self.store.is_sse_c(bucket, key)
     }

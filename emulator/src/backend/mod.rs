@@ -68,6 +68,12 @@ pub(crate) trait Backend: Send + Sync {
     fn stored_with_sse_c(&self, _bucket: &str, _key: &str) -> bool {
         false
     }
+
+    /// Whether `inputS3Url` carries a grant that the emulator's own policy check reads (only
+    /// the local store: a remote store checks its own policies).
+    fn wants_grant(&self) -> bool {
+        false
+    }
 }
 
 /// Rebuilds an authenticated request for `/<bucket><raw_rest>` without its auth data and runs

@@ -55,6 +55,10 @@ pub struct GatewayConfig {
     /// Callers' SigV4 keys.
     #[serde(default)]
     pub credentials: Vec<Credential>,
+    /// Bucket policies of the backend's buckets, enforced here (`name` and `policy`; the
+    /// bucket itself is the backend's).
+    #[serde(default)]
+    pub buckets: Vec<BucketConfig>,
     /// Access points on buckets of the backend.
     #[serde(default)]
     pub access_points: Vec<AccessPointConfig>,
@@ -204,7 +208,11 @@ impl GatewayConfig {
 
     /// The access point layer's configuration (buckets are the backend's; none is created).
     pub fn olap_config(&self) -> Config {
-        let buckets: BTreeSet<&str> = self.access_points.iter().map(|a| a.bucket.as_str()).collect();
+        let buckets: BTreeSet<&str> = self
+            .access_points
+            .iter()
+            .map(|a| a.bucket.as_str())
+            .collect();
         Config {
             account_id: self.account_id.clone(),
             function_timeout_ms: self.function_timeout_ms,
@@ -214,13 +222,18 @@ impl GatewayConfig {
                 .into_iter()
                 .map(|name| BucketConfig {
                     name: name.to_owned(),
-                    seed_dir: None,
-                    seed_samples: false,
+                    policy: self
+                        .buckets
+                        .iter()
+                        .find(|b| b.name == name)
+                        .and_then(|b| b.policy.clone()),
+                    ..BucketConfig::default()
                 })
                 .collect(),
             access_points: self.access_points.clone(),
             object_lambda_access_points: self.object_lambda_access_points.clone(),
             reserved_concurrency: self.reserved_concurrency.clone(),
+            ..Config::default()
         }
     }
 }

@@ -33,7 +33,10 @@ pub struct Gateway(());
 
 /// What functions running as local binaries sign their WGOR with: the gateway does not check
 /// WGOR signatures, so they get no real secret.
-const FUNCTION_CREDENTIAL: (&str, &str) = ("object-lambda-gateway", "unused-wgor-is-token-authenticated");
+const FUNCTION_CREDENTIAL: (&str, &str) = (
+    "object-lambda-gateway",
+    "unused-wgor-is-token-authenticated",
+);
 
 impl Gateway {
     /// Validates `config`, binds, and starts serving (and the metrics listener, if any).
@@ -82,7 +85,9 @@ impl Gateway {
         })
         .await;
         let secret = config.route_secret.clone().unwrap_or_default();
+        let policies = Arc::new(crate::authz::Policies::from_config(&olap).map_err(Error::Config)?);
         let shared = Arc::new(Shared {
+            policies: policies.clone(),
             functions,
             endpoint: public_url.clone(),
             backend: Arc::new(backend),
@@ -99,6 +104,7 @@ impl Gateway {
             auth.register(c.access_key_id.clone(), c.secret_access_key.clone().into());
         }
         builder.set_auth(auth);
+        builder.set_access(crate::authz::PolicyAccess(policies));
         builder.set_route(crate::olap::OlapRoute {
             shared: shared.clone(),
         });
@@ -146,7 +152,10 @@ async fn build_functions(
             }
             let mut b = ProcessFunction::builder(name, binary)
                 .endpoint_url(public_url)
-                .credential(Credential::new(FUNCTION_CREDENTIAL.0, FUNCTION_CREDENTIAL.1))
+                .credential(Credential::new(
+                    FUNCTION_CREDENTIAL.0,
+                    FUNCTION_CREDENTIAL.1,
+                ))
                 .env("AWS_REGION", &config.backend.region);
             if let Some(n) = f.max_processes {
                 b = b.max_processes(n);
@@ -161,8 +170,11 @@ async fn build_functions(
                     .await,
             )
         } else if let Some(url) = &f.webhook {
-            let mut w = WebhookFunction::new(url)
-                .map_err(|e| Error::Config(crate::ConfigError::Invalid(format!("`[functions.{name}]`: {e}"))))?;
+            let mut w = WebhookFunction::new(url).map_err(|e| {
+                Error::Config(crate::ConfigError::Invalid(format!(
+                    "`[functions.{name}]`: {e}"
+                )))
+            })?;
             if let Some(t) = &f.webhook_auth_token {
                 w = w.auth_token(t);
             }

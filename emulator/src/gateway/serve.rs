@@ -71,17 +71,17 @@ pub(super) async fn serve(s: Serve) {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let (shared, public, tls, stop) = (shared.clone(), public.clone(), tls.clone(), stop.clone());
                 conns.spawn(async move {
                     match tls {
                         Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(s)) => connection(TokioIo::new(s), shared, public, stop).await,
+                            Ok(Ok(s)) => connection(TokioIo::new(s), crate::authz::Peer { ip: peer.ip(), tls: true }, shared, public, stop).await,
                             Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                             Err(_) => tracing::debug!("TLS handshake timed out"),
                         },
-                        None => connection(TokioIo::new(stream), shared, public, stop).await,
+                        None => connection(TokioIo::new(stream), crate::authz::Peer { ip: peer.ip(), tls: false }, shared, public, stop).await,
                     }
                 });
             }
@@ -89,26 +89,32 @@ pub(super) async fn serve(s: Serve) {
         }
     }
     drop(listener);
-    tracing::info!(in_flight = conns.len(), "shutting down: draining connections");
-    let drained = tokio::time::timeout(grace, async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
+    tracing::info!(
+        in_flight = conns.len(),
+        "shutting down: draining connections"
+    );
+    let drained =
+        tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(cut = conns.len(), "shutdown grace period over; cutting connections");
+        tracing::warn!(
+            cut = conns.len(),
+            "shutdown grace period over; cutting connections"
+        );
     }
     conns.shutdown().await;
 }
 
 async fn connection<I>(
     io: TokioIo<I>,
+    peer: crate::authz::Peer,
     shared: Arc<Shared>,
     public: S3Service,
     mut stop: watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let svc = hyper::service::service_fn(move |req| {
+    let svc = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(peer);
         let (shared, public) = (shared.clone(), public.clone());
         observe(shared, public, req)
     });
@@ -131,7 +137,11 @@ async fn connection<I>(
 
 /// The first path segment, if it is an Object Lambda Access Point (a bounded metrics label).
 fn access_point_of(shared: &Shared, path: &str) -> String {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
     match shared.config.olap(first) {
         Some(o) => o.name.clone(),
         None if path == "/WriteGetObjectResponse" => "WriteGetObjectResponse".to_owned(),

@@ -62,7 +62,10 @@ fn map_error(e: SdkError<SdkInvokeError>) -> lambda_runtime::Error {
             other => InvokeError::new(
                 500,
                 "LambdaRuntimeError",
-                format!("Lambda refused the invocation: {}", other.meta().code().unwrap_or("error")),
+                format!(
+                    "Lambda refused the invocation: {}",
+                    other.meta().code().unwrap_or("error")
+                ),
             ),
         },
         _ => InvokeError::new(503, "ServiceUnavailable", "Lambda could not be reached."),

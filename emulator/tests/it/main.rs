@@ -6,6 +6,7 @@ mod fidelity;
 mod functions;
 mod gateway;
 mod olap;
+mod policies;
 mod raw;
 mod runtime;
 mod s3;
@@ -32,6 +33,7 @@ pub(crate) struct Env {
 
 fn olap(name: &str, function: &str) -> OlapConfig {
     OlapConfig {
+        policy: None,
         name: name.to_owned(),
         alias: None,
         supporting_access_point: "data-ap".to_owned(),
@@ -47,11 +49,13 @@ pub(crate) async fn start() -> Env {
         function_timeout_ms: 1500,
         credentials: vec![Credential::new(AK, SK)],
         buckets: vec![BucketConfig {
+            policy: None,
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
         }],
         access_points: vec![AccessPointConfig {
+            policy: None,
             name: "data-ap".into(),
             bucket: "data".into(),
         }],

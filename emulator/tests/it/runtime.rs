@@ -65,17 +65,20 @@ async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> Runn
         function_timeout_ms: timeout_ms,
         credentials: vec![Credential::new(AK, SK)],
         buckets: vec![BucketConfig {
+            policy: None,
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
         }],
         access_points: vec![AccessPointConfig {
+            policy: None,
             name: "data-ap".into(),
             bucket: "data".into(),
         }],
         object_lambda_access_points: functions
             .iter()
             .map(|(name, _)| OlapConfig {
+                policy: None,
                 name: (*name).to_owned(),
                 alias: None,
                 supporting_access_point: "data-ap".into(),

@@ -554,6 +554,7 @@ async fn stalled_connections_are_closed_and_do_not_starve_others() {
             crate::SK,
         )],
         buckets: vec![object_lambda_emulator::BucketConfig {
+            policy: None,
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
