@@ -263,7 +263,7 @@ fn load_keys(dir: &Path) -> std::io::Result<BTreeMap<String, KeyRecord>> {
                     keys.insert(r.key.clone(), r);
                 }
                 Ok(_) => {
-                    tracing::warn!(path = %path.display(), "key record in the wrong place; ignored")
+                    tracing::warn!(path = %path.display(), "key record in the wrong place; ignored");
                 }
                 Err(e) => tracing::warn!(error = %e, "unreadable key record; ignored"),
             }

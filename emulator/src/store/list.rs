@@ -73,8 +73,7 @@ pub(crate) fn walk<'a>(
         _ => Bound::Included(prefix.to_owned()),
     };
     let mut out: Vec<Entry<'a>> = Vec::new();
-    let mut iter = keys.range((start, Bound::Unbounded));
-    while let Some((k, r)) = iter.next() {
+    for (k, r) in keys.range((start, Bound::Unbounded)) {
         if !k.starts_with(prefix) {
             break;
         }

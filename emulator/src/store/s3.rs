@@ -112,7 +112,6 @@ impl S3 for Store {
         blocking(move || index.create_bucket(&name, now_ns(), lock)).await?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{}", req.input.bucket)),
-            ..Default::default()
         }))
     }
 
@@ -820,7 +819,6 @@ impl S3 for Store {
                         kms_master_key_id: sse.kms_key_id,
                     }),
                     bucket_key_enabled: Some(sse.bucket_key_enabled.unwrap_or(false)),
-                    ..Default::default()
                 }],
             }),
         }))
