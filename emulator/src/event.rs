@@ -229,10 +229,8 @@ mod tests {
             request_id: "RID",
             output: Some(("io-route", "tok")),
         };
-        let url = crate::backend::presign_with_caller(
-            "http://127.0.0.1:9000",
-            &input_request(&inp),
-        );
+        let url =
+            crate::backend::presign_with_caller("http://127.0.0.1:9000", &input_request(&inp));
         let ev = build(&inp, &url);
         let g = &ev["getObjectContext"];
         let url = g["inputS3Url"].as_str().unwrap();

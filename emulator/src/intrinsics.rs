@@ -52,8 +52,6 @@ impl TemplateError {
     }
 }
 
-
-
 /// Region, partition and URL suffix of every pseudo parameter the emulator answers.
 pub(crate) const PARTITION: &str = "aws";
 

@@ -58,12 +58,12 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use backend::RemoteSettings;
 pub use config::{
     AccessPointConfig, Action, BucketConfig, Config, ConfigError, Credential,
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_POINT, DEFAULT_ACCOUNT_ID, DEFAULT_BUCKET,
     DEFAULT_SECRET_ACCESS_KEY, Feature, OlapConfig, REGION,
 };
-pub use backend::RemoteSettings;
 pub use function::{DirectAnswer, Function, InvokeError};
 pub use gateway::{Gateway, GatewayConfig, RunningGateway};
 pub use in_process::InProcess;

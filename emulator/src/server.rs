@@ -12,9 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::function::Function;
-use crate::backend::Backend;
 use crate::gateway::route::{Destination, Routes};
 use crate::wgor::{self, Tokens};
 

@@ -24,8 +24,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::config::{
-    AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig,
-    REGION,
+    AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig, REGION,
 };
 pub use crate::intrinsics::TemplateError;
 use crate::intrinsics::{Lookup, PARTITION, Resolver, scalar_string, yaml_to_json};

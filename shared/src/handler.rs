@@ -696,12 +696,21 @@ mod tests {
         ctx.deadline = 600_000;
         let d = deadline_of(&ctx, margin).unwrap();
         let left = d - Instant::now();
-        assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(598), "{left:?}");
+        assert!(
+            left > Duration::from_secs(590) && left <= Duration::from_secs(598),
+            "{left:?}"
+        );
         // Lambda: epoch milliseconds 30 s from now.
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
         ctx.deadline = now + 30_000;
         let left = deadline_of(&ctx, margin).unwrap() - Instant::now();
-        assert!(left > Duration::from_secs(26) && left <= Duration::from_secs(28), "{left:?}");
+        assert!(
+            left > Duration::from_secs(26) && left <= Duration::from_secs(28),
+            "{left:?}"
+        );
         // An epoch deadline already past leaves nothing.
         ctx.deadline = now - 1000;
         assert!(deadline_of(&ctx, margin).unwrap() <= Instant::now());

@@ -90,9 +90,7 @@ pub async fn serve<T: Transform>(transform: T, addr: &str) -> Result<(), BoxErro
             .build()
             .await?,
     );
-    let addr: SocketAddr = addr
-        .parse()
-        .map_err(|e| format!("--webhook {addr}: {e}"))?;
+    let addr: SocketAddr = addr.parse().map_err(|e| format!("--webhook {addr}: {e}"))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving as a webhook (MinIO Object Lambda contract)");
     println!("webhook listening on http://{}", listener.local_addr()?);
@@ -113,7 +111,11 @@ pub async fn serve<T: Transform>(transform: T, addr: &str) -> Result<(), BoxErro
 }
 
 fn full(status: u16, body: impl Into<Bytes>) -> http::Response<Body> {
-    let mut r = http::Response::new(Full::new(body.into()).map_err(|e| match e {}).boxed_unsync());
+    let mut r = http::Response::new(
+        Full::new(body.into())
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
     *r.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
     r
 }
@@ -135,12 +137,20 @@ async fn answer<T: Transform>(
         Err(_) => return full(400, "the body is not an event"),
     };
     let output = event.get("getObjectContext").map(|c| {
-        let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let s = |k: &str| {
+            c.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         (s("outputRoute"), s("outputToken"))
     });
     let Some((route, token)) = output else {
         // HEAD / LIST: the return value is the answer.
-        return match handler.handle(event, lambda_runtime::Context::default()).await {
+        return match handler
+            .handle(event, lambda_runtime::Context::default())
+            .await
+        {
             Ok(v) => {
                 let mut r = full(200, v.to_string());
                 r.headers_mut().insert(
@@ -206,7 +216,9 @@ fn http_reply(reply: Reply, route: &str, token: &str) -> http::Response<Body> {
                 .map(http_body::Frame::data)
                 .map_err(|e| Box::new(e) as BoxError)
         }))),
-        None => Full::new(Bytes::new()).map_err(|e| match e {}).boxed_unsync(),
+        None => Full::new(Bytes::new())
+            .map_err(|e| match e {})
+            .boxed_unsync(),
     };
     let mut resp = http::Response::new(body);
     *resp.status_mut() =

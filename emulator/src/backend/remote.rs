@@ -102,9 +102,10 @@ impl RemoteBackend {
             .credentials
             .as_ref()
             .ok_or_else(|| presign_error("no credentials provider"))?;
-        let credentials = aws_credential_types::provider::ProvideCredentials::provide_credentials(provider)
-            .await
-            .map_err(presign_error)?;
+        let credentials =
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(provider)
+                .await
+                .map_err(presign_error)?;
         let identity = credentials.into();
         let mut settings = SigningSettings::default();
         settings.signature_location = SignatureLocation::QueryParams;
@@ -132,9 +133,7 @@ impl RemoteBackend {
             SignableBody::UnsignedPayload,
         )
         .map_err(presign_error)?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(presign_error)?
-            .into_parts();
+        let (instructions, _) = sign(signable, &params).map_err(presign_error)?.into_parts();
         {
             let mut q = url.query_pairs_mut();
             for (k, v) in instructions.params() {

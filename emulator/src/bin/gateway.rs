@@ -29,7 +29,11 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match args.log_format.as_str() {
-        "json" => logs.json().flatten_event(true).with_current_span(false).init(),
+        "json" => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
         "text" => logs.init(),
         other => anyhow::bail!("--log-format {other}: expected `json` or `text`"),
     }
@@ -38,7 +42,10 @@ async fn main() -> anyhow::Result<()> {
     let gateway = Gateway::start(config)
         .await
         .context("starting the gateway")?;
-    println!("object-lambda-gateway listening on {}", gateway.endpoint_url());
+    println!(
+        "object-lambda-gateway listening on {}",
+        gateway.endpoint_url()
+    );
     if let Some(m) = gateway.metrics_addr() {
         println!("metrics on http://{m}/metrics");
     }

@@ -204,7 +204,11 @@ impl GatewayConfig {
 
     /// The access point layer's configuration (buckets are the backend's; none is created).
     pub fn olap_config(&self) -> Config {
-        let buckets: BTreeSet<&str> = self.access_points.iter().map(|a| a.bucket.as_str()).collect();
+        let buckets: BTreeSet<&str> = self
+            .access_points
+            .iter()
+            .map(|a| a.bucket.as_str())
+            .collect();
         Config {
             account_id: self.account_id.clone(),
             function_timeout_ms: self.function_timeout_ms,

@@ -33,7 +33,10 @@ pub struct Gateway(());
 
 /// What functions running as local binaries sign their WGOR with: the gateway does not check
 /// WGOR signatures, so they get no real secret.
-const FUNCTION_CREDENTIAL: (&str, &str) = ("object-lambda-gateway", "unused-wgor-is-token-authenticated");
+const FUNCTION_CREDENTIAL: (&str, &str) = (
+    "object-lambda-gateway",
+    "unused-wgor-is-token-authenticated",
+);
 
 impl Gateway {
     /// Validates `config`, binds, and starts serving (and the metrics listener, if any).
@@ -146,7 +149,10 @@ async fn build_functions(
             }
             let mut b = ProcessFunction::builder(name, binary)
                 .endpoint_url(public_url)
-                .credential(Credential::new(FUNCTION_CREDENTIAL.0, FUNCTION_CREDENTIAL.1))
+                .credential(Credential::new(
+                    FUNCTION_CREDENTIAL.0,
+                    FUNCTION_CREDENTIAL.1,
+                ))
                 .env("AWS_REGION", &config.backend.region);
             if let Some(n) = f.max_processes {
                 b = b.max_processes(n);
@@ -161,8 +167,11 @@ async fn build_functions(
                     .await,
             )
         } else if let Some(url) = &f.webhook {
-            let mut w = WebhookFunction::new(url)
-                .map_err(|e| Error::Config(crate::ConfigError::Invalid(format!("`[functions.{name}]`: {e}"))))?;
+            let mut w = WebhookFunction::new(url).map_err(|e| {
+                Error::Config(crate::ConfigError::Invalid(format!(
+                    "`[functions.{name}]`: {e}"
+                )))
+            })?;
             if let Some(t) = &f.webhook_auth_token {
                 w = w.auth_token(t);
             }

@@ -76,7 +76,11 @@ pub(crate) struct Routes {
 impl Routes {
     /// `replica_url`: how other replicas reach this one (`http(s)://host:port`).
     pub(crate) fn new(secret: &str, replica_url: &url::Url) -> Self {
-        let scheme = if replica_url.scheme() == "https" { 's' } else { 'h' };
+        let scheme = if replica_url.scheme() == "https" {
+            's'
+        } else {
+            'h'
+        };
         let host = replica_url.host_str().unwrap_or("127.0.0.1");
         let port = replica_url.port_or_known_default().unwrap_or(80);
         let host = if host.contains(':') && !host.starts_with('[') {
@@ -140,7 +144,11 @@ impl Routes {
                 "The request route names another replica than the one it was forwarded to.",
             )));
         }
-        let scheme = if replica.starts_with('s') { "https" } else { "http" };
+        let scheme = if replica.starts_with('s') {
+            "https"
+        } else {
+            "http"
+        };
         Destination::Replica(format!("{scheme}://{}", &replica[1..]))
     }
 
@@ -240,14 +248,21 @@ mod tests {
         let b = Routes::new("secret", &"http://127.0.0.1:9001".parse().unwrap());
         let route = a.route_for("tok");
         assert!(route.len() <= 63, "{route}");
-        assert!(route.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'));
+        assert!(
+            route
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        );
         assert_eq!(b.verify(&route, "tok").as_deref(), Some("h127.0.0.1:9000"));
         assert!(b.verify(&route, "other-token").is_none());
         let other = Routes::new("other", &"http://127.0.0.1:9000".parse().unwrap());
         assert!(other.verify(&route, "tok").is_none());
-        let mut tampered = route.clone().into_bytes();
+        let mut tampered = route.into_bytes();
         tampered[5] = if tampered[5] == b'a' { b'b' } else { b'a' };
-        assert!(a.verify(&String::from_utf8(tampered).unwrap(), "tok").is_none());
+        assert!(
+            a.verify(&String::from_utf8(tampered).unwrap(), "tok")
+                .is_none()
+        );
         assert!(a.verify("io-abc123", "tok").is_none());
     }
 }

@@ -89,13 +89,17 @@ pub(super) async fn serve(s: Serve) {
         }
     }
     drop(listener);
-    tracing::info!(in_flight = conns.len(), "shutting down: draining connections");
-    let drained = tokio::time::timeout(grace, async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
+    tracing::info!(
+        in_flight = conns.len(),
+        "shutting down: draining connections"
+    );
+    let drained =
+        tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(cut = conns.len(), "shutdown grace period over; cutting connections");
+        tracing::warn!(
+            cut = conns.len(),
+            "shutdown grace period over; cutting connections"
+        );
     }
     conns.shutdown().await;
 }
@@ -131,7 +135,11 @@ async fn connection<I>(
 
 /// The first path segment, if it is an Object Lambda Access Point (a bounded metrics label).
 fn access_point_of(shared: &Shared, path: &str) -> String {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
     match shared.config.olap(first) {
         Some(o) => o.name.clone(),
         None if path == "/WriteGetObjectResponse" => "WriteGetObjectResponse".to_owned(),

@@ -34,8 +34,10 @@ fn error(status: StatusCode, kind: &str, message: &str) -> HttpResponse {
     if let Ok(v) = HeaderValue::from_str(kind) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
-    resp.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -56,7 +58,10 @@ pub(crate) async fn handle(
     req: http::Request<hyper::body::Incoming>,
 ) -> HttpResponse {
     let (parts, body) = req.into_parts();
-    let body = match http_body_util::Limited::new(body, MAX_PAYLOAD).collect().await {
+    let body = match http_body_util::Limited::new(body, MAX_PAYLOAD)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             return error(
@@ -161,8 +166,14 @@ pub(crate) async fn handle(
     let mut resp = HttpResponse::new(Body::from(Bytes::from(payload.to_string())));
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();
-    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert("x-amz-executed-version", HeaderValue::from_static("$LATEST"));
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        "x-amz-executed-version",
+        HeaderValue::from_static("$LATEST"),
+    );
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-amzn-requestid", v);
     }

@@ -6,8 +6,8 @@
 //! looked up on PATH. Without it the tests that need it say so and skip; CI always has it.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,7 +96,11 @@ impl Moto {
     /// Creates `bucket` with `objects`.
     pub(crate) async fn bucket(&self, bucket: &str, objects: &[(&str, &[u8])]) {
         let c = self.client();
-        c.create_bucket().bucket(bucket).send().await.expect("create bucket");
+        c.create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("create bucket");
         for (key, body) in objects {
             c.put_object()
                 .bucket(bucket)
@@ -164,7 +168,8 @@ impl GatewayProc {
                 }
                 Err(_) => {
                     let status = child.wait().ok();
-                    let logs = std::fs::read_to_string(dir.path().join("gateway.log")).unwrap_or_default();
+                    let logs =
+                        std::fs::read_to_string(dir.path().join("gateway.log")).unwrap_or_default();
                     return Err(format!("gateway did not start ({status:?}): {logs}"));
                 }
             }
@@ -197,7 +202,12 @@ impl Drop for GatewayProc {
 }
 
 /// The config file of the issue, with the test's addresses.
-pub(crate) fn config(backend: &str, extra: &str, olaps: &[(&str, &str)], functions: &str) -> String {
+pub(crate) fn config(
+    backend: &str,
+    extra: &str,
+    olaps: &[(&str, &str)],
+    functions: &str,
+) -> String {
     let mut s = format!(
         r#"listen = "127.0.0.1:0"
 route_secret = "change-me"
@@ -237,7 +247,8 @@ fn binary_functions() -> String {
     )
 }
 
-const REPORT: &[u8] = b"id,name,email\n1,Jane Doe,jane.doe@example.com\n2,John Roe,john@example.org\n";
+const REPORT: &[u8] =
+    b"id,name,email\n1,Jane Doe,jane.doe@example.com\n2,John Roe,john@example.org\n";
 
 fn big_object(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 31 % 251) as u8).collect()
@@ -287,23 +298,51 @@ async fn backend_down_gives_503_quickly() {
     ));
     let client = gw.client();
     let started = Instant::now();
-    let err = client.get_object().bucket("pass").key("a.txt").send().await.unwrap_err();
+    let err = client
+        .get_object()
+        .bucket("pass")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&err).0, 503, "{err:?}");
-    let err = client.head_object().bucket("pass").key("a.txt").send().await.unwrap_err();
+    let err = client
+        .head_object()
+        .bucket("pass")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
-    let err = client.list_objects_v2().bucket("pass").send().await.unwrap_err();
+    let err = client
+        .list_objects_v2()
+        .bucket("pass")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&err).0, 503, "{err:?}");
     // Not transformed (tagging): passed through to the store, which is down.
-    let err = client.get_object_tagging().bucket("pass").key("a.txt").send().await.unwrap_err();
+    let err = client
+        .get_object_tagging()
+        .bucket("pass")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&err).0, 503, "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn gateway_in_front_of_moto_with_binaries() {
     let Some(moto) = Moto::start() else { return };
     let big = big_object(300_000);
-    moto.bucket("data", &[("report.csv", REPORT), ("big.bin", &big)]).await;
+    moto.bucket("data", &[("report.csv", REPORT), ("big.bin", &big)])
+        .await;
     let gw = GatewayProc::start(&config(
         &moto.url,
         "metrics_listen = \"127.0.0.1:0\"",
@@ -319,42 +358,112 @@ async fn gateway_in_front_of_moto_with_binaries() {
     assert!(!redacted.contains("jane.doe@example.com"), "{redacted}");
     assert!(redacted.starts_with("id,name,email"), "{redacted}");
     // Range and partNumber.
-    let r = c.get_object().bucket("pass").key("big.bin").range("bytes=10-19").send().await.unwrap();
+    let r = c
+        .get_object()
+        .bucket("pass")
+        .key("big.bin")
+        .range("bytes=10-19")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.content_range(), Some("bytes 10-19/300000"));
     assert_eq!(r.body.collect().await.unwrap().to_vec(), &big[10..20]);
-    let r = c.get_object().bucket("pass").key("report.csv").part_number(1).send().await.unwrap();
+    let r = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.body.collect().await.unwrap().to_vec(), REPORT);
     // 404, 304, 412 relayed.
-    let e = c.get_object().bucket("pass").key("missing").send().await.unwrap_err();
+    let e = c
+        .get_object()
+        .bucket("pass")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
-    let etag = moto.client().head_object().bucket("data").key("report.csv").send().await.unwrap().e_tag.unwrap();
-    let e = c.get_object().bucket("pass").key("report.csv").if_none_match(&etag).send().await.unwrap_err();
+    let etag = moto
+        .client()
+        .head_object()
+        .bucket("data")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap()
+        .e_tag
+        .unwrap();
+    let e = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .if_none_match(&etag)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&e).0, 304);
-    let e = c.get_object().bucket("pass").key("report.csv").if_match("\"nope\"").send().await.unwrap_err();
+    let e = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .if_match("\"nope\"")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&e), (412, "PreconditionFailed".to_owned()));
     // HEAD and LIST through the function.
-    let h = c.head_object().bucket("pass").key("big.bin").send().await.unwrap();
+    let h = c
+        .head_object()
+        .bucket("pass")
+        .key("big.bin")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.content_length(), Some(300_000));
     let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
     let keys: Vec<_> = l.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["big.bin", "report.csv"]);
-    let l1 = c.list_objects().bucket("pass").prefix("rep").send().await.unwrap();
+    let l1 = c
+        .list_objects()
+        .bucket("pass")
+        .prefix("rep")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(l1.contents().len(), 1);
     // Operations: health, metrics.
     let m = gw.metrics.clone().expect("metrics listener");
     assert_eq!(scrape(&m, "/healthz").await.0, 200);
     let (status, text) = scrape(&m, "/metrics").await;
     assert_eq!(status, 200);
-    assert!(text.contains(r#"object_lambda_requests_total{access_point="pass",status="200"}"#), "{text}");
+    assert!(
+        text.contains(r#"object_lambda_requests_total{access_point="pass",status="200"}"#),
+        "{text}"
+    );
     assert!(text.contains(r#"status="404""#), "{text}");
     assert!(text.contains("object_lambda_invoke_seconds"), "{text}");
-    assert!(text.contains(r#"object_lambda_bytes_out_total{access_point="pass"}"#), "{text}");
+    assert!(
+        text.contains(r#"object_lambda_bytes_out_total{access_point="pass"}"#),
+        "{text}"
+    );
     // JSON logs with the request id; never an object's content or a secret.
     let logs = gw.logs();
-    let line = logs.lines().find(|l| l.contains("\"request_id\"")).expect("a request log line");
+    let line = logs
+        .lines()
+        .find(|l| l.contains("\"request_id\""))
+        .expect("a request log line");
     let v: serde_json::Value = serde_json::from_str(line).expect("JSON log line");
-    assert!(v["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
-    assert!(!logs.contains("jane.doe") && !logs.contains(SK), "logs leak content or secrets");
+    assert!(
+        v["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{line}"
+    );
+    assert!(
+        !logs.contains("jane.doe") && !logs.contains(SK),
+        "logs leak content or secrets"
+    );
     // SIGTERM: graceful exit.
     let mut gw = gw;
     let status = terminate(&mut gw.child).expect("exits on SIGTERM");
@@ -379,7 +488,9 @@ async fn webhook_invoker_against_function_binaries_in_webhook_mode() {
             .expect("webhook binary");
         hooks.push(KillOnDrop(child));
         wait_for_port(port, name);
-        functions.push_str(&format!("[functions.{name}]\nwebhook = \"http://127.0.0.1:{port}/\"\n\n"));
+        functions.push_str(&format!(
+            "[functions.{name}]\nwebhook = \"http://127.0.0.1:{port}/\"\n\n"
+        ));
     }
     let gw = GatewayProc::start(&config(
         &moto.url,
@@ -388,18 +499,51 @@ async fn webhook_invoker_against_function_binaries_in_webhook_mode() {
         &functions,
     ));
     let c = gw.client();
-    let r = c.get_object().bucket("pass").key("report.csv").send().await.unwrap();
+    let r = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.content_type(), Some("text/plain"));
     assert_eq!(r.content_length(), Some(REPORT.len() as i64));
     assert_eq!(r.body.collect().await.unwrap().to_vec(), REPORT);
-    let r = c.get_object().bucket("pass").key("report.csv").range("bytes=-6").send().await.unwrap();
-    assert_eq!(r.content_range(), Some(&*format!("bytes {}-{}/{}", REPORT.len() - 6, REPORT.len() - 1, REPORT.len())));
+    let r = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .range("bytes=-6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.content_range(),
+        Some(&*format!(
+            "bytes {}-{}/{}",
+            REPORT.len() - 6,
+            REPORT.len() - 1,
+            REPORT.len()
+        ))
+    );
     let redacted = String::from_utf8(get(&c, "redact", "report.csv").await).unwrap();
     assert!(!redacted.contains("jane.doe@example.com"), "{redacted}");
-    let e = c.get_object().bucket("pass").key("missing").send().await.unwrap_err();
+    let e = c
+        .get_object()
+        .bucket("pass")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
     // HEAD and LIST (our extension of the contract).
-    let h = c.head_object().bucket("pass").key("report.csv").send().await.unwrap();
+    let h = c
+        .head_object()
+        .bucket("pass")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.content_length(), Some(REPORT.len() as i64));
     let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
     assert_eq!(l.contents().len(), 1);
@@ -420,7 +564,8 @@ impl Drop for KillOnDrop {
 async fn replicas_forward_wgor_and_refuse_forged_routes() {
     let Some(moto) = Moto::start() else { return };
     let big = big_object(2_000_000);
-    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)]).await;
+    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)])
+        .await;
     let b = GatewayProc::start(&config(
         &moto.url,
         "metrics_listen = \"127.0.0.1:0\"",
@@ -440,7 +585,10 @@ async fn replicas_forward_wgor_and_refuse_forged_routes() {
     assert_eq!(get(&ca, "pass", "report.csv").await, REPORT);
     let m = b.metrics.clone().unwrap();
     let text = scrape(&m, "/metrics").await.1;
-    assert!(text.contains("object_lambda_wgor_forwards_total 4"), "{text}");
+    assert!(
+        text.contains("object_lambda_wgor_forwards_total 4"),
+        "{text}"
+    );
 
     // Forged: an unsigned route, a route naming A with a MAC for another token, a foreign route.
     let wgor = |route: &str, token: &str| {
@@ -457,13 +605,20 @@ async fn replicas_forward_wgor_and_refuse_forged_routes() {
                 .unwrap()
         }
     };
-    for route in ["io-abcdef", "io-hgeytoljqgaxdalrqhe3daobqga-aaaaaaaaaaaaaaaa", "io-h-"] {
+    for route in [
+        "io-abcdef",
+        "io-hgeytoljqgaxdalrqhe3daobqga-aaaaaaaaaaaaaaaa",
+        "io-h-",
+    ] {
         let r = wgor(route, "token").await;
         assert_eq!(r.status().as_u16(), 400, "{route}");
         assert!(r.text().await.unwrap().contains("ValidationError"));
     }
     let text = scrape(&m, "/metrics").await.1;
-    assert!(text.contains("object_lambda_wgor_forwards_total 4"), "a forged route was forwarded: {text}");
+    assert!(
+        text.contains("object_lambda_wgor_forwards_total 4"),
+        "a forged route was forwarded: {text}"
+    );
 }
 
 /// 200 concurrent GETs spread over two replicas that forward to each other, every byte
@@ -474,16 +629,27 @@ async fn two_hundred_concurrent_gets_through_two_replicas() {
     let objects: Vec<(String, Vec<u8>)> = (0..20)
         .map(|i| (format!("obj-{i}"), big_object(20_000 + i * 1000)))
         .collect();
-    let refs: Vec<(&str, &[u8])> = objects.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = objects
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
     moto.bucket("data", &refs).await;
     // A private copy of the binary: its processes can be counted without other tests' ones.
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("passthrough-200");
     std::fs::copy(function_binary("passthrough"), &bin).unwrap();
-    let functions = format!("[functions.passthrough]\nbinary = \"{}\"\nmax_processes = 8\n", bin.display());
+    let functions = format!(
+        "[functions.passthrough]\nbinary = \"{}\"\nmax_processes = 8\n",
+        bin.display()
+    );
     let olaps = [("pass", "passthrough")];
     let b = GatewayProc::start(&config(&moto.url, "", &olaps, &functions));
-    let a = GatewayProc::start(&config(&moto.url, &format!("public_url = \"{}\"", b.url), &olaps, &functions));
+    let a = GatewayProc::start(&config(
+        &moto.url,
+        &format!("public_url = \"{}\"", b.url),
+        &olaps,
+        &functions,
+    ));
     let clients = [a.client(), b.client()];
     let objects = Arc::new(objects);
     let mut tasks = tokio::task::JoinSet::new();
@@ -516,9 +682,16 @@ async fn two_hundred_concurrent_gets_through_two_replicas() {
 
 /// Processes whose executable is `bin`.
 fn count_processes(bin: &Path) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
     dir.filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|p| p == bin))
         .count()
 }
@@ -542,7 +715,8 @@ async fn lambda_invoker_against_the_emulator_invoke_api() {
     use object_lambda_emulator::{Config, Credential, Emulator, ProcessFunction};
     let Some(moto) = Moto::start() else { return };
     let big = big_object(500_000);
-    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)]).await;
+    moto.bucket("data", &[("big.bin", &big), ("report.csv", REPORT)])
+        .await;
     let port = free_port();
     let passthrough = ProcessFunction::builder("passthrough", function_binary("passthrough"))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
@@ -560,18 +734,42 @@ async fn lambda_invoker_against_the_emulator_invoke_api() {
         "[functions.passthrough]\nlambda = \"arn:aws:lambda:us-east-1:111122223333:function:passthrough\"\nlambda_endpoint = \"{0}\"\n\n[functions.ghost]\nlambda = \"ghost\"\nlambda_endpoint = \"{0}\"\n",
         lambda.endpoint_url()
     );
-    let toml = config(&moto.url, "", &[("pass", "passthrough"), ("ghost", "ghost")], &functions)
-        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+    let toml = config(
+        &moto.url,
+        "",
+        &[("pass", "passthrough"), ("ghost", "ghost")],
+        &functions,
+    )
+    .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
     let gw = GatewayProc::start(&toml);
     let c = gw.client();
     assert_eq!(get(&c, "pass", "big.bin").await, big);
-    let r = c.get_object().bucket("pass").key("big.bin").range("bytes=100-199").send().await.unwrap();
+    let r = c
+        .get_object()
+        .bucket("pass")
+        .key("big.bin")
+        .range("bytes=100-199")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.body.collect().await.unwrap().to_vec(), &big[100..200]);
-    let h = c.head_object().bucket("pass").key("report.csv").send().await.unwrap();
+    let h = c
+        .head_object()
+        .bucket("pass")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.content_length(), Some(REPORT.len() as i64));
     let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
     assert_eq!(l.contents().len(), 2);
-    let e = c.get_object().bucket("ghost").key("report.csv").send().await.unwrap_err();
+    let e = c
+        .get_object()
+        .bucket("ghost")
+        .key("report.csv")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(status_and_code(&e), (404, "LambdaNotFound".to_owned()));
     // A caller the emulator does not know is refused by its Invoke API.
     let stranger = aws_sdk_lambda_free_invoke(lambda.endpoint_url()).await;
@@ -581,7 +779,9 @@ async fn lambda_invoker_against_the_emulator_invoke_api() {
 /// An unsigned Invoke call: 403 from the emulator's Invoke API.
 async fn aws_sdk_lambda_free_invoke(endpoint: &str) -> u16 {
     reqwest::Client::new()
-        .post(format!("{endpoint}/2015-03-31/functions/passthrough/invocations"))
+        .post(format!(
+            "{endpoint}/2015-03-31/functions/passthrough/invocations"
+        ))
         .body("{}")
         .send()
         .await
@@ -595,8 +795,9 @@ async fn aws_sdk_lambda_free_invoke(endpoint: &str) -> u16 {
 async fn gateway_serves_https_only_with_tls_keys() {
     let Some(moto) = Moto::start() else { return };
     moto.bucket("data", &[("report.csv", REPORT)]).await;
-    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("certificate");
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("certificate");
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, certified.cert.pem()).unwrap();
@@ -607,14 +808,25 @@ async fn gateway_serves_https_only_with_tls_keys() {
         function_binary("passthrough").display(),
         cert.display()
     );
-    let extra = format!("tls_cert = \"{}\"\ntls_key = \"{}\"", cert.display(), key.display());
-    let gw = GatewayProc::start(&config(&moto.url, &extra, &[("pass", "passthrough")], &functions));
+    let extra = format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"",
+        cert.display(),
+        key.display()
+    );
+    let gw = GatewayProc::start(&config(
+        &moto.url,
+        &extra,
+        &[("pass", "passthrough")],
+        &functions,
+    ));
     assert!(gw.url.starts_with("https://"), "{}", gw.url);
     let presigner = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(AK, SK, None, None, "test"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                AK, SK, None, None, "test",
+            ))
             .endpoint_url(&gw.url)
             .force_path_style(true)
             .build(),
@@ -623,11 +835,15 @@ async fn gateway_serves_https_only_with_tls_keys() {
         .get_object()
         .bucket("pass")
         .key("report.csv")
-        .presigned(aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60)).unwrap(),
+        )
         .await
         .unwrap();
     let https = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
         .build()
         .unwrap();
     let r = https.get(url.uri()).send().await.expect("HTTPS GET");
@@ -635,17 +851,25 @@ async fn gateway_serves_https_only_with_tls_keys() {
     assert_eq!(r.bytes().await.unwrap().as_ref(), REPORT);
     let plain = gw.url.replace("https://", "http://");
     let refused = reqwest::get(format!("{plain}/pass/report.csv")).await;
-    assert!(refused.is_err() || refused.is_ok_and(|r| !r.status().is_success()), "plain HTTP served");
+    assert!(
+        refused.is_err() || refused.is_ok_and(|r| !r.status().is_success()),
+        "plain HTTP served"
+    );
 }
 
 /// `cargo lambda` (`CARGO_LAMBDA`, else on PATH; `.ci/run` installs it from pip), or `None` with
 /// a message.
 fn cargo_lambda() -> Option<std::ffi::OsString> {
     let program = std::env::var_os("CARGO_LAMBDA").unwrap_or_else(|| "cargo-lambda".into());
-    match Command::new(&program).args(["lambda", "--version"]).output() {
+    match Command::new(&program)
+        .args(["lambda", "--version"])
+        .output()
+    {
         Ok(o) if o.status.success() => Some(program),
         _ => {
-            eprintln!("SKIPPED: cargo-lambda is not installed (`pip install cargo-lambda`, or set CARGO_LAMBDA)");
+            eprintln!(
+                "SKIPPED: cargo-lambda is not installed (`pip install cargo-lambda`, or set CARGO_LAMBDA)"
+            );
             None
         }
     }
@@ -666,10 +890,19 @@ async fn functions_run_under_cargo_lambda_watch() {
     // The binaries are built once here, so watch's `cargo run` only finds them up to date.
     let _ = function_binary("passthrough");
     let (watch_port, gw_port) = (free_port(), free_port());
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
     let watch = KillOnDrop(
         Command::new(&cl)
-            .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &watch_port.to_string()])
+            .args([
+                "lambda",
+                "watch",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &watch_port.to_string(),
+            ])
             .current_dir(workspace)
             .env("AWS_ENDPOINT_URL_S3", format!("http://127.0.0.1:{gw_port}"))
             .env("AWS_ACCESS_KEY_ID", "function")
@@ -696,26 +929,47 @@ async fn functions_run_under_cargo_lambda_watch() {
             .head_object()
             .bucket("data")
             .key(key)
-            .presigned(aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+            .presigned(
+                aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(300))
+                    .unwrap(),
+            )
             .await
             .unwrap();
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/{function}/head-object.json"));
-        let mut event: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../events/{function}/head-object.json"));
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         event["headObjectContext"]["inputS3Url"] = url.uri().into();
         event["configuration"]["payload"] = "{}".into();
         let file = dir.path().join(format!("{function}.json"));
         std::fs::write(&file, event.to_string()).unwrap();
-        let out = tokio::time::timeout(Duration::from_secs(300), tokio::process::Command::new(&cl)
-            .args(["lambda", "invoke", "-A", "127.0.0.1", "-P", &watch_port.to_string(), function, "--data-file"])
-            .arg(&file)
-            .current_dir(workspace)
-            .output())
-            .await
-            .expect("cargo lambda invoke within 5 minutes")
-            .expect("cargo lambda invoke");
+        let out = tokio::time::timeout(
+            Duration::from_secs(300),
+            tokio::process::Command::new(&cl)
+                .args([
+                    "lambda",
+                    "invoke",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                    &watch_port.to_string(),
+                    function,
+                    "--data-file",
+                ])
+                .arg(&file)
+                .current_dir(workspace)
+                .output(),
+        )
+        .await
+        .expect("cargo lambda invoke within 5 minutes")
+        .expect("cargo lambda invoke");
         let text = String::from_utf8_lossy(&out.stdout);
-        let answer: serde_json::Value = serde_json::from_str(text.trim())
-            .unwrap_or_else(|_| panic!("{function}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+        let answer: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_else(|_| {
+            panic!(
+                "{function}: {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         assert_eq!(answer["statusCode"], 200, "{function}: {answer}");
     }
 
@@ -723,31 +977,50 @@ async fn functions_run_under_cargo_lambda_watch() {
     let endpoint = format!("http://127.0.0.1:{watch_port}");
     let mut functions = String::new();
     for f in ["passthrough", "pii-redactor", "xml-to-json"] {
-        functions.push_str(&format!("[functions.{f}]\nlambda = \"{f}\"\nlambda_endpoint = \"{endpoint}\"\n\n"));
+        functions.push_str(&format!(
+            "[functions.{f}]\nlambda = \"{f}\"\nlambda_endpoint = \"{endpoint}\"\n\n"
+        ));
     }
-    let toml = config(&moto.url, "", &[("pass", "passthrough"), ("redact", "pii-redactor"), ("json", "xml-to-json")], &functions)
-        .replace("127.0.0.1:0", &format!("127.0.0.1:{gw_port}"));
+    let toml = config(
+        &moto.url,
+        "",
+        &[
+            ("pass", "passthrough"),
+            ("redact", "pii-redactor"),
+            ("json", "xml-to-json"),
+        ],
+        &functions,
+    )
+    .replace("127.0.0.1:0", &format!("127.0.0.1:{gw_port}"));
     let gw = GatewayProc::start(&toml);
     let c = gw.client();
     let report = samples.iter().find(|(k, _)| *k == "report.csv").unwrap().1;
     assert_eq!(get(&c, "pass", "report.csv").await, report);
     let redacted = get(&c, "redact", "report.csv").await;
     assert_ne!(redacted, report);
-    let json: serde_json::Value = serde_json::from_slice(&get(&c, "json", "catalog.xml").await).expect("JSON");
+    let json: serde_json::Value =
+        serde_json::from_slice(&get(&c, "json", "catalog.xml").await).expect("JSON");
     assert!(json.is_object(), "{json}");
     drop(gw);
     // watch runs the functions in its process group: stop them all.
-    let _ = Command::new("kill").args(["-TERM", &format!("-{}", watch.0.id())]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &format!("-{}", watch.0.id())])
+        .status();
 }
 
 /// A Python interpreter with `awslambdaric` and `boto3` (`OBJECT_LAMBDA_PYTHON`, which `.ci/run`
 /// sets; else `python3`), or `None` with a message.
 fn python_with_ric() -> Option<std::ffi::OsString> {
     let python = std::env::var_os("OBJECT_LAMBDA_PYTHON").unwrap_or_else(|| "python3".into());
-    match Command::new(&python).args(["-c", "import awslambdaric, boto3"]).output() {
+    match Command::new(&python)
+        .args(["-c", "import awslambdaric, boto3"])
+        .output()
+    {
         Ok(o) if o.status.success() => Some(python),
         _ => {
-            eprintln!("SKIPPED: no Python with awslambdaric and boto3 (`pip install awslambdaric boto3`, or set OBJECT_LAMBDA_PYTHON)");
+            eprintln!(
+                "SKIPPED: no Python with awslambdaric and boto3 (`pip install awslambdaric boto3`, or set OBJECT_LAMBDA_PYTHON)"
+            );
             None
         }
     }
@@ -782,7 +1055,10 @@ fn python_function(dir: &Path, python: &std::ffi::OsStr) -> PathBuf {
     let bootstrap = dir.join("bootstrap");
     std::fs::write(
         &bootstrap,
-        format!("#!/bin/sh\nexec \"{}\" -m awslambdaric upper.handler\n", python.to_string_lossy()),
+        format!(
+            "#!/bin/sh\nexec \"{}\" -m awslambdaric upper.handler\n",
+            python.to_string_lossy()
+        ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt as _;
@@ -795,7 +1071,9 @@ fn python_function(dir: &Path, python: &std::ffi::OsStr) -> PathBuf {
 #[tokio::test]
 async fn python_awslambdaric_function_under_gateway_and_emulator() {
     use object_lambda_emulator::{Config, Credential, Emulator, ProcessFunction};
-    let Some(python) = python_with_ric() else { return };
+    let Some(python) = python_with_ric() else {
+        return;
+    };
     let Some(moto) = Moto::start() else { return };
     moto.bucket("data", &[("report.csv", REPORT)]).await;
     let dir = tempfile::tempdir().unwrap();
@@ -806,8 +1084,15 @@ async fn python_awslambdaric_function_under_gateway_and_emulator() {
     let gw = GatewayProc::start(&config(&moto.url, "", &[("upper", "upper")], &functions));
     assert_eq!(get(&gw.client(), "upper", "report.csv").await, upper);
     // A boto3-like caller sends x-amz-checksum-mode: the function resends it.
-    let r = gw.client().get_object().bucket("upper").key("report.csv")
-        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled).send().await.unwrap();
+    let r = gw
+        .client()
+        .get_object()
+        .bucket("upper")
+        .key("report.csv")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.body.collect().await.unwrap().to_vec(), upper);
 
     let mut config = Config::default_for(&["upper"]);
@@ -816,14 +1101,31 @@ async fn python_awslambdaric_function_under_gateway_and_emulator() {
         .config(config)
         .function(
             "upper",
-            Arc::new(ProcessFunction::builder("upper", &bootstrap).credential(Credential::new(AK, SK)).build()),
+            Arc::new(
+                ProcessFunction::builder("upper", &bootstrap)
+                    .credential(Credential::new(AK, SK))
+                    .build(),
+            ),
         )
         .start()
         .await
         .unwrap();
     let c = s3_client(emu.endpoint_url(), AK, SK);
-    let report = object_lambda_emulator::SAMPLES.iter().find(|(k, _, _)| *k == "report.csv").unwrap().2;
-    let r = c.get_object().bucket("upper").key("report.csv")
-        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled).send().await.unwrap();
-    assert_eq!(r.body.collect().await.unwrap().to_vec(), report.to_ascii_uppercase());
+    let report = object_lambda_emulator::SAMPLES
+        .iter()
+        .find(|(k, _, _)| *k == "report.csv")
+        .unwrap()
+        .2;
+    let r = c
+        .get_object()
+        .bucket("upper")
+        .key("report.csv")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.body.collect().await.unwrap().to_vec(),
+        report.to_ascii_uppercase()
+    );
 }
