@@ -3,7 +3,8 @@
 
 By hand, not in CI. Needs release binaries and moto's server:
 
-    cargo build --release -p object-lambda-emulator --bin object-lambda-gateway -p passthrough
+    cargo build --release -p object-lambda-emulator --no-default-features --features cli --bin object-lambda-gateway
+    cargo build --release -p passthrough
     pip install 'moto[server]' boto3
     python3 emulator/bench/gateway.py [--target-dir target] [--runs 15]
 
