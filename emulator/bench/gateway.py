@@ -3,7 +3,8 @@
 
 By hand, not in CI. Needs release binaries and moto's server:
 
-    cargo build --release -p object-lambda-emulator --bin object-lambda-gateway -p passthrough
+    cargo build --release -p object-lambda-emulator --no-default-features --features cli --bin object-lambda-gateway
+    cargo build --release -p passthrough
     pip install 'moto[server]' boto3
     python3 emulator/bench/gateway.py [--target-dir target] [--runs 15]
 
@@ -82,7 +83,7 @@ binary = "{os.path.join(bin_dir, 'passthrough')}"
 def client(endpoint, ak, sk):
     return boto3.client(
         "s3", endpoint_url=endpoint, aws_access_key_id=ak, aws_secret_access_key=sk,
-        region_name="us-east-1", config=botocore.config.Config(s3={"addressing_style": "path"}),
+        region_name="us-east-1", config=botocore.config.Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
 
 
@@ -98,8 +99,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target-dir", default="target")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--profile", default="release")
     args = ap.parse_args()
-    bin_dir = os.path.join(args.target_dir, "release")
+    bin_dir = os.path.abspath(os.path.join(args.target_dir, args.profile))
     moto_bin = os.environ.get("MOTO_SERVER") or shutil.which("moto_server")
     if not moto_bin:
         sys.exit("moto_server not found (pip install 'moto[server]')")

@@ -1,12 +1,12 @@
 //! The production gateway: the Object Lambda Access Point layer in front of a remote
-//! S3-compatible store ([`crate::backend::RemoteBackend`]), with functions as local binaries,
+//! S3-compatible store (the remote backend, `src/backend/remote.rs`), with functions as local binaries,
 //! on AWS Lambda or behind webhooks, run as any number of replicas.
 //!
 //! Differences from the emulator: no local store and no sample data; no default credentials
 //! (it refuses to start without `[[credentials]]` and `route_secret`); a WriteGetObjectResponse
 //! is authenticated by its single-use `outputToken` (a gateway cannot check a Lambda role's
 //! signature against IAM), and its `outputRoute` is signed so that any replica can forward it
-//! to the one holding the caller ([`route`]); HTTPS, metrics, health and graceful shutdown.
+//! to the one holding the caller (`route.rs`); HTTPS, metrics, health and graceful shutdown.
 
 mod config;
 mod ops;
@@ -112,8 +112,10 @@ impl Gateway {
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // The operations listener outlives the drain, so `/healthz` can say `draining`.
+        let (ops_stop, ops_stop_rx) = watch::channel(false);
         let metrics = match config.metrics_listen {
-            Some(a) => Some(ops::start(a, draining.clone(), stop_rx.clone()).await?),
+            Some(a) => Some(ops::start(a, draining.clone(), ops_stop_rx).await?),
             None => None,
         };
         let grace = Duration::from_secs(config.shutdown_grace_secs);
@@ -132,6 +134,7 @@ impl Gateway {
             metrics_addr: metrics,
             draining,
             stop: stop_tx,
+            ops_stop,
             task: Some(task),
         })
     }
@@ -201,6 +204,7 @@ pub struct RunningGateway {
     metrics_addr: Option<SocketAddr>,
     draining: Arc<std::sync::atomic::AtomicBool>,
     stop: watch::Sender<bool>,
+    ops_stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -229,12 +233,14 @@ impl RunningGateway {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        let _ = self.ops_stop.send(true);
     }
 }
 
 impl Drop for RunningGateway {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        let _ = self.ops_stop.send(true);
         if let Some(task) = self.task.take() {
             task.abort();
         }

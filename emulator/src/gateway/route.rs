@@ -257,7 +257,7 @@ mod tests {
         assert!(b.verify(&route, "other-token").is_none());
         let other = Routes::new("other", &"http://127.0.0.1:9000".parse().unwrap());
         assert!(other.verify(&route, "tok").is_none());
-        let mut tampered = route.clone().into_bytes();
+        let mut tampered = route.into_bytes();
         tampered[5] = if tampered[5] == b'a' { b'b' } else { b'a' };
         assert!(
             a.verify(&String::from_utf8(tampered).unwrap(), "tok")

@@ -45,8 +45,8 @@ impl LambdaFunction {
     }
 }
 
-fn map_error(e: SdkError<SdkInvokeError>) -> lambda_runtime::Error {
-    let invoke_error = match &e {
+fn map_error(e: &SdkError<SdkInvokeError>) -> lambda_runtime::Error {
+    let invoke_error = match e {
         SdkError::ServiceError(s) => match s.err() {
             SdkInvokeError::ResourceNotFoundException(_) => {
                 InvokeError::new(404, "LambdaNotFound", "The Lambda function was not found.")
@@ -70,7 +70,7 @@ fn map_error(e: SdkError<SdkInvokeError>) -> lambda_runtime::Error {
         },
         _ => InvokeError::new(503, "ServiceUnavailable", "Lambda could not be reached."),
     };
-    tracing::warn!(error = %aws_smithy_types::error::display::DisplayErrorContext(&e), "Invoke failed");
+    tracing::warn!(error = %aws_smithy_types::error::display::DisplayErrorContext(e), "Invoke failed");
     Box::new(invoke_error)
 }
 
@@ -87,7 +87,7 @@ impl Function for LambdaFunction {
             .invocation_type(InvocationType::RequestResponse)
             .payload(Blob::new(event.to_string()));
         Box::pin(async move {
-            let out = req.send().await.map_err(map_error)?;
+            let out = req.send().await.map_err(|e| map_error(&e))?;
             let payload = out.payload().map(Blob::as_ref).unwrap_or_default();
             if let Some(kind) = out.function_error() {
                 let message = serde_json::from_slice::<Value>(payload)
