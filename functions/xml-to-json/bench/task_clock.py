@@ -7,8 +7,8 @@ stat` (a second run), task-clock (CPU time of all threads) and page faults.
 Like interleaved.py (every command once per round, in turn), but CPU time is perf's
 task-clock, measured exactly instead of in scheduler ticks (wait4's user/sys come in 4 ms
 steps here, as much as a whole conversion's system time). `peer` adds xmltodict. Each
-mode runs twice: as shipped (two threads when there is a second core) and with
-XML_TO_JSON_THREADS=1 ("1 thread").
+mode runs three times: as shipped (two threads when there is a second core and the input
+is at least 8 MiB), and with XML_TO_JSON_THREADS=1 and 2.
 Environment: BIN (default $CARGO_TARGET_DIR/release/examples, CARGO_TARGET_DIR=
 /work/target-xml), BEFORE (a directory with an older convert_file: "(before)" rows),
 RAW=1 (adds raw_read), PYTHON, XMLTODICT_CONVERT as in compare.sh.
@@ -28,11 +28,13 @@ b = os.environ.get("BIN", os.path.join(target, "release/examples"))
 before = os.environ.get("BEFORE")
 cmds = {}
 one = dict(os.environ, XML_TO_JSON_THREADS="1")
+two = dict(os.environ, XML_TO_JSON_THREADS="2")
 if with_peer:
     cmds["xmltodict"] = ([os.environ.get("PYTHON", "python3"), peer], None)
 for name, args in [("tree", []), ("item_depth_2", ['{"item_depth":2}']), ("ordered", ['{"ordered":true}'])]:
     cmds[name] = ([f"{b}/convert_file", *args], None)
     cmds[f"{name}, 1 thread"] = ([f"{b}/convert_file", *args], one)
+    cmds[f"{name}, 2 threads"] = ([f"{b}/convert_file", *args], two)
     if before:
         cmds[f"{name} (before)"] = ([f"{before}/convert_file", *args], one)
 if os.environ.get("RAW"):

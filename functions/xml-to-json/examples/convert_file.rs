@@ -11,10 +11,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let payload = std::env::args().nth(1).unwrap_or_default();
     let config = xml_to_json::Config::from_payload(&payload)?;
     let mut conv = xml_to_json::Converter::new(config)?;
-    // As the Lambda function: two threads when there is a second core, unless
-    // XML_TO_JSON_THREADS=1.
-    let threads = std::env::var("XML_TO_JSON_THREADS").ok();
-    conv.set_pipelined(threads.as_deref() != Some("1") && xml_to_json::second_core_available());
+    // As the Lambda function: two threads when there is a second core and the input is
+    // big enough (a file's size; a pipe's is unknown), unless XML_TO_JSON_THREADS says.
+    let stdin_len = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?)
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    conv.set_pipelined(match std::env::var("XML_TO_JSON_THREADS").as_deref() {
+        Ok("1") => false,
+        Ok("2") => true,
+        _ => xml_to_json::second_core_available() && xml_to_json::pipeline_pays_off(stdin_len),
+    });
     let mut stdin = std::io::stdin().lock();
     // Standard output as a plain file: `Stdout` is line-buffered and would scan every
     // output byte for a newline.

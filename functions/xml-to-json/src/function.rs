@@ -1,11 +1,21 @@
 //! The S3 Object Lambda function: glue between the pure converter and the `object-lambda`
 //! runtime (feature `lambda`). The binary and the emulator run [`XmlToJson`].
 
-use crate::{Config, Converter, Error, ErrorKind};
+use bytes::Bytes;
+use futures::StreamExt;
 use object_lambda::{
-    ChunkProcessor, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
-    map_chunks,
+    ByteStream, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
+use tokio::sync::mpsc;
+
+use crate::{Config, Converter, Error, ErrorKind};
+
+/// Output pieces queued for the response: memory for the output stays a few pieces, not
+/// the document.
+const OUT_QUEUE: usize = 4;
+/// Output is handed on once this much is ready (tree mode's serialiser hands over
+/// 64 KiB pieces through the converter's sink).
+const PIECE: usize = 64 << 10;
 
 /// The `xml-to-json` transform: streams the object through a [`Converter`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,14 +45,73 @@ impl Transform for XmlToJson {
         }
         let content_type = config.content_type().to_owned();
         let mut converter = Converter::new(config).map_err(|e| to_transform_error(&e))?;
-        converter.set_pipelined(pipelined());
-        let body = map_chunks(input.body, Processor(converter));
-        // Tree mode produces its output at the end, so malformed or truncated XML is always a
-        // clean 400. NDJSON (item_depth) streams: an error within the runtime's commit window
-        // is a 400, a later one aborts the response (never a clean, short 200) — holding a
-        // multi-GB dump's output back would defeat the point of item_depth.
-        Ok(ObjectOutput::streaming(Some(content_type), body))
+        converter.set_pipelined(pipelined(input.content_length));
+        // Tree mode produces its output when the root closes, so malformed or truncated
+        // XML is a clean 400. NDJSON (item_depth) streams: an error within the runtime's
+        // commit window is a 400, a later one aborts the response (never a clean, short
+        // 200) — holding a multi-GB dump's output back would defeat the point of item_depth.
+        Ok(ObjectOutput::streaming(
+            Some(content_type),
+            convert_on_thread(converter, input.body),
+        ))
     }
+}
+
+/// Runs the conversion on a blocking thread, which pulls the body chunk by chunk and hands
+/// output on in pieces of about [`PIECE`] as soon as it is final, tree mode's document
+/// included (through the converter's sink, while it is serialised), through a bounded
+/// queue. The whole JSON document never sits in memory: it used to be collected in one
+/// buffer (and copied once more from the worker thread when pipelined), which on a 6 MB
+/// object was thousands of page faults of freshly touched memory. The pieces are small
+/// heap blocks that the allocator reuses once the response has sent them, and each input
+/// chunk is dropped before the next is asked for, so the body's reader can reuse its
+/// buffer too.
+fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStream {
+    let (out_tx, out_rx) = mpsc::channel::<Result<Bytes, TransformError>>(OUT_QUEUE);
+    let sink_tx = out_tx.clone();
+    converter.set_sink(Box::new(move |piece| {
+        sink_tx
+            .blocking_send(Ok(Bytes::copy_from_slice(piece)))
+            .map_err(|_| std::io::Error::other("the response went away"))
+    }));
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::with_capacity(2 * PIECE);
+        let send = |out: &mut Vec<u8>| {
+            let piece = Bytes::copy_from_slice(out);
+            out.clear();
+            out_tx.blocking_send(Ok(piece)).is_ok()
+        };
+        // A blocking thread may wait for the runtime's futures.
+        while let Some(chunk) = runtime.block_on(body.next()) {
+            let fed = chunk.and_then(|c| {
+                converter
+                    .feed(&c, &mut out)
+                    .map_err(|e| to_transform_error(&e))
+            });
+            if let Err(e) = fed {
+                let _ = out_tx.blocking_send(Err(e));
+                return;
+            }
+            // Nobody listens any more (the request was abandoned): stop.
+            if out.len() >= PIECE && !send(&mut out) {
+                return;
+            }
+        }
+        match converter.finish(&mut out) {
+            Ok(()) => {
+                if !out.is_empty() {
+                    send(&mut out);
+                }
+            }
+            Err(e) => {
+                let _ = out_tx.blocking_send(Err(to_transform_error(&e)));
+            }
+        }
+    });
+    Box::pin(futures::stream::unfold(out_rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
 }
 
 /// Memory (MB) from which a Lambda function gets two vCPUs' worth of CPU time: Lambda
@@ -50,21 +119,28 @@ impl Transform for XmlToJson {
 const TWO_VCPUS_MB: u32 = 2 * 1769;
 
 /// Whether to convert on two threads (see [`threads`]).
-fn pipelined() -> bool {
+fn pipelined(object_len: Option<u64>) -> bool {
     threads(
         std::env::var("XML_TO_JSON_THREADS").ok().as_deref(),
         std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
             .ok()
             .as_deref(),
         crate::second_core_available(),
+        object_len,
     )
 }
 
 /// `XML_TO_JSON_THREADS=1` or `2` decides. Otherwise two threads when there is a second
-/// core and, on Lambda, the function's memory buys two vCPUs' worth of time: below that
-/// both threads share less than that, and the pipeline's extra 10–20 % of CPU time makes
-/// the conversion slower, not faster.
-fn threads(forced: Option<&str>, lambda_memory_mb: Option<&str>, second_core: bool) -> bool {
+/// core, the object is big enough to pay for the second thread
+/// ([`crate::pipeline_pays_off`]) and, on Lambda, the function's memory buys two vCPUs'
+/// worth of time: below that both threads share less than that, and the pipeline's extra
+/// 10–20 % of CPU time makes the conversion slower, not faster.
+fn threads(
+    forced: Option<&str>,
+    lambda_memory_mb: Option<&str>,
+    second_core: bool,
+    object_len: Option<u64>,
+) -> bool {
     match forced {
         Some("1") => return false,
         Some("2") => return true,
@@ -73,19 +149,7 @@ fn threads(forced: Option<&str>, lambda_memory_mb: Option<&str>, second_core: bo
     let memory_allows = lambda_memory_mb
         .and_then(|mb| mb.trim().parse::<u32>().ok())
         .is_none_or(|mb| mb >= TWO_VCPUS_MB);
-    memory_allows && second_core
-}
-
-struct Processor(Converter);
-
-impl ChunkProcessor for Processor {
-    fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
-        self.0.feed(chunk, out).map_err(|e| to_transform_error(&e))
-    }
-
-    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError> {
-        self.0.finish(out).map_err(|e| to_transform_error(&e))
-    }
+    memory_allows && second_core && crate::pipeline_pays_off(object_len)
 }
 
 /// Maps converter errors to the runtime's S3 error classes.
@@ -112,16 +176,20 @@ mod tests {
 
     #[test]
     fn two_threads_only_with_a_second_core_and_enough_lambda_memory() {
-        assert!(threads(None, None, true));
-        assert!(!threads(None, None, false));
-        assert!(!threads(None, Some("1024"), true));
-        assert!(!threads(None, Some("3537"), true));
-        assert!(threads(None, Some("3538"), true));
-        assert!(threads(None, Some("10240"), true));
-        assert!(!threads(Some("1"), Some("10240"), true));
-        assert!(threads(Some("2"), Some("128"), false));
+        let big = Some(1 << 30);
+        assert!(threads(None, None, true, big));
+        assert!(threads(None, None, true, None));
+        assert!(!threads(None, None, false, big));
+        assert!(!threads(None, Some("1024"), true, big));
+        assert!(!threads(None, Some("3537"), true, big));
+        assert!(threads(None, Some("3538"), true, big));
+        assert!(threads(None, Some("10240"), true, big));
+        assert!(!threads(Some("1"), Some("10240"), true, big));
+        assert!(threads(Some("2"), Some("128"), false, Some(10)));
+        // Small objects: the second thread costs more than it saves.
+        assert!(!threads(None, None, true, Some(100_000)));
         // Unreadable values change nothing.
-        assert!(threads(Some("x"), Some("lots"), true));
+        assert!(threads(Some("x"), Some("lots"), true, big));
     }
 
     async fn run(
@@ -153,6 +221,35 @@ mod tests {
             .unwrap();
         assert_eq!(ct.as_deref(), Some("application/x-ndjson"));
         assert_eq!(body, b"{\"a\":\"1\"}\n{\"a\":\"2\"}\n");
+    }
+
+    #[tokio::test]
+    async fn tree_output_leaves_in_pieces_while_serialised() {
+        // About 1.3 MB of JSON: sent in pieces of about 64 KiB, not as one buffer.
+        let mut xml = String::from("<r>");
+        for i in 0..20_000 {
+            xml.push_str(&format!("<n id=\"{i}\" v=\"value number {i}\"/>"));
+        }
+        xml.push_str("</r>");
+        let expected = crate::convert(xml.as_bytes(), &Config::default()).unwrap();
+        let config: Config = object_lambda::config::parse_payload("").unwrap();
+        let input = ObjectInput::from_bytes(Some("application/xml".to_owned()), xml);
+        let ctx = RequestContext::new(
+            "req-1",
+            "doc.xml",
+            Vec::new(),
+            http::HeaderMap::new(),
+            object_lambda::CallerIdentity::default(),
+        );
+        let output = XmlToJson.transform(config, ctx, input).await.unwrap();
+        let pieces: Vec<Bytes> = output
+            .body
+            .map(|piece| piece.unwrap())
+            .collect::<Vec<_>>()
+            .await;
+        assert!(pieces.len() > 10, "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() <= 2 * PIECE));
+        assert_eq!(pieces.concat(), expected);
     }
 
     #[tokio::test]

@@ -40,5 +40,5 @@ mod tree;
 pub use config::{CONTENT_TYPE_JSON, CONTENT_TYPE_NDJSON, Config, ForceList, content_type};
 pub use converter::{Converter, convert};
 pub use error::{Error, ErrorKind, Result};
-pub use pipeline::second_core_available;
+pub use pipeline::{PIPELINE_MIN_BYTES, pipeline_pays_off, second_core_available};
 pub use tree::OutputSink;

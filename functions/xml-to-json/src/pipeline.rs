@@ -31,6 +31,16 @@ pub fn second_core_available() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
 }
 
+/// Objects smaller than this convert on one thread: starting the worker, handing batches
+/// over and the buffers in flight cost more than the second core saves (README: figures).
+pub const PIPELINE_MIN_BYTES: u64 = 8 << 20;
+
+/// Whether an object of `len` bytes (unknown: `None`) is big enough for a pipelined
+/// converter ([`PIPELINE_MIN_BYTES`]); an unknown length may be anything, so it is.
+pub fn pipeline_pays_off(len: Option<u64>) -> bool {
+    len.is_none_or(|n| n >= PIPELINE_MIN_BYTES)
+}
+
 /// Batches in flight between the threads.
 const QUEUE: usize = 2;
 /// Segments are sent once they add up to this many bytes: each hand-over between the
