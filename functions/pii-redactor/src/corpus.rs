@@ -1158,22 +1158,24 @@ impl Rng {
                 self.pick(&["Paris", "Berlin", "Madrid", "Roma"])
             ),
             7 => format!("pp. {}-{}", self.range(10, 99), self.range(100, 999)),
-            8 => format!(
+            8 if self.chance(0.5) => format!(
                 "{:02}:{:02}:{:02}",
                 self.below(24),
                 self.below(60),
                 self.below(60)
             ),
+            8 => format!("MA 0{}-{}", self.digits(4), self.digits(4)),
             _ => format!("ORD-{}-{}", self.digits(4), self.digits(4)),
         }
     }
 }
 
 /// A contact sheet: national phone numbers in their home forms and cards of every issuer,
-/// in CSV rows (no keyword next to the value), prose and labelled lines, with look-alikes.
+/// in CSV rows (no keyword near the values: the column is called `number`) and prose, with
+/// look-alikes.
 pub fn contacts(rng: &mut Rng) -> Sample {
     let mut s = Sample::default();
-    let mut t = String::from("name,region,phone,card,since,ref\n");
+    let mut t = String::from("name,region,number,card,since,ref\n");
     for _ in 0..rng.range(4, 10) {
         let (region, phone) = rng.national_phone();
         let (_, card) = rng.issuer_card();

@@ -125,7 +125,11 @@ impl Shape {
             Shape::DashGroups => return groups_pattern(t, "-"),
             Shape::SpaceGroups => return groups_pattern(t, " "),
             Shape::Digits => r"\b[0-9]{7,19}\b",
-            // National numbers as written at home (`crate::plans` decides which are phones):
+            // National numbers as written at home (`crate::plans` decides which are phones).
+            // In the automaton as it is: a looser automaton pattern checked by the exact DFA
+            // (as for IPv6) made the forward DFA smaller (1.55 MB -> 0.85 MB) but cost more,
+            // +6 % instructions dense and +19 % typical, from the candidates it adds
+            // (`bench/runs/2026-12-04-epyc-2vcpu.md`).
             // trunk-0 forms ending in a group of 3+ digits (so `2024-01-15` is not one), pairs
             // (FR, NL), an area code in parentheses (AU, BR, DE, GB, JP), `0 98765 43210` (IN),
             // and the forms without a trunk prefix: ES 3-3-3 / 3-2-2-2 / 2-3-2-2, IT mobiles,

@@ -161,11 +161,13 @@ fn lead_matches(lead: &[u8], d: &[u8]) -> bool {
 /// the table's forms. A single group (no separators) is never enough here: callers decide
 /// whether a bare digit run is a phone number from its context.
 pub(crate) fn national(d: &[u8], lens: &[usize]) -> bool {
-    // 3-2-4 is the US SSN layout: a number written so is an SSN or nothing (`078-05-1120`).
+    // 3-2-4 is the US SSN layout, 5-4 a ZIP+4 code: a number written so is an SSN, a postcode
+    // or nothing (`078-05-1120`, `MA 02110-1301`).
     if lens.len() < 2
         || lens.len() > 5
         || lens.iter().any(|l| !(1..=8).contains(l))
         || lens == [3, 2, 4]
+        || lens == [5, 4]
     {
         return false;
     }
@@ -257,6 +259,7 @@ mod tests {
             "4111 1111 1111 1111",
             "1 800 123",
             "078-05-1120",
+            "02110-1301",
         ] {
             let (d, l) = split(bad);
             assert!(!national(&d, &l), "{bad}");
