@@ -51,9 +51,11 @@ fn national_phones_and_every_card_issuer_are_masked_whole() {
     }
     eprintln!("look-alikes kept: {kept}/{decoys}; damaged: {damaged:?}");
     assert!(missed.is_empty(), "missed or partly masked: {missed:#?}");
-    // The target is 0.99. A few ZIP+4 codes (`MA 06990-0923`) are still taken in
-    // this class (5 of ~2 700 with this seed), through a path not diagnosed yet; the other
-    // look-alikes, and the look-alike tests of the older corpus, stay at 1.000.
+    // The target is 0.99. A few ZIP+4 codes (`MA 06990-0923`, 5 of ~2 700 with this
+    // seed) are still taken: they follow the name `Patel` within 64 bytes, whose `tel` is a
+    // phone keyword (keywords match inside words), and a 0-leading 9-digit dashed run after a
+    // phone keyword was a national number before this class existed. Changing that would
+    // change older outputs; the other look-alikes, and the older corpus' tests, stay at 1.000.
     let survival = kept as f64 / decoys as f64;
     assert!(
         survival >= 0.99,
