@@ -1,12 +1,16 @@
 //! Fuzz the streaming PII redactor: arbitrary bytes pushed with an arbitrary chunk split.
 //! The first two bytes pick the configuration / format and the chunk size. Redaction must
 //! never panic, chunked output must equal one-chunk output, and valid UTF-8 in gives valid
-//! UTF-8 out.
+//! UTF-8 out. Half the inputs (odd chunk byte) are also spliced into a generated contact sheet
+//! (`corpus::contacts`: national phone forms, cards of every issuer, their look-alikes), seeded
+//! from the input, so the fuzzer mutates around those shapes too; with the default payload, a
+//! planted value the splice did not touch must still be masked whole.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use pii_redactor::corpus::{self, Rng};
 use pii_redactor::{Config, Format, Redactor};
 
 const PAYLOADS: [&str; 4] = [
@@ -42,6 +46,46 @@ fuzz_target!(|data: &[u8]| {
         Format::Csv,
         Format::Tsv,
     ][usize::from(sel / 4 % 5)];
+    let spliced;
+    let input = if chunk % 2 == 1 {
+        let seed = input
+            .iter()
+            .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(*b));
+        let doc = corpus::contacts(&mut Rng::new(seed));
+        // Splice at a line start, so the values on other lines keep their context.
+        let cut = doc.text[..doc.text.len() / 2]
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+        let mut v = doc.text.as_bytes()[..cut].to_vec();
+        v.extend_from_slice(input);
+        v.push(b'\n');
+        v.extend_from_slice(&doc.text.as_bytes()[cut..]);
+        if sel % 4 == 0 && format == Format::Text && std::str::from_utf8(input).is_ok() {
+            let out = redactor.redact_bytes(format, &v).unwrap_or_default();
+            let tail = &doc.text.as_bytes()[cut..];
+            let out_tail = &out[out.len() - tail.len()..];
+            let mut from = 0;
+            for (_, value) in &doc.pii {
+                let Some(p) = doc.text[from..].find(value.as_str()).map(|p| p + from) else {
+                    continue;
+                };
+                from = p + value.len();
+                // Values after the splice (the first line after it may see the fuzz bytes as
+                // context, so only from the second on).
+                if p > cut + tail.iter().position(|c| *c == b'\n').unwrap_or(0) {
+                    let q = p - cut;
+                    assert!(
+                        out_tail[q..q + value.len()].iter().all(|c| *c == b'*'),
+                        "planted value not masked whole"
+                    );
+                }
+            }
+        }
+        spliced = v;
+        &spliced[..]
+    } else {
+        input
+    };
     let whole = redactor.redact_bytes(format, input);
     let mut stream = redactor.stream(format);
     let mut out = Vec::new();

@@ -24,6 +24,12 @@ fn prefix_num(digits: &[u8], n: usize) -> u32 {
 }
 
 /// Whether a card number's prefix and length belong to a current issuer range.
+///
+/// Sources: the networks' published IIN tables as collected in ISO/IEC 7812 issuer lists
+/// (Visa, Mastercard incl. the 2-series since 2017, Amex, Discover Global Network's acceptance
+/// table, which also lists the Diners Club and JCB ranges, UnionPay, Maestro, Mir, RuPay, Troy,
+/// Verve, Humo, UzCard, InstaPayment, InterPayment, Dankort). UATP (`1`, 15 digits) is left
+/// out: airline-only accounts, and a `1…` 15-digit run is far more often an id or a time.
 pub(crate) fn card_issuer(digits: &[u8]) -> bool {
     let len = digits.len();
     let p1 = prefix_num(digits, 1);
@@ -33,33 +39,40 @@ pub(crate) fn card_issuer(digits: &[u8]) -> bool {
     let p6 = prefix_num(digits, 6);
     let l16_19 = (16..=19).contains(&len);
     match p1 {
+        // JCB's original 15-digit ranges.
+        1 => p4 == 1800 && len == 15,
         // Visa (13, 16, 19) incl. Electron; Visa also issues 14-18 for some BINs, so accept 13-19.
         4 => (13..=19).contains(&len),
         5 => {
             ((51..=55).contains(&p2) && len == 16) // Mastercard
-            || (matches!(p4, 5018 | 5020 | 5038 | 5893) && (12..=19).contains(&len)) // Maestro
+            || ((p2 == 50 || (56..=58).contains(&p2)) && (12..=19).contains(&len)) // Maestro, Dankort 5019, Verve 506099-506198, RuPay 508
             || ((506_099..=506_198).contains(&p6) && l16_19) // Verve
-            || (p3 == 508 && len == 16)
-        } // RuPay
+        }
         2 => {
             ((2221..=2720).contains(&p4) && len == 16) // Mastercard 2-series
-            || ((2200..=2204).contains(&p4) && l16_19)
-        } // Mir
+            || ((2200..=2204).contains(&p4) && l16_19) // Mir
+            || (p4 == 2131 && len == 15) // JCB 15
+        }
         3 => {
             (matches!(p2, 34 | 37) && len == 15) // Amex
-            || ((3528..=3589).contains(&p4) && l16_19) // JCB
+            || ((3528..=3589).contains(&p4) && l16_19) // JCB (RuPay-JCB 353, 356)
+            // JCB's other ranges in Discover's acceptance table.
+            || ((matches!(p4, 3088..=3094 | 3096..=3102 | 3112..=3120 | 3158..=3159 | 3337..=3349))
+                && l16_19)
             || ((300..=305).contains(&p3) && (14..=19).contains(&len)) // Diners
             || (matches!(p2, 36 | 38 | 39) && (14..=19).contains(&len))
             || (p4 == 3095 && (14..=19).contains(&len))
         }
         6 => {
-            // Discover 6011 / 644-649 / 65, UnionPay 62.
+            // Discover 6011 / 644-649 / 65, UnionPay 62, InstaPayment 637-639, InterPayment 636.
             (l16_19 && (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || p2 == 62))
             || (p2 == 60 && len == 16) // RuPay
+            || ((637..=639).contains(&p3) && len == 16)
+            || (p3 == 636 && l16_19)
             || (matches!(p4, 6304 | 6759 | 6761..=6763) && (12..=19).contains(&len)) // Maestro
         }
-        8 => (matches!(p2, 81 | 82) && l16_19), // UnionPay / RuPay 8-series
-        9 => p4 == 9792 && len == 16,           // Troy
+        8 => (matches!(p2, 81 | 82) && l16_19) || (p4 == 8600 && len == 16), // UnionPay / RuPay 8-series, UzCard
+        9 => (p4 == 9792 || p4 == 9860) && len == 16,                        // Troy, Humo
         _ => false,
     }
 }
@@ -357,6 +370,17 @@ mod tests {
         assert!(!card(b"1234567812345670")); // Luhn ok, no issuer
         assert!(!card(b"0000000000000000"));
         assert!(!card(b"3782822463100050")); // Amex prefix with 16 digits
+        assert!(card(b"213112345678904")); // JCB 15 (2131)
+        assert!(card(b"180012345678905")); // JCB 15 (1800)
+        assert!(card(b"3088123412341231")); // JCB 3088-3094
+        assert!(card(b"3337123412341230")); // JCB 3337-3349
+        assert!(card(b"2200123412341236")); // Mir
+        assert!(card(b"6521123412341239")); // RuPay 65 (Discover range)
+        assert!(card(b"6763123412341236")); // Maestro
+        assert!(card(b"5612123412341231")); // Maestro 56
+        assert!(card(b"9792123412341235")); // Troy
+        assert!(!card(b"213112345678906")); // JCB 15 prefix, Luhn fails
+        assert!(!card(b"2131123456789039")); // JCB 15 prefix with 16 digits
     }
 
     #[test]

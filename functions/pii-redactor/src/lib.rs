@@ -31,6 +31,7 @@
 mod checks;
 pub mod config;
 mod context;
+#[cfg(any(test, feature = "corpus"))]
 pub mod corpus;
 mod engine;
 pub mod entity;
@@ -39,6 +40,7 @@ pub mod format;
 #[cfg(feature = "lambda")]
 pub mod function;
 mod patterns;
+mod plans;
 mod shapes;
 pub mod stream;
 mod structure;

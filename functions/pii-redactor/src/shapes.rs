@@ -29,7 +29,11 @@ impl Shape {
     pub(crate) fn skip_rejected(self) -> bool {
         matches!(
             self,
-            Shape::DashGroups | Shape::SpaceGroups | Shape::Dotted | Shape::Digits
+            Shape::DashGroups
+                | Shape::SpaceGroups
+                | Shape::Dotted
+                | Shape::Digits
+                | Shape::LocalPhone
         )
     }
 
@@ -40,6 +44,14 @@ impl Shape {
             Shape::IdSecret => &[Shape::AwsAccess],
             Shape::MacDot => &[Shape::Dotted],
             Shape::MacDash => &[Shape::DashGroups],
+            // A national number can start where a digit-group shape starts and was rejected
+            // (`020 7946 0958` is also a space-grouped run, `01.23.45.67.89` starts like an
+            // IPv4 address).
+            Shape::DashGroups
+            | Shape::SpaceGroups
+            | Shape::Dotted
+            | Shape::Digits
+            | Shape::ParenPhone => &[Shape::LocalPhone],
             _ => &[],
         }
     }
@@ -215,6 +227,7 @@ impl Checker<'_> {
                 })
             }
             Shape::IntlPhone => self.intl_phone(s, e),
+            Shape::LocalPhone => self.local_phone(s, e),
             Shape::DashGroups => self.groups(s, e, b'-'),
             Shape::SpaceGroups => self.groups(s, e, b' '),
             Shape::Digits => self.digits(s, e),
@@ -456,6 +469,64 @@ impl Checker<'_> {
         })
     }
 
+    /// A national number as written at home ([`crate::plans`]): not part of a longer number or
+    /// word, not after a `+` (international numbers are their own shape), one kind of
+    /// separator or two (`(11) 91234-5678`, `011-2345 6789`, `089/123 4567`), dots only alone.
+    fn local_phone(&self, s: usize, e: usize) -> Option<Finding> {
+        let prev = self.before(s, 1);
+        if (s > 0 && (prev.is_ascii_alphanumeric() || matches!(prev, b'+' | b'.' | b'_' | b'/')))
+            || self.run_before(s, b" -")
+            || self.run_after(e, b" -./")
+        {
+            return None;
+        }
+        let v = &self.hay[s..e];
+        let (mut lens, mut n, mut len) = ([0usize; 8], 0, 0);
+        let mut seps = 0u8;
+        let mut slashes = 0;
+        for (i, c) in v.iter().enumerate() {
+            if c.is_ascii_digit() {
+                len += 1;
+                continue;
+            }
+            if len > 0 {
+                if n == lens.len() {
+                    return None;
+                }
+                lens[n] = len;
+                n += 1;
+                len = 0;
+            }
+            seps |= match c {
+                b' ' if i > 0 && v[i - 1] == b')' => 0,
+                b' ' => 1,
+                b'-' => 2,
+                b'.' => 4,
+                b'/' => {
+                    slashes += 1;
+                    if n != 1 {
+                        return None;
+                    }
+                    8
+                }
+                _ => 0,
+            };
+        }
+        if len > 0 && n < lens.len() {
+            lens[n] = len;
+            n += 1;
+        }
+        if (seps & 4 != 0 && seps != 4) || seps.count_ones() > 2 || slashes > 1 {
+            return None;
+        }
+        let d = digits(v);
+        crate::plans::national(&d, &lens[..n]).then_some(Finding {
+            entity: T::Phone,
+            start: s,
+            end: e,
+        })
+    }
+
     fn groups(&self, s: usize, e: usize, sep: u8) -> Option<Finding> {
         if self.run_before(s, &[sep, b'.', b'-', b'+']) || self.run_after(e, &[sep, b'.', b'-']) {
             return None;
@@ -522,6 +593,9 @@ impl Checker<'_> {
             if self.want(T::BankRouting) && checks::aba(d) && ctx().has(Ctx::ROUTING) {
                 return found(T::BankRouting, s, e);
             }
+        }
+        if self.want(T::Phone) && crate::plans::bare_mobile(d) {
+            return found(T::Phone, s, e);
         }
         if self.want(T::Phone) {
             let nanp =

@@ -6,6 +6,7 @@
 
 mod corpus;
 mod entities;
+mod phones;
 mod streaming;
 mod structured;
 
