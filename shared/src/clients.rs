@@ -1,4 +1,9 @@
-//! The AWS clients the runtime needs, built once per process.
+//! The AWS clients the runtime needs, built once per process, on first use.
+//!
+//! Building the S3 client loads the SDK's configuration chain (region, credentials, retry and
+//! timeout settings) and its HTTPS client; none of it is needed to ask the Runtime API for the
+//! first event, so [`LazyS3`] builds it when the first request needs it (or in the background,
+//! see [`LazyS3::prepare`]) instead of delaying a cold start's first `next`.
 //!
 //! Local endpoints: for WriteGetObjectResponse every AWS SDK prepends `{RequestRoute}.` to the
 //! endpoint host, and aws-sdk-s3 has no setting to turn that off. Against
@@ -26,6 +31,59 @@ pub struct ClientSettings {
     pub credentials: Option<(String, String)>,
     /// Region (else `AWS_REGION`, else `us-east-1`).
     pub region: Option<String>,
+}
+
+/// The S3 client, built once on first use. Clones share the one client.
+#[derive(Clone)]
+pub struct LazyS3 {
+    settings: Arc<ClientSettings>,
+    client: Arc<tokio::sync::OnceCell<aws_sdk_s3::Client>>,
+}
+
+impl LazyS3 {
+    /// A client to be built from `settings` when first needed.
+    pub fn new(settings: ClientSettings) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            client: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// An already built client.
+    pub fn ready(client: aws_sdk_s3::Client) -> Self {
+        Self {
+            settings: Arc::new(ClientSettings::default()),
+            client: Arc::new(tokio::sync::OnceCell::new_with(Some(client))),
+        }
+    }
+
+    /// The client, building it if this is the first call (concurrent callers wait for the one
+    /// build; a failed build is tried again by the next call).
+    pub async fn get(&self) -> Result<aws_sdk_s3::Client, TransformError> {
+        self.client
+            .get_or_try_init(|| s3_client(&self.settings))
+            .await
+            .cloned()
+    }
+
+    /// Start building the client on the current Tokio runtime without waiting for it, so that
+    /// it is usually ready when the first request arrives.
+    pub fn prepare(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.get().await {
+                tracing::warn!(error = %e.message(), "building the S3 client failed");
+            }
+        });
+    }
+}
+
+impl std::fmt::Debug for LazyS3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyS3")
+            .field("built", &self.client.initialized())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Build the S3 client.

@@ -6,6 +6,7 @@
 //! evaluates `If-Match` & co. on the original. Range and partNumber are never forwarded: they
 //! apply to the transformed bytes.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,20 +31,32 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub type UpstreamHeaders = HeaderMap;
 
 /// HTTP client for the supporting access point.
-#[derive(Clone, Debug)]
+///
+/// The client is built on first use: building it loads the system's root certificates (about
+/// half of a cold start's work before the first `next` otherwise). Clones share one client.
+#[derive(Clone, Debug, Default)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    client: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl Fetcher {
-    /// A client with sane timeouts (connect 5 s; no overall timeout: large objects take long).
+    /// A fetcher whose client has sane timeouts (connect 5 s; no overall timeout: large objects
+    /// take long). Never fails today; the client itself is built on first use.
     pub fn new() -> Result<Self, TransformError> {
+        Ok(Self::default())
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, TransformError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| TransformError::internal(format!("cannot build HTTP client: {e}")))?;
-        Ok(Self { client })
+        // A concurrent first call may have won; either client is fine, keep the stored one.
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// GET the original as a stream, or the S3 error to relay.
@@ -84,7 +97,7 @@ impl Fetcher {
         user_headers: &HeaderMap,
     ) -> Result<reqwest::Response, TransformError> {
         let headers = forwarded_headers(input_s3_url, user_headers);
-        self.client
+        self.client()?
             .request(method, input_s3_url)
             .headers(headers)
             .send()

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::clients::{self, ClientSettings};
+use crate::clients::{ClientSettings, LazyS3};
 use crate::config::{RuntimeSettings, parse_payload};
 use crate::context::{RequestContext, SupportingObjects};
 use crate::error::{ErrorKind, TransformError};
@@ -32,7 +32,7 @@ pub struct Handler<T: Transform> {
     transform: Arc<T>,
     fetcher: Fetcher,
     sink: Arc<dyn ResponseSink>,
-    supporting: Option<aws_sdk_s3::Client>,
+    supporting: Option<LazyS3>,
     local_endpoint: bool,
     settings: RuntimeSettings,
 }
@@ -76,13 +76,14 @@ impl<T: Transform> HandlerBuilder<T> {
         self
     }
 
-    /// Build the clients.
+    /// Build the handler. Its clients are built on first use ([`LazyS3`], [`Fetcher`]), so
+    /// that a cold start asks for its first event sooner.
     pub async fn build(self) -> Result<Handler<T>, TransformError> {
         let settings = match self.settings {
             Some(s) => s,
             None => RuntimeSettings::from_env()?,
         };
-        let s3 = clients::s3_client(&self.clients).await?;
+        let s3 = LazyS3::new(self.clients.clone());
         let endpoint = self
             .clients
             .endpoint_url
@@ -90,7 +91,7 @@ impl<T: Transform> HandlerBuilder<T> {
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok());
         let sink = self
             .sink
-            .unwrap_or_else(|| Arc::new(S3Sink::new(s3.clone())));
+            .unwrap_or_else(|| Arc::new(S3Sink::lazy(s3.clone())));
         Ok(Handler {
             transform: Arc::new(self.transform),
             fetcher: Fetcher::new()?,
@@ -490,14 +491,15 @@ fn supporting_bucket(arn: &str, local: bool) -> String {
 }
 
 struct SupportingAccessPoint {
-    client: aws_sdk_s3::Client,
+    client: LazyS3,
     bucket: String,
 }
 
 impl SupportingObjects for SupportingAccessPoint {
     fn get(&self, key: &str, max_bytes: u64) -> BoxFuture<'static, Result<Bytes, TransformError>> {
-        let req = self.client.get_object().bucket(&self.bucket).key(key);
+        let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), key.to_owned());
         Box::pin(async move {
+            let req = client.get().await?.get_object().bucket(bucket).key(key);
             let resp = req.send().await.map_err(|e| {
                 let status = e.raw_response().map(|r| r.status().as_u16()).unwrap_or(503);
                 let code = aws_sdk_s3::error::ProvideErrorMetadata::code(&e)

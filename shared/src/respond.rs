@@ -4,12 +4,14 @@
 //! is [`S3Sink`] (aws-sdk-s3), tests use an in-memory one. The body streams: an error inside the
 //! stream aborts the HTTP request, so the caller sees a broken response, never a short 200.
 
+use aws_sdk_s3::operation::write_get_object_response::builders::WriteGetObjectResponseFluentBuilder;
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, DateTime};
 use aws_sdk_s3::types::{ObjectLockMode, ReplicationStatus, ServerSideEncryption, StorageClass};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use http::HeaderMap;
 
+use crate::clients::LazyS3;
 use crate::error::{ErrorKind, TransformError};
 use crate::transform::ByteStream;
 
@@ -155,12 +157,17 @@ pub trait ResponseSink: Send + Sync + 'static {
 /// The real sink: `WriteGetObjectResponse` with aws-sdk-s3.
 #[derive(Clone, Debug)]
 pub struct S3Sink {
-    client: aws_sdk_s3::Client,
+    client: LazyS3,
 }
 
 impl S3Sink {
     /// Wrap a client (see [`crate::clients`] for one that works against local endpoints).
     pub fn new(client: aws_sdk_s3::Client) -> Self {
+        Self::lazy(LazyS3::ready(client))
+    }
+
+    /// Send through a client that is built on first use.
+    pub fn lazy(client: LazyS3) -> Self {
         Self { client }
     }
 }
@@ -172,88 +179,100 @@ impl ResponseSink for S3Sink {
         token: &str,
         reply: Reply,
     ) -> BoxFuture<'static, Result<(), TransformError>> {
-        let mut req = self
-            .client
-            .write_get_object_response()
-            .request_route(route)
-            .request_token(token)
-            .status_code(i32::from(reply.status));
-        if let Some((code, message)) = reply.error {
-            req = req.error_code(code).error_message(message);
-        }
-        let h = &reply.headers;
-        if let Some(v) = &h.content_type {
-            req = req.content_type(v);
-        }
-        if let Some(v) = h.content_length {
-            req = req.content_length(i64::try_from(v).unwrap_or(i64::MAX));
-        }
-        if let Some(v) = &h.content_range {
-            req = req.content_range(v);
-        }
-        if let Some(v) = h.parts_count {
-            req = req.parts_count(i32::try_from(v).unwrap_or(i32::MAX));
-        }
-        if reply.body.is_some() {
-            req = req.accept_ranges("bytes");
-        }
-        for (name, value) in &h.forwarded {
-            if let Some(meta) = name.strip_prefix("x-amz-meta-") {
-                req = req.metadata(meta, value);
-            }
-        }
-        let date = |name| {
-            h.get(name).and_then(|v| {
-                DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate).ok()
-            })
-        };
-        req = req
-            .set_cache_control(h.get("cache-control").map(Into::into))
-            .set_content_disposition(h.get("content-disposition").map(Into::into))
-            .set_content_language(h.get("content-language").map(Into::into))
-            .set_content_encoding(h.get("content-encoding").map(Into::into))
-            .set_e_tag(h.get("etag").map(Into::into))
-            .set_expires(date("expires"))
-            .set_last_modified(date("last-modified"))
-            .set_version_id(h.get("x-amz-version-id").map(Into::into))
-            .set_storage_class(h.get("x-amz-storage-class").map(StorageClass::from))
-            .set_server_side_encryption(
-                h.get("x-amz-server-side-encryption")
-                    .map(ServerSideEncryption::from),
-            )
-            .set_ssekms_key_id(
-                h.get("x-amz-server-side-encryption-aws-kms-key-id")
-                    .map(Into::into),
-            )
-            .set_bucket_key_enabled(
-                h.get("x-amz-server-side-encryption-bucket-key-enabled")
-                    .map(|v| v.eq_ignore_ascii_case("true")),
-            )
-            .set_object_lock_mode(h.get("x-amz-object-lock-mode").map(ObjectLockMode::from))
-            .set_object_lock_retain_until_date(
-                h.get("x-amz-object-lock-retain-until-date").and_then(|v| {
-                    DateTime::from_str(v, aws_smithy_types::date_time::Format::DateTime).ok()
-                }),
-            )
-            .set_replication_status(
-                h.get("x-amz-replication-status")
-                    .map(ReplicationStatus::from),
-            )
-            .set_tag_count(h.get("x-amz-tagging-count").and_then(|v| v.parse().ok()))
-            .set_restore(h.get("x-amz-restore").map(Into::into))
-            .set_expiration(h.get("x-amz-expiration").map(Into::into))
-            .set_missing_meta(h.get("x-amz-missing-meta").and_then(|v| v.parse().ok()));
-        if let Some(body) = reply.body {
-            req = req.body(to_sdk_stream(body));
-        }
+        let (lazy, route, token) = (self.client.clone(), route.to_owned(), token.to_owned());
         Box::pin(async move {
-            req.send().await.map(|_| ()).map_err(|e| {
-                let detail = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
-                tracing::error!(error = %detail, "WriteGetObjectResponse failed");
-                TransformError::internal("WriteGetObjectResponse failed")
-            })
+            let client = lazy.get().await?;
+            wgor_request(&client, &route, &token, reply)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    let detail = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+                    tracing::error!(error = %detail, "WriteGetObjectResponse failed");
+                    TransformError::internal("WriteGetObjectResponse failed")
+                })
         })
     }
+}
+
+/// The WriteGetObjectResponse request for `reply`.
+fn wgor_request(
+    client: &aws_sdk_s3::Client,
+    route: &str,
+    token: &str,
+    reply: Reply,
+) -> WriteGetObjectResponseFluentBuilder {
+    let mut req = client
+        .write_get_object_response()
+        .request_route(route)
+        .request_token(token)
+        .status_code(i32::from(reply.status));
+    if let Some((code, message)) = reply.error {
+        req = req.error_code(code).error_message(message);
+    }
+    let h = &reply.headers;
+    if let Some(v) = &h.content_type {
+        req = req.content_type(v);
+    }
+    if let Some(v) = h.content_length {
+        req = req.content_length(i64::try_from(v).unwrap_or(i64::MAX));
+    }
+    if let Some(v) = &h.content_range {
+        req = req.content_range(v);
+    }
+    if let Some(v) = h.parts_count {
+        req = req.parts_count(i32::try_from(v).unwrap_or(i32::MAX));
+    }
+    if reply.body.is_some() {
+        req = req.accept_ranges("bytes");
+    }
+    for (name, value) in &h.forwarded {
+        if let Some(meta) = name.strip_prefix("x-amz-meta-") {
+            req = req.metadata(meta, value);
+        }
+    }
+    let date = |name| {
+        h.get(name)
+            .and_then(|v| DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate).ok())
+    };
+    req = req
+        .set_cache_control(h.get("cache-control").map(Into::into))
+        .set_content_disposition(h.get("content-disposition").map(Into::into))
+        .set_content_language(h.get("content-language").map(Into::into))
+        .set_content_encoding(h.get("content-encoding").map(Into::into))
+        .set_e_tag(h.get("etag").map(Into::into))
+        .set_expires(date("expires"))
+        .set_last_modified(date("last-modified"))
+        .set_version_id(h.get("x-amz-version-id").map(Into::into))
+        .set_storage_class(h.get("x-amz-storage-class").map(StorageClass::from))
+        .set_server_side_encryption(
+            h.get("x-amz-server-side-encryption")
+                .map(ServerSideEncryption::from),
+        )
+        .set_ssekms_key_id(
+            h.get("x-amz-server-side-encryption-aws-kms-key-id")
+                .map(Into::into),
+        )
+        .set_bucket_key_enabled(
+            h.get("x-amz-server-side-encryption-bucket-key-enabled")
+                .map(|v| v.eq_ignore_ascii_case("true")),
+        )
+        .set_object_lock_mode(h.get("x-amz-object-lock-mode").map(ObjectLockMode::from))
+        .set_object_lock_retain_until_date(h.get("x-amz-object-lock-retain-until-date").and_then(
+            |v| DateTime::from_str(v, aws_smithy_types::date_time::Format::DateTime).ok(),
+        ))
+        .set_replication_status(
+            h.get("x-amz-replication-status")
+                .map(ReplicationStatus::from),
+        )
+        .set_tag_count(h.get("x-amz-tagging-count").and_then(|v| v.parse().ok()))
+        .set_restore(h.get("x-amz-restore").map(Into::into))
+        .set_expiration(h.get("x-amz-expiration").map(Into::into))
+        .set_missing_meta(h.get("x-amz-missing-meta").and_then(|v| v.parse().ok()));
+    if let Some(body) = reply.body {
+        req = req.body(to_sdk_stream(body));
+    }
+    req
 }
 
 /// Stream a body as `Transfer-Encoding: chunked` (or with the length set above). The SDK wants a

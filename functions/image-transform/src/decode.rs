@@ -5,6 +5,7 @@
 //! by zune-jpeg in *strict* mode (the `image` crate runs it non-strict, which grey-fills
 //! truncated or corrupt entropy data and reports success) or, when shrinking ≥ 3×, by
 //! jpeg-decoder's DCT-domain scaled decode (1/2, 1/4, 1/8), which also errors on truncation.
+//! Lossless JPEGs (SOF3), which zune-jpeg cannot read, go to jpeg-decoder at full size.
 
 use std::io::Cursor;
 
@@ -160,6 +161,19 @@ fn probe_header(input: &[u8]) -> Result<ImageInfo, Error> {
     let format = sniff(input)?;
     if format == InputFormat::Jpeg {
         let cleaned = crate::jpeg_headers::clean(input);
+        if let Some(frame) = crate::jpeg_headers::lossless_frame(&cleaned) {
+            let orientation = frame
+                .exif
+                .as_deref()
+                .and_then(Orientation::from_exif_chunk)
+                .map_or(1, Orientation::to_exif);
+            return Ok(ImageInfo {
+                format,
+                width: frame.width,
+                height: frame.height,
+                orientation,
+            });
+        }
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
             ZCursor::new(cleaned.as_ref()),
             zune_options(ColorSpace::RGB),
@@ -225,7 +239,10 @@ pub(crate) fn decode(
     match info.format {
         InputFormat::Jpeg => {
             let cleaned = crate::jpeg_headers::clean(input);
-            decode_jpeg(&cleaned, info, max_pixels, target, want_metadata)
+            match crate::jpeg_headers::lossless_frame(&cleaned) {
+                Some(frame) => decode_jpeg_lossless(&cleaned, &frame, max_pixels, want_metadata),
+                None => decode_jpeg(&cleaned, info, max_pixels, target, want_metadata),
+            }
         }
         other => decode_with_image(input, other, max_pixels, want_metadata),
     }
@@ -259,9 +276,13 @@ fn decode_jpeg(
             ColorSpace::YCbCr | ColorSpace::Luma | ColorSpace::RGB
         )
     {
-        if let Some(scaled) =
-            crate::jpeg_scaled::decode(input, shrink, input_space != ColorSpace::RGB, max_pixels)?
-        {
+        if let Some(scaled) = crate::jpeg_scaled::decode_to(
+            input,
+            shrink,
+            input_space != ColorSpace::RGB,
+            max_pixels,
+            Some(target),
+        )? {
             let (w, h) = (scaled.width, scaled.height);
             let image = if scaled.gray {
                 image::GrayImage::from_raw(w, h, scaled.pixels).map(DynamicImage::ImageLuma8)
@@ -328,6 +349,73 @@ fn decode_jpeg_scaled(
     image
         .map(Some)
         .ok_or_else(|| Error::internal("JPEG decoder returned a short buffer"))
+}
+
+/// Lossless JPEG (SOF3) with jpeg-decoder, at full size (there is no scaled decode for it).
+/// Samples of more than 8 bits are scaled to 8 bits.
+fn decode_jpeg_lossless(
+    input: &[u8],
+    frame: &crate::jpeg_headers::LosslessFrame,
+    max_pixels: u64,
+    want_metadata: bool,
+) -> Result<Decoded, Error> {
+    // jpeg-decoder panics on component counts other than 1, 3 and 4; CMYK needs an Adobe
+    // transform we do not know for lossless files.
+    if !matches!(frame.components, 1 | 3) {
+        return Err(Error::Unsupported(format!(
+            "lossless JPEG with {} components (1 and 3 are supported)",
+            frame.components
+        )));
+    }
+    if !(2..=16).contains(&frame.precision) {
+        return Err(Error::invalid(format!(
+            "lossless JPEG: sample precision {} (2..=16 allowed)",
+            frame.precision
+        )));
+    }
+    let (w, h) = (frame.width, frame.height);
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > max_pixels {
+        return Err(Error::TooLarge(format!(
+            "{w}x{h} is over max_input_pixels ({max_pixels})"
+        )));
+    }
+    let wide = frame.precision > 8;
+    let sample_bytes = if wide { 2 } else { 1 };
+    let budget = pixels * u64::from(frame.components) * sample_bytes;
+    let mut decoder = jpeg_decoder::Decoder::new(input);
+    decoder.set_max_decoding_buffer_size(usize::try_from(budget).unwrap_or(usize::MAX));
+    let data = decoder
+        .decode()
+        .map_err(|e| Error::invalid(format!("lossless JPEG: {e}")))?;
+    if data.len() as u64 != budget {
+        // E.g. a second frame header that disagrees with the first.
+        return Err(Error::invalid("lossless JPEG: inconsistent frame size"));
+    }
+    let bytes = if wide {
+        // Native-endian u16 samples of `precision` bits → 8 bits, rounded.
+        let max = (1u32 << frame.precision) - 1;
+        data.chunks_exact(2)
+            .map(|b| {
+                let v = u32::from(u16::from_ne_bytes([b[0], b[1]])).min(max);
+                u8::try_from((v * 255 + max / 2) / max).unwrap_or(u8::MAX)
+            })
+            .collect()
+    } else {
+        data
+    };
+    let image = if frame.components == 1 {
+        image::GrayImage::from_raw(w, h, bytes).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, bytes).map(DynamicImage::ImageRgb8)
+    }
+    .ok_or_else(|| Error::internal("lossless JPEG decoder returned a short buffer"))?;
+    let (icc, exif) = if want_metadata {
+        (decoder.icc_profile(), frame.exif.clone())
+    } else {
+        (None, None)
+    };
+    Ok(Decoded { image, icc, exif })
 }
 
 fn decode_with_image(

@@ -48,11 +48,28 @@ struct Frame {
 
 /// Decodes `input` at 1/`shrink` of its size (`shrink` = 2, 4 or 8). `ycbcr` says whether three
 /// components are YCbCr (else already RGB). `Ok(None)`: not a file this decoder handles.
+#[cfg(test)]
 pub(crate) fn decode(
     input: &[u8],
     shrink: u32,
     ycbcr: bool,
     max_pixels: u64,
+) -> Result<Option<Scaled>, Error> {
+    decode_to(input, shrink, ycbcr, max_pixels, None)
+}
+
+/// [`decode`], and when `target` (width, height) is given and not larger than the reduced
+/// image, resized to exactly `target` (Lanczos3) before the colour conversion: each component
+/// plane is resized on its own, straight from its stored resolution, so subsampled chroma is
+/// never upsampled to full size first and the colour conversion runs on the small image. (The
+/// conversion is affine and the filter linear, so this equals resizing the RGB image, up to
+/// rounding.)
+pub(crate) fn decode_to(
+    input: &[u8],
+    shrink: u32,
+    ycbcr: bool,
+    max_pixels: u64,
+    target: Option<(u32, u32)>,
 ) -> Result<Option<Scaled>, Error> {
     let n = match shrink {
         2 => 4,
@@ -132,7 +149,16 @@ pub(crate) fn decode(
                 let planes = scan
                     .run(data)
                     .map_err(|e| Error::invalid(format!("JPEG: {e}")))?;
-                return Ok(Some(assemble(&frame, &planes, n, ycbcr)));
+                let reduced = (
+                    (frame.width * n).div_ceil(8),
+                    (frame.height * n).div_ceil(8),
+                );
+                return Ok(Some(match target {
+                    Some((w, h)) if (w as usize) <= reduced.0 && (h as usize) <= reduced.1 => {
+                        assemble_resized(&frame, &planes, n, ycbcr, (w, h))?
+                    }
+                    _ => assemble(&frame, &planes, n, ycbcr),
+                }));
             }
             0xD8 | 0xD9 => return Ok(None),
             _ => {} // APPn, COM, DNL, ...: not needed here
@@ -420,6 +446,70 @@ fn assemble(frame: &Frame, planes: &[Plane], n: usize, ycbcr: bool) -> Scaled {
         gray,
         pixels,
     }
+}
+
+/// Resizes every plane (its exact image area, block padding cropped off) to `target`, then
+/// colour converts or interleaves the resized rows.
+fn assemble_resized(
+    frame: &Frame,
+    planes: &[Plane],
+    n: usize,
+    ycbcr: bool,
+    target: (u32, u32),
+) -> Result<Scaled, Error> {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+
+    let (hmax, vmax) = max_sampling(&frame.components);
+    let (tw, th) = (target.0 as usize, target.1 as usize);
+    let mut resizer = Resizer::new();
+    let mut resized = Vec::with_capacity(planes.len());
+    for (fc, plane) in frame.components.iter().zip(planes) {
+        let rows = plane.data.len() / plane.stride.max(1);
+        let src = ImageRef::new(plane.stride as u32, rows as u32, &plane.data, PixelType::U8)
+            .map_err(Error::internal)?;
+        // The image's extent in this plane's samples; fractional for subsampled chroma of odd
+        // sizes, which keeps chroma centred on the luma grid as JFIF sites it.
+        let extent =
+            |size: usize, factor: usize, max: usize| (size * factor * n) as f64 / (max * 8) as f64;
+        let options = ResizeOptions::new()
+            .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+            .crop(
+                0.0,
+                0.0,
+                extent(frame.width, fc.h, hmax),
+                extent(frame.height, fc.v, vmax),
+            );
+        let mut dst = Image::new(target.0, target.1, PixelType::U8);
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(Error::internal)?;
+        resized.push(dst.into_vec());
+    }
+    let gray = resized.len() == 1;
+    let pixels = match resized.as_mut_slice() {
+        [plane] => std::mem::take(plane),
+        [a, b, c] => {
+            let mut pixels = vec![0u8; tw * th * 3];
+            for (y, out) in pixels.chunks_exact_mut(tw * 3).enumerate() {
+                let span = y * tw..(y + 1) * tw;
+                let (a, b, c) = (&a[span.clone()], &b[span.clone()], &c[span]);
+                if ycbcr {
+                    upsample::ycbcr_to_rgb(a, b, c, out);
+                } else {
+                    upsample::interleave(a, b, c, out);
+                }
+            }
+            pixels
+        }
+        _ => return Err(Error::internal("scaled JPEG with 2 components")),
+    };
+    Ok(Scaled {
+        width: target.0,
+        height: target.1,
+        gray,
+        pixels,
+    })
 }
 
 #[cfg(test)]

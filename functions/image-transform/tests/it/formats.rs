@@ -136,6 +136,55 @@ fn cmyk_jpeg_becomes_srgb() {
     );
 }
 
+/// The samples `testdata/gen_lossless_jpeg.py` encodes: RGB file at (x, y), or gray when `None`.
+fn lossless_pixel(x: u32, y: u32, rgb: bool) -> [u8; 3] {
+    let byte = |v: u32| u8::try_from(v % 256).expect("mod 256");
+    if rgb {
+        [
+            byte(x * 5 + y * 3),
+            byte(x * y * 7 + 13),
+            byte((x ^ y) * 11),
+        ]
+    } else {
+        let v = byte(x * 9 + y * y);
+        [v, v, v]
+    }
+}
+
+#[test]
+fn lossless_jpegs_decode_exactly() {
+    // SOF3 files (made by testdata/gen_lossless_jpeg.py and checked against Pillow's
+    // libjpeg-turbo there): zune-jpeg cannot read them, jpeg-decoder can.
+    for (name, size, rgb) in [
+        ("generated/jpeg_lossless_rgb.jpg", (48, 32), true),
+        ("generated/jpeg_lossless_gray.jpg", (40, 24), false),
+    ] {
+        let input = testdata(name);
+        let info = probe(&input).expect("probe");
+        assert_eq!(
+            (info.format, info.width, info.height),
+            (InputFormat::Jpeg, size.0, size.1)
+        );
+        // PNG output at the stored size: the samples must come through unchanged.
+        let out = ok(&input, r#"{"format":"png"}"#);
+        assert_eq!(
+            (out.width, out.height, out.content_type),
+            (size.0, size.1, "image/png")
+        );
+        let got = decode(&out.bytes).into_rgb8();
+        for (x, y, p) in got.enumerate_pixels() {
+            assert_eq!(p.0, lossless_pixel(x, y, rgb), "{name} at ({x}, {y})");
+        }
+        // The usual path: resized, watermarked JPEG.
+        let out = ok(
+            &input,
+            r#"{"width":20,"watermark":{"text":"{user_name}"},"quality":90}"#,
+        );
+        assert_eq!((out.width, out.content_type), (20, "image/jpeg"));
+        assert_eq!(decode(&out.bytes).width(), 20);
+    }
+}
+
 #[test]
 fn webp_lossless_and_first_frames() {
     for (name, content_type) in [

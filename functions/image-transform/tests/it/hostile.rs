@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use image_transform::ErrorKind;
 
-use crate::{kind, ok, testdata};
+use crate::{kind, ok, run, testdata};
 
 /// Header-only rejections take microseconds; the bound leaves room for a loaded CI machine.
 const FAST: Duration = Duration::from_secs(2);
@@ -120,6 +120,8 @@ fn truncated_inputs_are_errors_not_grey_images() {
         "jpeg_progressive.jpg",
         "jpeg_exif_orient6_rot90cw.jpg",
         "jpeg_grayscale_icc.jpg",
+        "generated/jpeg_lossless_rgb.jpg",
+        "generated/jpeg_lossless_gray.jpg",
         "gif_real_800x533.gif",
         "webp_lossy.webp",
         "png_palette_8bit.png",
@@ -255,5 +257,34 @@ fn stray_bytes_between_header_segments_are_tolerated() {
     assert_eq!(
         timed_kind(&dirty[..n / 2], r#"{"format":"png"}"#),
         ErrorKind::InvalidObjectContent
+    );
+}
+
+#[test]
+fn broken_lossless_jpegs_are_errors_not_panics() {
+    let full = testdata("generated/jpeg_lossless_rgb.jpg");
+    // Every byte of the headers and the start of the scan, set to values a fuzzer would try.
+    for at in 2..200 {
+        for value in [0x00, 0x01, 0x02, 0x04, 0x7F, 0xC0, 0xDA, 0xFF] {
+            let mut bytes = full.clone();
+            bytes[at] = value;
+            // Success (a harmless byte) or a 4xx; never a panic or an internal error.
+            if let Err(e) = run(&bytes, r#"{"format":"png"}"#) {
+                assert_ne!(
+                    e.kind(),
+                    ErrorKind::InternalError,
+                    "byte {at} = {value}: {e}"
+                );
+            }
+        }
+    }
+    // A lossless frame with two components, which jpeg-decoder cannot represent.
+    let mut two = testdata("generated/jpeg_lossless_gray.jpg");
+    let sof = two.windows(2).position(|w| w == [0xFF, 0xC3]).unwrap();
+    two[sof + 9] = 2;
+    assert_eq!(
+        kind(&two, "{}"),
+        ErrorKind::InvalidObjectContent,
+        "malformed frame header (length does not match)"
     );
 }
