@@ -12,7 +12,7 @@ use super::disk::{self, Layout, TempFile};
 use super::index::{BucketState, io_error};
 use super::model::{Checksums, Part, Upload, Version};
 use super::objects::{self, AttrsIn, blocking, etag, now_ns, ts};
-use super::receive::{self, Declared};
+use super::receive;
 use crate::errors::error;
 
 /// S3's smallest part, except the last one.
@@ -158,43 +158,28 @@ pub(super) async fn upload_part(
         ));
     }
     let (dir, upload) = open_upload(&bucket, &input.upload_id, &input.key)?;
-    let mut declared = Declared {
-        content_length: input.content_length,
-        content_md5: input.content_md5,
-        algorithm: input
-            .checksum_algorithm
-            .map(|a| a.as_str().to_owned())
-            .or(upload.checksum_algorithm),
-        trailer: req
-            .headers
-            .get("x-amz-trailer")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ..Default::default()
-    };
-    declared.checksums = receive::declared_checksums(
-        [
-            &input.checksum_crc32,
-            &input.checksum_crc32c,
-            &input.checksum_crc64nvme,
-            &input.checksum_sha1,
-            &input.checksum_sha256,
-        ],
-        None,
-    );
-    let received = receive::receive(&store.index.layout, input.body, &declared).await?;
-    let trailers = req.trailing_headers.as_ref().and_then(|t| t.take());
-    declared.checksums = receive::declared_checksums(
-        [
-            &input.checksum_crc32,
-            &input.checksum_crc32c,
-            &input.checksum_crc64nvme,
-            &input.checksum_sha1,
-            &input.checksum_sha256,
-        ],
-        trailers.as_ref(),
-    );
-    let checksums = received.verify(&declared)?;
+    let (received, checksums) = receive::receive_checked(
+        &store.index.layout,
+        receive::Incoming {
+            body: input.body,
+            content_length: input.content_length,
+            content_md5: input.content_md5,
+            algorithm: input
+                .checksum_algorithm
+                .map(|a| a.as_str().to_owned())
+                .or(upload.checksum_algorithm),
+            headers: &req.headers,
+            trailers: req.trailing_headers.as_ref(),
+            checksums: [
+                &input.checksum_crc32,
+                &input.checksum_crc32c,
+                &input.checksum_crc64nvme,
+                &input.checksum_sha1,
+                &input.checksum_sha256,
+            ],
+        },
+    )
+    .await?;
     let md5_hex = received.md5_hex();
     let part = Part {
         size: received.size,

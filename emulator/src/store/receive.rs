@@ -209,6 +209,42 @@ impl Received {
     }
 }
 
+/// An upload body and what its request declares about it.
+pub(crate) struct Incoming<'a> {
+    pub(crate) body: Option<StreamingBlob>,
+    pub(crate) content_length: Option<i64>,
+    pub(crate) content_md5: Option<String>,
+    pub(crate) algorithm: Option<String>,
+    pub(crate) headers: &'a http::HeaderMap,
+    pub(crate) trailers: Option<&'a s3s::TrailingHeaders>,
+    /// `x-amz-checksum-{crc32, crc32c, crc64nvme, sha1, sha256}` headers.
+    pub(crate) checksums: [&'a Option<String>; 5],
+}
+
+/// Receives a body and checks it: checksums sent as headers are known before reading (they
+/// say which algorithms to compute), trailers only after. Returns the checksums to keep.
+pub(crate) async fn receive_checked(
+    layout: &Layout,
+    inc: Incoming<'_>,
+) -> S3Result<(Received, Checksums)> {
+    let mut declared = Declared {
+        content_length: inc.content_length,
+        content_md5: inc.content_md5,
+        algorithm: inc.algorithm,
+        trailer: inc
+            .headers
+            .get("x-amz-trailer")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        checksums: declared_checksums(inc.checksums, None),
+    };
+    let received = receive(layout, inc.body, &declared).await?;
+    let trailers = inc.trailers.and_then(s3s::TrailingHeaders::take);
+    declared.checksums = declared_checksums(inc.checksums, trailers.as_ref());
+    let checksums = received.verify(&declared)?;
+    Ok((received, checksums))
+}
+
 /// The checksums a request declares in headers, and in trailers once the body was read.
 pub(crate) fn declared_checksums(
     headers: [&Option<String>; 5],

@@ -10,7 +10,7 @@ use super::list::{self, Entry};
 use super::model::{KeyRecord, NULL_VERSION, Version};
 use super::objects::{self, AttrsIn, blocking, etag, now_ns, ts, ts_secs};
 use super::protect;
-use super::receive::{self, Declared};
+use super::receive;
 use crate::errors::error;
 
 /// Fills the fields GET and HEAD share (s3s generates the two output types separately, with
@@ -260,42 +260,25 @@ impl S3 for Store {
                 .map(|a| (a, input.sse_customer_key_md5.clone())),
         }
         .into_attrs()?;
-        let mut declared = Declared {
-            content_length: input.content_length,
-            content_md5: input.content_md5,
-            algorithm: input.checksum_algorithm.map(|a| a.as_str().to_owned()),
-            trailer: req
-                .headers
-                .get("x-amz-trailer")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            ..Default::default()
-        };
-        // Checksums sent as headers are known now (which algorithms to compute); trailers
-        // only once the body was read.
-        declared.checksums = receive::declared_checksums(
-            [
-                &input.checksum_crc32,
-                &input.checksum_crc32c,
-                &input.checksum_crc64nvme,
-                &input.checksum_sha1,
-                &input.checksum_sha256,
-            ],
-            None,
-        );
-        let received = receive::receive(&self.index.layout, input.body, &declared).await?;
-        let trailers = req.trailing_headers.as_ref().and_then(|t| t.take());
-        declared.checksums = receive::declared_checksums(
-            [
-                &input.checksum_crc32,
-                &input.checksum_crc32c,
-                &input.checksum_crc64nvme,
-                &input.checksum_sha1,
-                &input.checksum_sha256,
-            ],
-            trailers.as_ref(),
-        );
-        let checksums = received.verify(&declared)?;
+        let (received, checksums) = receive::receive_checked(
+            &self.index.layout,
+            receive::Incoming {
+                body: input.body,
+                content_length: input.content_length,
+                content_md5: input.content_md5,
+                algorithm: input.checksum_algorithm.map(|a| a.as_str().to_owned()),
+                headers: &req.headers,
+                trailers: req.trailing_headers.as_ref(),
+                checksums: [
+                    &input.checksum_crc32,
+                    &input.checksum_crc32c,
+                    &input.checksum_crc64nvme,
+                    &input.checksum_sha1,
+                    &input.checksum_sha256,
+                ],
+            },
+        )
+        .await?;
         let (if_match, if_none_match) = (input.if_match, input.if_none_match);
         let key = input.key;
         let etag_hex = received.md5_hex();
