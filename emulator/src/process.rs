@@ -221,8 +221,11 @@ struct Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         // The monitor owns the child (`kill_on_drop`): aborting it kills the process. Its
-        // group goes too, so processes the function started do not outlive it.
-        if let Some(pgid) = self.group {
+        // group goes too, so processes the function started do not outlive it. Only while
+        // the process has not been reaped: after that its pid (the group id) may belong to
+        // an unrelated process group (pids wrap, at 32 768 on many systems).
+        let running = self.dead.borrow().is_none();
+        if running && let Some(pgid) = self.group {
             let _ = nix::sys::signal::killpg(
                 nix::unistd::Pid::from_raw(pgid),
                 nix::sys::signal::Signal::SIGKILL,

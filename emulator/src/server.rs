@@ -95,7 +95,7 @@ pub(crate) async fn dispatch(
 
 /// How long to wait before accepting again after `accept` failed (e.g. out of file
 /// descriptors): retrying at once would spin.
-const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Accepts connections until `stop` turns true; open connections are then dropped. At most
 /// `config.max_connections` are served at once, and each must send its request head within

@@ -67,14 +67,34 @@ pub(super) async fn serve(s: Serve) {
         grace,
     } = s;
     let mut conns = JoinSet::new();
+    // The emulator's limits (`crate::server`): at most `max_connections` at once (the rest
+    // wait in the backlog), and a pause after a failed accept instead of a spin.
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        shared.config.max_connections.max(1),
+    ));
     loop {
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::select! {
+                _ = stop.changed() => break,
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+            continue;
+        };
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed; backing off");
+                        tokio::time::sleep(crate::server::ACCEPT_BACKOFF).await;
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 let (shared, public, tls, stop) = (shared.clone(), public.clone(), tls.clone(), stop.clone());
                 conns.spawn(async move {
+                    let _slot = slot;
                     match tls {
                         Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                             Ok(Ok(s)) => connection(TokioIo::new(s), crate::authz::Peer { ip: peer.ip(), tls: true }, shared, public, stop).await,
