@@ -71,47 +71,9 @@ pub(super) async fn create(
     let bucket = store.index.bucket(&input.bucket)?;
     objects::check_key(&input.key)?;
     let meta = bucket.meta();
-    let sse = super::protect::choose_sse(
-        &store.account,
-        &meta,
-        input
-            .server_side_encryption
-            .as_ref()
-            .map(ServerSideEncryption::as_str),
-        input.ssekms_key_id.as_deref(),
-        input.bucket_key_enabled,
-        input.sse_customer_algorithm.is_some(),
-    )?;
-    let lock = super::protect::choose_lock(
-        &meta,
-        input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
-        input
-            .object_lock_retain_until_date
-            .as_ref()
-            .map(objects::ts_secs),
-        input
-            .object_lock_legal_hold_status
-            .as_ref()
-            .map(ObjectLockLegalHoldStatus::as_str),
-    )?;
+    let (sse, lock) = super::protect::protection!(&store.account, &meta, input)?;
     let sse_out = sse.clone();
-    let attrs = AttrsIn {
-        sse,
-        content_type: input.content_type,
-        content_encoding: input.content_encoding,
-        content_disposition: input.content_disposition,
-        content_language: input.content_language,
-        cache_control: input.cache_control,
-        expires: input.expires,
-        website_redirect_location: input.website_redirect_location,
-        storage_class: input.storage_class.map(|c| c.as_str().to_owned()),
-        metadata: input.metadata,
-        sse_c: input
-            .sse_customer_algorithm
-            .clone()
-            .map(|a| (a, input.sse_customer_key_md5.clone())),
-    }
-    .into_attrs()?;
+    let attrs = objects::attrs_in!(input, sse).into_attrs()?;
     let upload = Upload {
         key: input.key.clone(),
         initiated_ns: now_ns(),
@@ -477,29 +439,7 @@ pub(super) async fn copy_object(
     super::protect::check_owner(&store.account, input.expected_bucket_owner.as_ref())?;
     objects::check_key(&input.key)?;
     let dst_meta = dst.meta();
-    let sse = super::protect::choose_sse(
-        &store.account,
-        &dst_meta,
-        input
-            .server_side_encryption
-            .as_ref()
-            .map(ServerSideEncryption::as_str),
-        input.ssekms_key_id.as_deref(),
-        input.bucket_key_enabled,
-        input.sse_customer_algorithm.is_some(),
-    )?;
-    let lock = super::protect::choose_lock(
-        &dst_meta,
-        input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
-        input
-            .object_lock_retain_until_date
-            .as_ref()
-            .map(objects::ts_secs),
-        input
-            .object_lock_legal_hold_status
-            .as_ref()
-            .map(ObjectLockLegalHoldStatus::as_str),
-    )?;
+    let (sse, lock) = super::protect::protection!(&store.account, &dst_meta, input)?;
     let src = store.index.bucket(src_bucket)?;
     let src_versioned = src.meta().versioning.is_some();
     let layout = store.index.layout.clone();

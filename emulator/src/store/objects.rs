@@ -368,6 +368,30 @@ pub(crate) async fn body(file: std::fs::File, start: u64, len: u64) -> S3Result<
     Ok(StreamingBlob::wrap(stream))
 }
 
+/// The [`AttrsIn`] of a PutObject or CreateMultipartUpload input (same field names in both
+/// generated types), with the encryption `sse` chosen for it.
+macro_rules! attrs_in {
+    ($input:ident, $sse:expr) => {
+        $crate::store::objects::AttrsIn {
+            sse: $sse,
+            content_type: $input.content_type,
+            content_encoding: $input.content_encoding,
+            content_disposition: $input.content_disposition,
+            content_language: $input.content_language,
+            cache_control: $input.cache_control,
+            expires: $input.expires,
+            website_redirect_location: $input.website_redirect_location,
+            storage_class: $input.storage_class.map(|c| c.as_str().to_owned()),
+            metadata: $input.metadata,
+            sse_c: $input
+                .sse_customer_algorithm
+                .clone()
+                .map(|a| (a, $input.sse_customer_key_md5.clone())),
+        }
+    };
+}
+pub(crate) use attrs_in;
+
 /// `Attrs` from a request's headers.
 pub(crate) struct AttrsIn {
     pub(crate) content_type: Option<String>,

@@ -7,6 +7,45 @@ use s3s::{S3Result, s3_error};
 use super::model::{BucketMeta, Lock, Sse};
 use crate::errors::error;
 
+/// The encryption and Object Lock a new object gets from a PutObject, CreateMultipartUpload
+/// or CopyObject input (s3s generates the three types separately, with the same field names):
+/// `S3Result<(Option<Sse>, Lock)>`.
+macro_rules! protection {
+    ($account:expr, $meta:expr, $input:expr) => {{
+        let input = &$input;
+        $crate::store::protect::choose_sse(
+            $account,
+            $meta,
+            input
+                .server_side_encryption
+                .as_ref()
+                .map(s3s::dto::ServerSideEncryption::as_str),
+            input.ssekms_key_id.as_deref(),
+            input.bucket_key_enabled,
+            input.sse_customer_algorithm.is_some(),
+        )
+        .and_then(|sse| {
+            $crate::store::protect::choose_lock(
+                $meta,
+                input
+                    .object_lock_mode
+                    .as_ref()
+                    .map(s3s::dto::ObjectLockMode::as_str),
+                input
+                    .object_lock_retain_until_date
+                    .as_ref()
+                    .map($crate::store::objects::ts_secs),
+                input
+                    .object_lock_legal_hold_status
+                    .as_ref()
+                    .map(s3s::dto::ObjectLockLegalHoldStatus::as_str),
+            )
+            .map(|lock| (sse, lock))
+        })
+    }};
+}
+pub(crate) use protection;
+
 /// `x-amz-expected-bucket-owner` naming another account → 403, as S3.
 pub(crate) fn check_owner(account: &str, expected: Option<&String>) -> S3Result<()> {
     match expected {

@@ -8,7 +8,7 @@ use super::Store;
 use super::conditions::Conditions;
 use super::list::{self, Entry};
 use super::model::{KeyRecord, NULL_VERSION, Version};
-use super::objects::{self, AttrsIn, blocking, etag, now_ns, ts, ts_secs};
+use super::objects::{self, blocking, etag, now_ns, ts, ts_secs};
 use super::protect;
 use super::receive;
 use crate::errors::error;
@@ -222,44 +222,9 @@ impl S3 for Store {
         protect::check_owner(&self.account, input.expected_bucket_owner.as_ref())?;
         objects::check_key(&input.key)?;
         let meta = bucket.meta();
-        let sse = protect::choose_sse(
-            &self.account,
-            &meta,
-            input
-                .server_side_encryption
-                .as_ref()
-                .map(ServerSideEncryption::as_str),
-            input.ssekms_key_id.as_deref(),
-            input.bucket_key_enabled,
-            input.sse_customer_algorithm.is_some(),
-        )?;
-        let lock = protect::choose_lock(
-            &meta,
-            input.object_lock_mode.as_ref().map(ObjectLockMode::as_str),
-            input.object_lock_retain_until_date.as_ref().map(ts_secs),
-            input
-                .object_lock_legal_hold_status
-                .as_ref()
-                .map(ObjectLockLegalHoldStatus::as_str),
-        )?;
+        let (sse, lock) = protect::protection!(&self.account, &meta, input)?;
         let sse_out = sse.clone();
-        let attrs = AttrsIn {
-            sse,
-            content_type: input.content_type,
-            content_encoding: input.content_encoding,
-            content_disposition: input.content_disposition,
-            content_language: input.content_language,
-            cache_control: input.cache_control,
-            expires: input.expires,
-            website_redirect_location: input.website_redirect_location,
-            storage_class: input.storage_class.map(|c| c.as_str().to_owned()),
-            metadata: input.metadata,
-            sse_c: input
-                .sse_customer_algorithm
-                .clone()
-                .map(|a| (a, input.sse_customer_key_md5.clone())),
-        }
-        .into_attrs()?;
+        let attrs = objects::attrs_in!(input, sse).into_attrs()?;
         let (received, checksums) = receive::receive_checked(
             &self.index.layout,
             receive::Incoming {
