@@ -1,5 +1,5 @@
 //! Building the Lambda event for a request through an Object Lambda Access Point, as AWS
-//! does (PROTOCOL.md §1).
+//! does (`shared/PROTOCOL.md` §1).
 
 use std::time::Duration;
 

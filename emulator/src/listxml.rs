@@ -1,4 +1,4 @@
-//! LIST return values (PROTOCOL.md §2): `listResultXml` is relayed as is; `listBucketResult`
+//! LIST return values (`shared/PROTOCOL.md` §2): `listResultXml` is relayed as is; `listBucketResult`
 //! is type-checked and serialised to S3's `ListBucketResult` XML.
 
 use std::fmt::Write as _;

@@ -65,7 +65,7 @@ impl Function for TestFunction {
     }
 }
 
-/// Rewrites `route.127.0.0.1:P` back to `127.0.0.1:P` before signing (TOOLING.md).
+/// Rewrites `route.127.0.0.1:P` back to `127.0.0.1:P` before signing (`shared/PROTOCOL.md` §3, the host prefix).
 #[derive(Debug)]
 struct StripRoutePrefix {
     authority: String,
