@@ -40,6 +40,7 @@ pub mod event;
 pub mod fetch;
 pub mod handler;
 pub mod local;
+mod logging;
 pub mod passthrough;
 pub mod range;
 pub mod respond;
@@ -73,7 +74,7 @@ pub fn run<T: Transform>(transform: T) {
         }
     };
     if let Some(addr) = webhook::addr_from_args() {
-        lambda_runtime::tracing::init_default_subscriber();
+        logging::init();
         if let Err(e) = runtime.block_on(webhook::serve(transform, &addr)) {
             eprintln!("{e}");
             std::process::exit(1);
@@ -93,7 +94,7 @@ pub fn run<T: Transform>(transform: T) {
 
 async fn serve_lambda<T: Transform>(transform: T) -> Result<(), lambda_runtime::Error> {
     // Honours AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT=JSON.
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
     let handler = std::sync::Arc::new(Handler::builder(transform).build().await?);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
