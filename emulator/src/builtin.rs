@@ -19,7 +19,7 @@ pub(crate) fn register(builder: EmulatorBuilder, credential: &Credential) -> Emu
         )
         .function(
             "passthrough",
-            InProcess::new(passthrough::Passthrough, credential),
+            InProcess::new(passthrough::function::Passthrough, credential),
         )
         .function(
             "pii-redactor",

@@ -43,7 +43,7 @@ pub async fn start_with(config: Config, functions: Vec<(&str, Arc<dyn Function>)
 
 /// An emulator with the passthrough function on access point `passthrough`.
 pub async fn start_passthrough(mut config: Config) -> TestEnv {
-    let f = in_process(passthrough::Passthrough);
+    let f = in_process(passthrough::function::Passthrough);
     if config.object_lambda_access_points.is_empty() {
         config = test_config(&["passthrough"]);
     }
