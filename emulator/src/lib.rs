@@ -50,6 +50,8 @@ mod server;
 mod sigv4;
 mod store;
 mod template;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod wgor;
 
 use std::collections::HashMap;

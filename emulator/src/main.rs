@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => {
             Config::from_file(path).with_context(|| format!("loading {}", path.display()))?
         }
-        None => Config::default_for(builtin::NAMES),
+        None => builtin::default_config().context("reading the embedded template.yaml")?,
     };
     // Built-in functions sign WriteGetObjectResponse with the first configured credential.
     let credential = config

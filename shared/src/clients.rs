@@ -24,7 +24,7 @@ use crate::error::TransformError;
 
 /// Settings for the S3 client used for WGOR and supporting-object reads.
 #[derive(Debug, Clone, Default)]
-pub struct ClientSettings {
+pub(crate) struct ClientSettings {
     /// Custom endpoint (also read from `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` when unset).
     pub endpoint_url: Option<String>,
     /// Static credentials (else the default chain: Lambda's environment).
@@ -35,46 +35,27 @@ pub struct ClientSettings {
 
 /// The S3 client, built once on first use. Clones share the one client.
 #[derive(Clone)]
-pub struct LazyS3 {
+pub(crate) struct LazyS3 {
     settings: Arc<ClientSettings>,
     client: Arc<tokio::sync::OnceCell<aws_sdk_s3::Client>>,
 }
 
 impl LazyS3 {
     /// A client to be built from `settings` when first needed.
-    pub fn new(settings: ClientSettings) -> Self {
+    pub(crate) fn new(settings: ClientSettings) -> Self {
         Self {
             settings: Arc::new(settings),
             client: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 
-    /// An already built client.
-    pub fn ready(client: aws_sdk_s3::Client) -> Self {
-        Self {
-            settings: Arc::new(ClientSettings::default()),
-            client: Arc::new(tokio::sync::OnceCell::new_with(Some(client))),
-        }
-    }
-
     /// The client, building it if this is the first call (concurrent callers wait for the one
     /// build; a failed build is tried again by the next call).
-    pub async fn get(&self) -> Result<aws_sdk_s3::Client, TransformError> {
+    pub(crate) async fn get(&self) -> Result<aws_sdk_s3::Client, TransformError> {
         self.client
             .get_or_try_init(|| s3_client(&self.settings))
             .await
             .cloned()
-    }
-
-    /// Start building the client on the current Tokio runtime without waiting for it, so that
-    /// it is usually ready when the first request arrives.
-    pub fn prepare(&self) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = this.get().await {
-                tracing::warn!(error = %e.message(), "building the S3 client failed");
-            }
-        });
     }
 }
 
@@ -87,7 +68,9 @@ impl std::fmt::Debug for LazyS3 {
 }
 
 /// Build the S3 client.
-pub async fn s3_client(settings: &ClientSettings) -> Result<aws_sdk_s3::Client, TransformError> {
+pub(crate) async fn s3_client(
+    settings: &ClientSettings,
+) -> Result<aws_sdk_s3::Client, TransformError> {
     let endpoint = settings.endpoint_url.clone().or_else(|| {
         std::env::var("AWS_ENDPOINT_URL_S3")
             .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
@@ -122,7 +105,7 @@ pub async fn s3_client(settings: &ClientSettings) -> Result<aws_sdk_s3::Client, 
 }
 
 /// Whether an endpoint is local (an IP literal or `localhost`).
-pub fn is_local_endpoint(endpoint: &str) -> bool {
+pub(crate) fn is_local_endpoint(endpoint: &str) -> bool {
     url::Url::parse(endpoint)
         .ok()
         .and_then(|u| u.host().map(|h| h.to_owned()))
@@ -134,7 +117,7 @@ pub fn is_local_endpoint(endpoint: &str) -> bool {
 
 /// Restores the configured endpoint authority after the SDK prefixed it with the request route.
 #[derive(Debug, Clone)]
-pub struct RouteHostFix {
+pub(crate) struct RouteHostFix {
     authority: Arc<str>,
 }
 
@@ -143,7 +126,7 @@ impl RouteHostFix {
     /// `OBJECT_LAMBDA_KEEP_HOST_PREFIX=true` asks for the SDK's behaviour). Any endpoint gets one
     /// with `AWS_DISABLE_HOST_PREFIX_INJECTION=true` (botocore's name for the same switch), as
     /// behind a self-hosted gateway reached by a DNS name.
-    pub fn for_endpoint(endpoint: &str) -> Option<Self> {
+    pub(crate) fn for_endpoint(endpoint: &str) -> Option<Self> {
         let forced = std::env::var("AWS_DISABLE_HOST_PREFIX_INJECTION")
             .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
         if std::env::var("OBJECT_LAMBDA_KEEP_HOST_PREFIX").is_ok_and(|v| v == "true")
@@ -163,7 +146,7 @@ impl RouteHostFix {
     }
 
     /// `scheme://route.authority/path` → `scheme://authority/path`; other URIs unchanged.
-    pub fn rewrite(&self, uri: &str) -> Option<String> {
+    pub(crate) fn rewrite(&self, uri: &str) -> Option<String> {
         let (scheme, rest) = uri.split_once("://")?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let prefix = authority

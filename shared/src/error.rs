@@ -179,7 +179,7 @@ impl From<std::io::Error> for TransformError {
 }
 
 /// Whether `code` is acceptable to `WriteGetObjectResponse` (`^[A-Z][a-zA-Z]+$`).
-pub fn is_valid_error_code(code: &str) -> bool {
+pub(crate) fn is_valid_error_code(code: &str) -> bool {
     let mut chars = code.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
         && code.len() > 1

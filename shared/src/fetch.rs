@@ -28,21 +28,21 @@ const CONDITIONAL: [&str; 4] = [
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The original's response headers, kept for forwarding what still holds.
-pub type UpstreamHeaders = HeaderMap;
+pub(crate) type UpstreamHeaders = HeaderMap;
 
 /// HTTP client for the supporting access point.
 ///
 /// The client is built on first use: building it loads the system's root certificates (about
 /// half of a cold start's work before the first `next` otherwise). Clones share one client.
 #[derive(Clone, Debug, Default)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl Fetcher {
     /// A fetcher whose client has sane timeouts (connect 5 s; no overall timeout: large objects
     /// take long). Never fails today; the client itself is built on first use.
-    pub fn new() -> Result<Self, TransformError> {
+    pub(crate) fn new() -> Result<Self, TransformError> {
         Ok(Self::default())
     }
 
@@ -60,7 +60,7 @@ impl Fetcher {
     }
 
     /// GET the original as a stream, or the S3 error to relay.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         input_s3_url: &str,
         user_headers: &HeaderMap,
@@ -90,7 +90,7 @@ impl Fetcher {
     }
 
     /// Send `method` to the presigned URL with the headers it needs; transport failures are 503.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         input_s3_url: &str,
@@ -127,7 +127,7 @@ fn body_stream(resp: reqwest::Response) -> ByteStream {
 
 /// The headers to send with the presigned request: the signed ones (minus Host) and the
 /// conditional ones, with the caller's values. Never Range or partNumber.
-pub fn forwarded_headers(input_s3_url: &str, user_headers: &HeaderMap) -> HeaderMap {
+pub(crate) fn forwarded_headers(input_s3_url: &str, user_headers: &HeaderMap) -> HeaderMap {
     let signed = url::Url::parse(input_s3_url)
         .ok()
         .and_then(|u| {
@@ -154,7 +154,7 @@ pub fn forwarded_headers(input_s3_url: &str, user_headers: &HeaderMap) -> Header
 }
 
 /// Turn an upstream error answer into the error to relay.
-pub async fn upstream_error(resp: reqwest::Response) -> TransformError {
+pub(crate) async fn upstream_error(resp: reqwest::Response) -> TransformError {
     let status = resp.status().as_u16();
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
@@ -168,7 +168,7 @@ pub async fn upstream_error(resp: reqwest::Response) -> TransformError {
 }
 
 /// Map an upstream status and S3 XML error body to the error we relay.
-pub fn error_from_status(status: u16, body: &[u8]) -> TransformError {
+pub(crate) fn error_from_status(status: u16, body: &[u8]) -> TransformError {
     let text = String::from_utf8_lossy(body);
     let code = xml_tag(&text, "Code").filter(|c| crate::error::is_valid_error_code(c));
     if status == 503 && code.as_deref() == Some("SlowDown") {
@@ -186,7 +186,7 @@ pub fn error_from_status(status: u16, body: &[u8]) -> TransformError {
 }
 
 /// The S3 code for a bare status (HEAD answers carry no body).
-pub fn default_code(status: u16) -> &'static str {
+pub(crate) fn default_code(status: u16) -> &'static str {
     match status {
         301 => "PermanentRedirect",
         304 => "NotModified",
@@ -211,7 +211,10 @@ fn xml_tag(text: &str, tag: &str) -> Option<String> {
 }
 
 /// Read a whole (small) upstream body; used for LIST answers.
-pub async fn read_text(resp: reqwest::Response, limit: usize) -> Result<String, TransformError> {
+pub(crate) async fn read_text(
+    resp: reqwest::Response,
+    limit: usize,
+) -> Result<String, TransformError> {
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {

@@ -4,7 +4,7 @@
 //! it parses the payload, fetches the original, runs the transform, applies Range/partNumber to
 //! the transformed bytes and answers with WriteGetObjectResponse; every failure on the way becomes
 //! a WGOR error answer from the table in [`crate::error`]. HEAD and LIST answer with the JSON
-//! return values S3 expects ([`crate::passthrough`]).
+//! return values S3 expects ([`crate::defaults`]).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -65,8 +65,8 @@ impl<T: Transform> HandlerBuilder<T> {
         self.clients.region = Some(region.into());
         self
     }
-    /// Deliver answers through another sink (tests).
-    pub fn sink(mut self, sink: Arc<dyn ResponseSink>) -> Self {
+    /// Deliver answers through another sink (the webhook captures them).
+    pub(crate) fn sink(mut self, sink: Arc<dyn ResponseSink>) -> Self {
         self.sink = Some(sink);
         self
     }
@@ -240,14 +240,14 @@ impl<T: Transform> Handler<T> {
     }
 
     async fn head_object(&self, inv: &Invocation) -> Value {
-        let answer = crate::passthrough::head(&self.fetcher, inv).await;
+        let answer = crate::defaults::head(&self.fetcher, inv).await;
         self.adjust(inv, answer, |t, config, ctx, answer| {
             t.head(config, ctx, answer)
         })
     }
 
     async fn list_objects(&self, inv: &Invocation) -> Value {
-        let answer = crate::passthrough::list(&self.fetcher, inv).await;
+        let answer = crate::defaults::list(&self.fetcher, inv).await;
         self.adjust(inv, answer, |t, config, ctx, answer| {
             t.list(config, ctx, answer)
         })
@@ -265,7 +265,7 @@ impl<T: Transform> Handler<T> {
             let ctx = self.request_context(inv, inv.query());
             hook(&self.transform, &config, &ctx, answer)
         });
-        result.unwrap_or_else(|e| crate::passthrough::error_value(&e))
+        result.unwrap_or_else(|e| crate::defaults::error_value(&e))
     }
 }
 

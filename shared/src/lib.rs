@@ -4,15 +4,15 @@
 //! function with an event; the function fetches the original, transforms it and streams the
 //! result back with `WriteGetObjectResponse`. This crate is everything but the transform:
 //!
-//! 1. **event** — [`event::Invocation::from_value`] reads the event (`aws_lambda_events`).
-//! 2. **fetch** — [`fetch::Fetcher`] GETs the presigned `inputS3Url`, forwarding the signed and
-//!    conditional headers, and relays S3's errors.
-//! 3. **transform** — your [`Transform`], with its typed payload configuration.
+//! 1. **event** — [`Invocation::from_value`] reads the event (`aws_lambda_events`).
+//! 2. **fetch** — the presigned `inputS3Url` is fetched, forwarding the signed and conditional
+//!    headers; S3's errors are relayed.
+//! 3. **transform** — your [`Transform`], with its typed payload configuration
+//!    ([`parse_payload`]).
 //! 4. **respond** — Range/partNumber cut from the transformed bytes, then `WriteGetObjectResponse`
-//!    ([`respond`]) with the headers that still hold; failures map through one table
-//!    ([`error`]).
+//!    with the headers that still hold; failures map through one table ([`ErrorKind`]).
 //!
-//! The flow lives in [`handler::Handler::handle`]. A function's `main.rs` is one line:
+//! The flow lives in [`Handler::handle`]. A function's `main.rs` is one line:
 //!
 //! ```no_run
 //! # use object_lambda::{ObjectInput, ObjectOutput, RequestContext, Transform, TransformError};
@@ -29,29 +29,33 @@
 //! ```
 //!
 //! [`run`] serves Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a MinIO-style webhook with
-//! `--webhook HOST:PORT` ([`webhook`]), and otherwise runs the local command-line mode
-//! ([`local`]): stdin → transform → stdout.
+//! `--webhook HOST:PORT`, and otherwise runs the local command-line mode: stdin → transform →
+//! stdout.
 
-pub mod clients;
-pub mod config;
-pub mod context;
-pub mod error;
-pub mod event;
-pub mod fetch;
-pub mod handler;
-pub mod local;
+// Modules are private: the API is what is re-exported below. `Handler` and `RuntimeSettings`
+// are for hosts that run a transform in-process (the emulator, tests); everything else is for
+// function authors.
+mod clients;
+mod config;
+mod context;
+mod defaults;
+mod error;
+mod event;
+mod fetch;
+mod handler;
+mod local;
 mod logging;
-pub mod passthrough;
-pub mod range;
-pub mod respond;
-pub mod spool;
-pub mod transform;
-pub mod webhook;
+mod range;
+mod respond;
+mod spool;
+mod transform;
+mod webhook;
 
-pub use config::NoConfig;
-pub use context::{CallerIdentity, RequestContext};
-pub use error::{ErrorKind, TransformError};
-pub use handler::Handler;
+pub use config::{NoConfig, RuntimeSettings, parse_payload};
+pub use context::{CallerIdentity, RequestContext, SupportingObjects};
+pub use error::{ErrorKind, ObjectLambdaError, TransformError};
+pub use event::{EventError, Invocation, Operation};
+pub use handler::{Handler, HandlerBuilder};
 pub use transform::{
     ByteStream, ChunkProcessor, Commit, ObjectInput, ObjectOutput, Transform, blocking, collect,
     map_chunks,
@@ -59,7 +63,7 @@ pub use transform::{
 
 use clap::Parser;
 
-/// Run a transform: as a webhook with `--webhook HOST:PORT` ([`webhook`]), as a Lambda function
+/// Run a transform: as a webhook with `--webhook HOST:PORT`, as a Lambda function
 /// when `AWS_LAMBDA_RUNTIME_API` is set, else in local mode (stdin → stdout). Never returns on
 /// failure: it exits the process with status 1.
 pub fn run<T: Transform>(transform: T) {

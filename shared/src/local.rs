@@ -22,7 +22,7 @@ use crate::transform::{ObjectInput, Transform};
 #[command(
     about = "Transform an object from stdin to stdout, as the S3 Object Lambda function would"
 )]
-pub struct LocalArgs {
+pub(crate) struct LocalArgs {
     /// The access point payload (JSON text).
     #[arg(long, default_value = "")]
     pub payload: String,
@@ -41,7 +41,7 @@ pub struct LocalArgs {
 }
 
 /// Run local mode; returns the process exit code.
-pub async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i32 {
+pub(crate) async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i32 {
     match transform_stdio(transform, args).await {
         Ok(()) => 0,
         Err(e) => {

@@ -7,13 +7,13 @@
 use crate::error::{ErrorKind, TransformError};
 
 /// Size of one part for `partNumber` requests.
-pub const PART_SIZE: u64 = 5 * 1024 * 1024;
+pub(crate) const PART_SIZE: u64 = 5 * 1024 * 1024;
 /// Highest part number S3 accepts.
-pub const MAX_PART_NUMBER: u64 = 10_000;
+pub(crate) const MAX_PART_NUMBER: u64 = 10_000;
 
 /// What slice of the transformed object the caller asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection {
+pub(crate) enum Selection {
     /// The whole object (200).
     All,
     /// `bytes=a-b` or `bytes=a-` (`end` inclusive, `None` = to the end).
@@ -31,7 +31,7 @@ pub enum Selection {
 
 /// A selection resolved against the total length of the transformed object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// First byte to send.
     pub start: u64,
     /// Number of bytes to send.
@@ -46,7 +46,7 @@ pub struct Resolved {
 
 impl Resolved {
     /// `Content-Range` value for a partial answer.
-    pub fn content_range(&self) -> Option<String> {
+    pub(crate) fn content_range(&self) -> Option<String> {
         (self.partial && self.len > 0).then(|| {
             format!(
                 "bytes {}-{}/{}",
@@ -64,7 +64,7 @@ impl Selection {
     ///
     /// A syntactically invalid or multi-range `Range` is ignored (the whole object is sent), as
     /// S3 GetObject does. Range together with partNumber is `InvalidRequest`.
-    pub fn from_request(
+    pub(crate) fn from_request(
         range_header: Option<&str>,
         query: &[(String, String)],
     ) -> Result<Self, TransformError> {
@@ -90,12 +90,12 @@ impl Selection {
     }
 
     /// Whether bytes must be dropped from the output.
-    pub fn is_all(&self) -> bool {
+    pub(crate) fn is_all(&self) -> bool {
         matches!(self, Self::All)
     }
 
     /// Resolve against the transformed length, or fail as S3 does (416 / 400 InvalidPart).
-    pub fn resolve(&self, total: u64) -> Result<Resolved, TransformError> {
+    pub(crate) fn resolve(&self, total: u64) -> Result<Resolved, TransformError> {
         let whole = Resolved {
             start: 0,
             len: total,

@@ -17,7 +17,7 @@ use crate::transform::ByteStream;
 
 /// Object headers copied from the original when they still describe the transformed object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectHeaders {
+pub(crate) struct ObjectHeaders {
     /// `Content-Type` of what we send.
     pub content_type: Option<String>,
     /// Exact length of the body, when known.
@@ -54,7 +54,11 @@ const KEPT: [&str; 17] = [
 
 impl ObjectHeaders {
     /// Pick the headers to forward from the original's response.
-    pub fn forwarded_from(upstream: &HeaderMap, keep_encoding: bool, unchanged: bool) -> Self {
+    pub(crate) fn forwarded_from(
+        upstream: &HeaderMap,
+        keep_encoding: bool,
+        unchanged: bool,
+    ) -> Self {
         let mut forwarded = Vec::new();
         for (name, value) in upstream {
             let name = name.as_str();
@@ -82,7 +86,7 @@ impl ObjectHeaders {
 }
 
 /// What to send through WGOR.
-pub struct Reply {
+pub(crate) struct Reply {
     /// HTTP status for the caller.
     pub status: u16,
     /// Error code and message (only with an error status).
@@ -96,7 +100,7 @@ pub struct Reply {
 impl Reply {
     /// An error answer: status, code and message, no body. 304 carries no code (it is not an
     /// error to S3 clients and has no body).
-    pub fn error(err: &TransformError) -> Self {
+    pub(crate) fn error(err: &TransformError) -> Self {
         let error = (*err.kind() != ErrorKind::NotModified)
             .then(|| (err.code().to_owned(), header_safe(err.message())));
         Self {
@@ -114,7 +118,7 @@ const MAX_MESSAGE: usize = 1024;
 /// Make a message fit for the `x-amz-fwd-error-message` header: visible ASCII and spaces only
 /// (other characters become `?`, whitespace runs one space), at most 1024 bytes.
 /// Without this a message with a newline or a non-ASCII character fails the whole WGOR.
-pub fn header_safe(message: &str) -> String {
+pub(crate) fn header_safe(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE));
     for c in message.chars() {
         if out.len() >= MAX_MESSAGE {
@@ -144,7 +148,7 @@ impl std::fmt::Debug for Reply {
 }
 
 /// Delivers a [`Reply`] for one route + token.
-pub trait ResponseSink: Send + Sync + 'static {
+pub(crate) trait ResponseSink: Send + Sync + 'static {
     /// Send it. An `Err` means the caller may not have received an answer.
     fn send(
         &self,
@@ -156,18 +160,13 @@ pub trait ResponseSink: Send + Sync + 'static {
 
 /// The real sink: `WriteGetObjectResponse` with aws-sdk-s3.
 #[derive(Clone, Debug)]
-pub struct S3Sink {
+pub(crate) struct S3Sink {
     client: LazyS3,
 }
 
 impl S3Sink {
-    /// Wrap a client (see [`crate::clients`] for one that works against local endpoints).
-    pub fn new(client: aws_sdk_s3::Client) -> Self {
-        Self::lazy(LazyS3::ready(client))
-    }
-
     /// Send through a client that is built on first use.
-    pub fn lazy(client: LazyS3) -> Self {
+    pub(crate) fn lazy(client: LazyS3) -> Self {
         Self { client }
     }
 }

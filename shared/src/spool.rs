@@ -16,7 +16,7 @@ use crate::transform::ByteStream;
 const READ_CHUNK: usize = 256 * 1024;
 
 /// Output held back until its end.
-pub struct Spool {
+pub(crate) struct Spool {
     memory: BytesMut,
     file: Option<tokio::fs::File>,
     len: u64,
@@ -26,7 +26,7 @@ pub struct Spool {
 
 impl Spool {
     /// An empty spool.
-    pub fn new(memory_limit: usize, total_limit: u64) -> Self {
+    pub(crate) fn new(memory_limit: usize, total_limit: u64) -> Self {
         Self {
             memory: BytesMut::new(),
             file: None,
@@ -37,17 +37,12 @@ impl Spool {
     }
 
     /// Bytes held so far.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Append a chunk.
-    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), TransformError> {
+    pub(crate) async fn push(&mut self, chunk: &[u8]) -> Result<(), TransformError> {
         if self.len + chunk.len() as u64 > self.total_limit {
             return Err(TransformError::too_large(format!(
                 "the transformed object must be held to answer this request and is larger than the limit of {} bytes",
@@ -70,7 +65,7 @@ impl Spool {
     }
 
     /// Push everything left in `stream`.
-    pub async fn drain(&mut self, stream: &mut ByteStream) -> Result<(), TransformError> {
+    pub(crate) async fn drain(&mut self, stream: &mut ByteStream) -> Result<(), TransformError> {
         while let Some(chunk) = stream.next().await {
             self.push(&chunk?).await?;
         }
@@ -78,7 +73,11 @@ impl Spool {
     }
 
     /// Stream `len` bytes starting at `start`.
-    pub async fn slice(mut self, start: u64, len: u64) -> Result<ByteStream, TransformError> {
+    pub(crate) async fn slice(
+        mut self,
+        start: u64,
+        len: u64,
+    ) -> Result<ByteStream, TransformError> {
         let mem = self.memory.freeze();
         let mem_len = mem.len() as u64;
         let mut parts: Vec<Result<Bytes, TransformError>> = Vec::new();

@@ -31,7 +31,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Body = UnsyncBoxBody<Bytes, BoxError>;
 
 /// The value of `--webhook HOST:PORT` (or `--webhook=HOST:PORT`) among the process arguments.
-pub fn addr_from_args() -> Option<String> {
+pub(crate) fn addr_from_args() -> Option<String> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--webhook" {
@@ -82,7 +82,7 @@ impl ResponseSink for Capture {
 }
 
 /// Serves `transform` as a webhook on `addr` until the process is stopped.
-pub async fn serve<T: Transform>(transform: T, addr: &str) -> Result<(), BoxError> {
+pub(crate) async fn serve<T: Transform>(transform: T, addr: &str) -> Result<(), BoxError> {
     let capture = Arc::new(Capture::default());
     let handler = Arc::new(
         Handler::builder(transform)

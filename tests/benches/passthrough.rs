@@ -4,12 +4,13 @@
 #![allow(missing_docs, reason = "criterion macros generate undocumented items")]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use integration_tests::{TestEnv, start_passthrough, test_config};
+use integration_tests::start_passthrough;
+use object_lambda_emulator::test_util::{self, TestEmulator};
 
 const BIG: usize = 100 * 1000 * 1000;
 const SMALL: usize = 1000;
 
-async fn get_len(env: &TestEnv, bucket: &str, key: &str) -> usize {
+async fn get_len(env: &TestEmulator, bucket: &str, key: &str) -> usize {
     let mut body = env
         .s3
         .get_object()
@@ -29,7 +30,7 @@ async fn get_len(env: &TestEnv, bucket: &str, key: &str) -> usize {
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let env = rt.block_on(async {
-        let env = start_passthrough(test_config(&["passthrough"])).await;
+        let env = start_passthrough(test_util::config(&["passthrough"])).await;
         for (key, size) in [("big.bin", BIG), ("small.txt", SMALL)] {
             let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
             env.s3

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use object_lambda::event::{Invocation, Operation};
+use object_lambda::{Invocation, Operation};
 
 fn event_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -71,7 +71,7 @@ fn every_event_file_parses_and_round_trips() {
 #[test]
 fn sample_payloads_are_valid_for_their_functions() {
     use object_lambda::Transform;
-    use object_lambda::config::parse_payload;
+    use object_lambda::parse_payload;
     fn check<T: Transform>(t: &T, payload: &str) -> Result<(), String> {
         let config = parse_payload::<T::Config>(payload).map_err(|e| e.to_string())?;
         t.validate(&config).map_err(|e| e.to_string())
@@ -90,7 +90,7 @@ fn sample_payloads_are_valid_for_their_functions() {
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let result = match function {
-            "passthrough" => check(&passthrough::Passthrough, &payload),
+            "passthrough" => check(&passthrough::function::Passthrough, &payload),
             "pii-redactor" => check(&pii_redactor::function::PiiRedactor, &payload),
             "xml-to-json" => check(&xml_to_json::function::XmlToJson, &payload),
             "image-transform" => check(&image_transform::function::ImageTransform, &payload),

@@ -3,17 +3,16 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use image_transform::{CallerInfo, Config};
-use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
+use object_lambda_emulator::test_util::{TestEmulator, get_object, in_process, status_and_code};
 
 const AP: &str = "image-transform";
 const PAYLOAD: &str = r#"{"width":300,"quality":85,"watermark":{"text":"{user_name} @ {account_id}","position":"southeast","font_size":0.08}}"#;
 
-async fn env(payload: &str) -> TestEnv {
-    let mut config = test_config(&[AP]);
-    config.object_lambda_access_points[0].payload = payload.into();
-    start_with(
-        config,
-        vec![(AP, in_process(image_transform::function::ImageTransform))],
+async fn env(payload: &str) -> TestEmulator {
+    TestEmulator::one(
+        AP,
+        payload,
+        in_process(image_transform::function::ImageTransform),
     )
     .await
 }
@@ -43,14 +42,7 @@ fn expected_for(user: &str) -> Vec<u8> {
 #[tokio::test]
 async fn resized_upright_and_watermarked_with_the_callers_name() {
     let env = env(PAYLOAD).await;
-    let got = env
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key("photo.jpg")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&env.s3, AP, "photo.jpg").await;
     assert_eq!(got.content_type(), Some("image/jpeg"));
     let bytes = got.body.collect().await.unwrap().into_bytes().to_vec();
     let img = image::load_from_memory(&bytes).expect("a JPEG");

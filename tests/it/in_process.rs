@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use integration_tests::{in_process, start_with, test_config};
 use object_lambda::{
     NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
+use object_lambda_emulator::test_util::{self, TestEmulator, in_process};
 
 /// Holds each invocation for a while and records how many run at once and how many finish.
 #[derive(Clone, Default)]
@@ -39,8 +39,8 @@ impl Transform for Slow {
 #[tokio::test]
 async fn in_process_invocations_are_bounded_and_stopped_when_the_caller_leaves() {
     let slow = Slow::default();
-    let env = start_with(
-        test_config(&["slow"]),
+    let env = TestEmulator::start(
+        test_util::config(&["slow"]),
         vec![("slow", in_process(slow.clone()))],
     )
     .await;

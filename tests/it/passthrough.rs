@@ -2,17 +2,20 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, start_passthrough, status_and_code, test_config};
+use integration_tests::start_passthrough;
 use md5::Digest;
+use object_lambda_emulator::test_util::{
+    self, TestEmulator, assert_s3_error, assert_s3_status, get_object, head_object, status_and_code,
+};
 
 const OLAP: &str = "passthrough";
 const BUCKET: &str = "demo";
 
-async fn env() -> TestEnv {
-    start_passthrough(test_config(&["passthrough"])).await
+async fn env() -> TestEmulator {
+    start_passthrough(test_util::config(&["passthrough"])).await
 }
 
-async fn put(env: &TestEnv, key: &str, body: Vec<u8>, content_type: &str) {
+async fn put(env: &TestEmulator, key: &str, body: Vec<u8>, content_type: &str) {
     env.s3
         .put_object()
         .bucket(BUCKET)
@@ -35,23 +38,9 @@ async fn get_returns_the_object_with_its_headers() {
     let env = env().await;
     let body = b"id,name\n1,Ada\n2,Grace\n".to_vec();
     put(&env, "docs/team list.csv", body.clone(), "text/csv").await;
-    let direct = env
-        .s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("docs/team list.csv")
-        .send()
-        .await
-        .unwrap();
+    let direct = head_object(&env.s3, BUCKET, "docs/team list.csv").await;
 
-    let got = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("docs/team list.csv")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&env.s3, OLAP, "docs/team list.csv").await;
     assert_eq!(got.content_type(), Some("text/csv"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
     assert_eq!(
@@ -99,27 +88,29 @@ async fn range_forms_apply_to_the_transformed_bytes() {
 async fn bad_ranges_fail_like_s3() {
     let env = env().await;
     put(&env, "digits.txt", digits(100), "text/plain").await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("digits.txt")
-        .range("bytes=100-")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (416, "InvalidRange".into()));
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("digits.txt")
-        .range("bytes=0-1")
-        .part_number(1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "InvalidRequest".into()));
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("digits.txt")
+            .range("bytes=100-")
+            .send()
+            .await,
+        416,
+        "InvalidRange",
+    );
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("digits.txt")
+            .range("bytes=0-1")
+            .part_number(1)
+            .send()
+            .await,
+        400,
+        "InvalidRequest",
+    );
 }
 
 #[tokio::test]
@@ -157,54 +148,50 @@ async fn part_numbers_are_5_mib_slices() {
         .unwrap();
     assert_eq!(got.content_length(), Some((size - 2 * part) as i64));
 
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("big.bin")
-        .part_number(4)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "InvalidPart".into()));
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("big.bin")
+            .part_number(4)
+            .send()
+            .await,
+        400,
+        "InvalidPart",
+    );
 }
 
 #[tokio::test]
 async fn conditional_requests_are_evaluated_on_the_original() {
     let env = env().await;
     put(&env, "c.txt", b"conditional".to_vec(), "text/plain").await;
-    let etag = env
-        .s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("c.txt")
-        .send()
+    let etag = head_object(&env.s3, BUCKET, "c.txt")
         .await
-        .unwrap()
         .e_tag()
         .unwrap()
         .to_owned();
 
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("c.txt")
-        .if_match("\"0000\"")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (412, "PreconditionFailed".into()));
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("c.txt")
-        .if_none_match(&etag)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 304);
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("c.txt")
+            .if_match("\"0000\"")
+            .send()
+            .await,
+        412,
+        "PreconditionFailed",
+    );
+    assert_s3_status(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("c.txt")
+            .if_none_match(&etag)
+            .send()
+            .await,
+        304,
+    );
     let ok = env
         .s3
         .get_object()
@@ -223,20 +210,21 @@ async fn conditional_requests_are_evaluated_on_the_original() {
 #[tokio::test]
 async fn missing_key_is_no_such_key() {
     let env = env().await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("nope.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (404, "NoSuchKey".into()));
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("nope.txt")
+            .send()
+            .await,
+        404,
+        "NoSuchKey",
+    );
 }
 
 #[tokio::test]
 async fn bad_payload_names_the_key() {
-    let mut config = test_config(&["passthrough"]);
+    let mut config = test_util::config(&["passthrough"]);
     config.object_lambda_access_points[0].payload = r#"{"compression":"zstd"}"#.into();
     let env = start_passthrough(config).await;
     put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
@@ -264,14 +252,7 @@ async fn bad_payload_names_the_key() {
 async fn head_through_the_access_point() {
     let env = env().await;
     put(&env, "h.csv", digits(1234), "text/csv").await;
-    let head = env
-        .s3
-        .head_object()
-        .bucket(OLAP)
-        .key("h.csv")
-        .send()
-        .await
-        .unwrap();
+    let head = head_object(&env.s3, OLAP, "h.csv").await;
     assert_eq!(head.content_length(), Some(1234));
     assert_eq!(head.content_type(), Some("text/csv"));
     assert_eq!(
@@ -280,15 +261,15 @@ async fn head_through_the_access_point() {
             .map(String::as_str),
         Some("data-team")
     );
-    let err = env
-        .s3
-        .head_object()
-        .bucket(OLAP)
-        .key("missing.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 404);
+    assert_s3_status(
+        env.s3
+            .head_object()
+            .bucket(OLAP)
+            .key("missing.csv")
+            .send()
+            .await,
+        404,
+    );
 }
 
 #[tokio::test]
@@ -335,46 +316,39 @@ async fn sse_c_objects_are_refused() {
         .send()
         .await
         .unwrap();
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("secret.txt")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(b64(&key))
-        .sse_customer_key_md5(&md5)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 400);
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 400);
+    assert_s3_status(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("secret.txt")
+            .sse_customer_algorithm("AES256")
+            .sse_customer_key(b64(&key))
+            .sse_customer_key_md5(&md5)
+            .send()
+            .await,
+        400,
+    );
+    assert_s3_status(
+        env.s3
+            .get_object()
+            .bucket(OLAP)
+            .key("secret.txt")
+            .send()
+            .await,
+        400,
+    );
 }
 
 #[tokio::test]
 async fn wrong_secret_is_refused() {
     let env = env().await;
     put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
-    let bad = integration_tests::client(
+    let bad = test_util::client(
         env.emulator.endpoint_url(),
-        integration_tests::ACCESS_KEY,
+        test_util::ACCESS_KEY,
         "wrong-secret",
     );
-    let err = bad
-        .get_object()
-        .bucket(OLAP)
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 403);
+    assert_s3_status(bad.get_object().bucket(OLAP).key("a.txt").send().await, 403);
 }
 
 #[tokio::test]

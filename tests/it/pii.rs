@@ -1,41 +1,21 @@
 //! `pii-redactor` through its Object Lambda Access Point.
 
-use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
+use object_lambda_emulator::test_util::{
+    TestEmulator, assert_s3_error, get_object, in_process, put_object,
+};
 
 const AP: &str = "pii-redactor";
 
-async fn env(payload: &str) -> TestEnv {
-    let mut config = test_config(&[AP]);
-    config.object_lambda_access_points[0].payload = payload.into();
-    start_with(
-        config,
-        vec![(AP, in_process(pii_redactor::function::PiiRedactor))],
-    )
-    .await
+async fn env(payload: &str) -> TestEmulator {
+    TestEmulator::one(AP, payload, in_process(pii_redactor::function::PiiRedactor)).await
 }
 
-async fn put(env: &TestEnv, key: &str, content_type: &str, body: &[u8]) {
-    env.s3
-        .put_object()
-        .bucket("demo")
-        .key(key)
-        .content_type(content_type)
-        .body(ByteStream::from(body.to_vec()))
-        .send()
-        .await
-        .expect("put");
+async fn put(env: &TestEmulator, key: &str, content_type: &str, body: &[u8]) {
+    put_object(&env.s3, "demo", key, content_type, body.to_vec()).await;
 }
 
-async fn get_text(env: &TestEnv, key: &str) -> String {
-    let got = env
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key(key)
-        .send()
-        .await
-        .expect("get");
+async fn get_text(env: &TestEmulator, key: &str) -> String {
+    let got = get_object(&env.s3, AP, key).await;
     String::from_utf8(
         got.body
             .collect()
@@ -135,15 +115,16 @@ async fn deny_mode_refuses_objects_with_pii() {
         b"release 3.14.2 shipped on time",
     )
     .await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key("ticket.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".into()));
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket(AP)
+            .key("ticket.txt")
+            .send()
+            .await,
+        403,
+        "AccessDenied",
+    );
     assert_eq!(
         get_text(&env, "clean.txt").await,
         "release 3.14.2 shipped on time"
@@ -155,29 +136,15 @@ async fn non_utf8_fails_or_passes_as_configured() {
     let binary: Vec<u8> = vec![0x89, b'P', b'N', b'G', 0xff, 0xfe, 0x00, 0x01];
     let fail = env("{}").await;
     put(&fail, "blob.bin", "application/octet-stream", &binary).await;
-    let err = fail
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key("blob.bin")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_and_code(&err),
-        (400, "UnsupportedContentType".into())
+    assert_s3_error(
+        fail.s3.get_object().bucket(AP).key("blob.bin").send().await,
+        400,
+        "UnsupportedContentType",
     );
 
     let pass = env(r#"{"unsupported_content":"pass"}"#).await;
     put(&pass, "blob.bin", "application/octet-stream", &binary).await;
-    let got = pass
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key("blob.bin")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&pass.s3, AP, "blob.bin").await;
     assert_eq!(
         got.body.collect().await.unwrap().into_bytes().as_ref(),
         binary.as_slice()

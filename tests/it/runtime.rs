@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream as SdkBody;
 use bytes::Bytes;
-use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
 use object_lambda::{
     ByteStream, NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
+};
+use object_lambda_emulator::test_util::{
+    self, TestEmulator, assert_s3_error, get_object, in_process,
 };
 
 /// Upper-cases the object, streaming, with unknown output length.
@@ -91,10 +93,10 @@ impl Transform for Stuck {
     }
 }
 
-async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u64) -> TestEnv {
-    let mut config = test_config(&[name]);
+async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u64) -> TestEmulator {
+    let mut config = test_util::config(&[name]);
     config.function_timeout_ms = timeout_ms;
-    let env = start_with(config, vec![(name, in_process(t))]).await;
+    let env = TestEmulator::start(config, vec![(name, in_process(t))]).await;
     env.s3
         .put_object()
         .bucket("demo")
@@ -110,14 +112,7 @@ async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u6
 #[tokio::test]
 async fn changed_objects_get_new_type_and_length_and_no_etag() {
     let env = env_with("upper", Upper, 60_000).await;
-    let got = env
-        .s3
-        .get_object()
-        .bucket("upper")
-        .key("t.txt")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&env.s3, "upper", "t.txt").await;
     assert_eq!(got.content_type(), Some("text/plain; charset=upper"));
     assert_eq!(got.content_length(), Some(19));
     assert_eq!(got.e_tag(), None, "the original's ETag no longer holds");
@@ -145,17 +140,15 @@ async fn changed_objects_get_new_type_and_length_and_no_etag() {
 #[tokio::test]
 async fn an_early_failure_is_a_clean_error() {
     let env = env_with("fail-early", FailLate { good: 65536 }, 60_000).await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket("fail-early")
-        .key("t.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_and_code(&err),
-        (400, "InvalidObjectContent".to_owned())
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket("fail-early")
+            .key("t.txt")
+            .send()
+            .await,
+        400,
+        "InvalidObjectContent",
     );
 }
 
@@ -183,15 +176,16 @@ async fn the_deadline_guard_answers_before_lambda_gives_up() {
     // Lambda timeout 2.5 s, default margin 2 s: the runtime answers after about 0.5 s.
     let env = env_with("stuck", Stuck, 2500).await;
     let started = std::time::Instant::now();
-    let err = env
-        .s3
-        .get_object()
-        .bucket("stuck")
-        .key("t.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (503, "TransformTimeout".to_owned()));
+    assert_s3_error(
+        env.s3
+            .get_object()
+            .bucket("stuck")
+            .key("t.txt")
+            .send()
+            .await,
+        503,
+        "TransformTimeout",
+    );
     assert!(
         started.elapsed() < Duration::from_millis(2400),
         "answered in {:?}",

@@ -1,43 +1,28 @@
 //! `xml-to-json` through its Object Lambda Access Point.
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{TestEnv, in_process, start_with, status_and_code, test_config};
+use object_lambda_emulator::test_util::{
+    TestEmulator, get_object, in_process, put_object, status_and_code,
+};
 use serde_json::{Value, json};
 
-async fn env(payload: &str) -> TestEnv {
-    let mut config = test_config(&["xml-to-json"]);
-    config.object_lambda_access_points[0].payload = payload.into();
-    start_with(
-        config,
-        vec![("xml-to-json", in_process(xml_to_json::function::XmlToJson))],
+async fn env(payload: &str) -> TestEmulator {
+    TestEmulator::one(
+        "xml-to-json",
+        payload,
+        in_process(xml_to_json::function::XmlToJson),
     )
     .await
 }
 
-async fn put(env: &TestEnv, key: &str, body: &[u8]) {
-    env.s3
-        .put_object()
-        .bucket("demo")
-        .key(key)
-        .content_type("application/xml")
-        .body(ByteStream::from(body.to_vec()))
-        .send()
-        .await
-        .expect("put");
+async fn put(env: &TestEmulator, key: &str, body: &[u8]) {
+    put_object(&env.s3, "demo", key, "application/xml", body.to_vec()).await;
 }
 
 #[tokio::test]
 async fn converts_with_xmltodict_defaults() {
     let env = env("{}").await;
-    let got = env
-        .s3
-        .get_object()
-        .bucket("xml-to-json")
-        .key("catalog.xml")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&env.s3, "xml-to-json", "catalog.xml").await;
     assert_eq!(got.content_type(), Some("application/json"));
     let doc: Value =
         serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap();
@@ -60,14 +45,7 @@ async fn converts_with_xmltodict_defaults() {
 #[tokio::test]
 async fn item_depth_gives_ndjson_records_and_ranges_apply_to_them() {
     let env = env(r#"{"item_depth": 2}"#).await;
-    let got = env
-        .s3
-        .get_object()
-        .bucket("xml-to-json")
-        .key("catalog.xml")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(&env.s3, "xml-to-json", "catalog.xml").await;
     assert_eq!(got.content_type(), Some("application/x-ndjson"));
     let text = String::from_utf8(got.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
     let records: Vec<Value> = text

@@ -4,7 +4,8 @@
 //! at a time ([`ALONE`]), so that nothing else moves the figures.
 
 use aws_sdk_s3::primitives::ByteStream;
-use integration_tests::{start_passthrough, test_config};
+use integration_tests::start_passthrough;
+use object_lambda_emulator::test_util;
 
 const SIZE: u64 = 200 * 1024 * 1024;
 
@@ -30,7 +31,7 @@ fn fds() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn abandoned_downloads_leave_no_memory_or_descriptors() {
     let _alone = ALONE.lock().await;
-    let env = start_passthrough(test_config(&["passthrough"])).await;
+    let env = start_passthrough(test_util::config(&["passthrough"])).await;
     let object: Vec<u8> = (0..20 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
     env.s3
         .put_object()
@@ -127,7 +128,7 @@ fn peak_rss() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mb_object_streams_in_bounded_memory() {
     let _alone = ALONE.lock().await;
-    let env = start_passthrough(test_config(&["passthrough"])).await;
+    let env = start_passthrough(test_util::config(&["passthrough"])).await;
     // Write the object to a file and upload it streaming, so the test itself holds no copy.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");

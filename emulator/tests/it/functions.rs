@@ -4,9 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_s3::error::BoxError;
 use aws_sdk_s3::primitives::ByteStream;
 use futures::future::BoxFuture;
 use object_lambda_emulator::Function;
@@ -65,32 +62,6 @@ impl Function for TestFunction {
     }
 }
 
-/// Rewrites `route.127.0.0.1:P` back to `127.0.0.1:P` before signing (`shared/PROTOCOL.md` §3, the host prefix).
-#[derive(Debug)]
-struct StripRoutePrefix {
-    authority: String,
-}
-
-impl Intercept for StripRoutePrefix {
-    fn name(&self) -> &'static str {
-        "StripRoutePrefix"
-    }
-
-    fn modify_before_signing(
-        &self,
-        ctx: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _rc: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let req = ctx.request_mut();
-        let uri = req.uri().to_owned();
-        let (scheme, rest) = uri.split_once("://").ok_or("no scheme")?;
-        let path = rest.find('/').map_or("", |i| &rest[i..]);
-        req.set_uri(format!("{scheme}://{}{path}", self.authority))?;
-        Ok(())
-    }
-}
-
 /// `http://host:port` of a presigned URL.
 fn endpoint_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap();
@@ -98,21 +69,8 @@ fn endpoint_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-pub(crate) fn s3_client(endpoint: &str, ak: &str, sk: &str) -> aws_sdk_s3::Client {
-    let creds = aws_credential_types::Credentials::new(ak, sk, None, None, "test");
-    let authority = endpoint.trim_start_matches("http://").to_owned();
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .endpoint_url(endpoint)
-        .force_path_style(true)
-        // 5xx answers (LambdaTimeout...) would otherwise be retried three times.
-        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
-        .interceptor(StripRoutePrefix { authority })
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
+// The test files' name for the harness's client.
+pub(crate) use object_lambda_emulator::test_util::client as s3_client;
 
 /// Header value from `userRequest.headers`, case-insensitively.
 fn user_header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {

@@ -5,6 +5,10 @@
 mod fidelity;
 mod functions;
 mod gateway;
+mod gateway_invokers;
+mod gateway_replicas;
+mod gateway_serve;
+mod gateway_toolchains;
 mod olap;
 mod policies;
 mod raw;
@@ -16,13 +20,13 @@ mod template;
 use std::sync::Arc;
 
 use functions::{Mode, TestFunction};
+use object_lambda_emulator::test_util::{self, ACCESS_KEY as AK, SECRET_KEY as SK};
 use object_lambda_emulator::{
-    AccessPointConfig, BucketConfig, Config, Credential, Emulator, Feature, OlapConfig,
-    RunningEmulator,
+    AccessPointConfig, Action, BucketConfig, Config, Emulator, Feature, OlapConfig, RunningEmulator,
 };
 
-pub(crate) const AK: &str = "test-access-key";
-pub(crate) const SK: &str = "test-secret-key";
+// The harness is the emulator's `test_util`; these names are what the test files import.
+pub(crate) use test_util::status_and_code;
 
 pub(crate) struct Env {
     pub(crate) emu: RunningEmulator,
@@ -31,23 +35,11 @@ pub(crate) struct Env {
     pub(crate) upper: TestFunction,
 }
 
-fn olap(name: &str, function: &str) -> OlapConfig {
-    OlapConfig {
-        policy: None,
-        name: name.to_owned(),
-        alias: None,
-        supporting_access_point: "data-ap".to_owned(),
-        function: function.to_owned(),
-        payload: r#"{"k":"v"}"#.to_owned(),
-        allowed_features: Feature::ALL.to_vec(),
-        actions: object_lambda_emulator::Action::ALL.to_vec(),
-    }
-}
-
-pub(crate) async fn start() -> Env {
-    let mut config = Config {
-        function_timeout_ms: 1500,
-        credentials: vec![Credential::new(AK, SK)],
+/// The test credential, bucket `data` (with the sample objects) behind access point
+/// `data-ap`, and `olaps` on it.
+pub(crate) fn data_config(olaps: Vec<OlapConfig>) -> Config {
+    Config {
+        credentials: vec![test_util::credential()],
         buckets: vec![BucketConfig {
             policy: None,
             name: "data".into(),
@@ -59,15 +51,35 @@ pub(crate) async fn start() -> Env {
             name: "data-ap".into(),
             bucket: "data".into(),
         }],
+        object_lambda_access_points: olaps,
         ..Config::default()
-    };
+    }
+}
+
+/// Object Lambda Access Point `name` on `data-ap` for `function`: payload `{}`, all features,
+/// all actions.
+pub(crate) fn olap(name: &str, function: &str) -> OlapConfig {
+    OlapConfig {
+        policy: None,
+        name: name.to_owned(),
+        alias: None,
+        supporting_access_point: "data-ap".to_owned(),
+        function: function.to_owned(),
+        payload: "{}".to_owned(),
+        allowed_features: Feature::ALL.to_vec(),
+        actions: Action::ALL.to_vec(),
+    }
+}
+
+pub(crate) async fn start() -> Env {
     let mut upper_olap = olap("upper", "upper");
     upper_olap.alias = Some("upper-abc123--ol-s3".into());
+    upper_olap.payload = r#"{"k":"v"}"#.into();
     let mut no_range = olap("no-range", "upper");
     no_range.allowed_features.clear();
     let mut get_only = olap("get-only", "upper");
-    get_only.actions = vec![object_lambda_emulator::Action::GetObject];
-    config.object_lambda_access_points = vec![
+    get_only.actions = vec![Action::GetObject];
+    let mut config = data_config(vec![
         upper_olap,
         no_range,
         get_only,
@@ -79,7 +91,8 @@ pub(crate) async fn start() -> Env {
         olap("broken", "broken"),
         olap("one-at-a-time", "sleeper-limited"),
         olap("closed", "upper-closed"),
-    ];
+    ]);
+    config.function_timeout_ms = 1500;
     config.reserved_concurrency =
         [("sleeper-limited".into(), 1), ("upper-closed".into(), 0)].into();
     let upper = TestFunction::new(Mode::Upper, AK, SK);
@@ -99,22 +112,11 @@ pub(crate) async fn start() -> Env {
         .start()
         .await
         .expect("emulator starts");
-    let client = functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     Env {
         emu,
         client,
         reuse,
         upper,
     }
-}
-
-/// HTTP status and S3 error code of a failed SDK call.
-pub(crate) fn status_and_code<E: aws_sdk_s3::error::ProvideErrorMetadata>(
-    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> (u16, String) {
-    use aws_sdk_s3::error::ProvideErrorMetadata as _;
-    (
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-        err.code().unwrap_or_default().to_owned(),
-    )
 }

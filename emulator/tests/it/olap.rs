@@ -2,6 +2,10 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 
+use object_lambda_emulator::test_util::{
+    self, assert_s3_error, assert_s3_status, get_object, head_object,
+};
+
 use crate::{AK, start, status_and_code};
 
 const SSE_KEY: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
@@ -10,13 +14,7 @@ const SSE_KEY: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
 async fn get_head_list_through_an_access_point() {
     let env = start().await;
     let c = &env.client;
-    let got = c
-        .get_object()
-        .bucket("upper")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(c, "upper", "report.csv").await;
     assert_eq!(got.content_type(), Some("text/csv"));
     assert_eq!(got.metadata().unwrap()["transformed"], "upper");
     let body = got.body.collect().await.unwrap().into_bytes();
@@ -75,13 +73,7 @@ async fn get_head_list_through_an_access_point() {
             .contains("Range")
     );
 
-    let head = c
-        .head_object()
-        .bucket("upper")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
+    let head = head_object(c, "upper", "report.csv").await;
     assert!(head.content_length().unwrap() > 100);
     assert_eq!(head.metadata().unwrap()["transformed"], "upper");
     assert!(
@@ -95,13 +87,7 @@ async fn get_head_list_through_an_access_point() {
             .is_some()
     );
     // HEAD not routed on `get-only`: passes through to the bucket.
-    let plain_head = c
-        .head_object()
-        .bucket("get-only")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
+    let plain_head = head_object(c, "get-only", "report.csv").await;
     assert!(
         plain_head
             .metadata()
@@ -127,32 +113,24 @@ async fn get_head_list_through_an_access_point() {
     assert_eq!(v1.contents().len(), object_lambda_emulator::SAMPLES.len());
 
     // Errors from the supporting bucket are relayed by the function.
-    let missing = c
-        .get_object()
-        .bucket("upper")
-        .key("nope.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&missing), (404, "NoSuchKey".to_owned()));
-    let pf = c
-        .get_object()
-        .bucket("upper")
-        .key("report.csv")
-        .if_match("\"other\"")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&pf), (412, "PreconditionFailed".to_owned()));
+    assert_s3_error(
+        c.get_object().bucket("upper").key("nope.csv").send().await,
+        404,
+        "NoSuchKey",
+    );
+    assert_s3_error(
+        c.get_object()
+            .bucket("upper")
+            .key("report.csv")
+            .if_match("\"other\"")
+            .send()
+            .await,
+        412,
+        "PreconditionFailed",
+    );
 
     // WGOR token reuse: the first answers the caller, the second is refused.
-    let reused = c
-        .get_object()
-        .bucket("reuse")
-        .key("data.json")
-        .send()
-        .await
-        .unwrap();
+    let reused = get_object(c, "reuse", "data.json").await;
     assert!(
         reused
             .body
@@ -177,33 +155,34 @@ async fn get_head_list_through_an_access_point() {
 async fn features_and_sse_c_are_enforced() {
     let env = start().await;
     let c = &env.client;
-    let e = c
-        .get_object()
-        .bucket("no-range")
-        .key("report.csv")
-        .range("bytes=0-1")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (501, "NotImplemented".to_owned()));
-    let e = c
-        .get_object()
-        .bucket("no-range")
-        .key("report.csv")
-        .part_number(1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 501);
-    let e = c
-        .head_object()
-        .bucket("no-range")
-        .key("report.csv")
-        .range("bytes=0-1")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 501);
+    assert_s3_error(
+        c.get_object()
+            .bucket("no-range")
+            .key("report.csv")
+            .range("bytes=0-1")
+            .send()
+            .await,
+        501,
+        "NotImplemented",
+    );
+    assert_s3_status(
+        c.get_object()
+            .bucket("no-range")
+            .key("report.csv")
+            .part_number(1)
+            .send()
+            .await,
+        501,
+    );
+    assert_s3_status(
+        c.head_object()
+            .bucket("no-range")
+            .key("report.csv")
+            .range("bytes=0-1")
+            .send()
+            .await,
+        501,
+    );
 
     c.put_object()
         .bucket("data")
@@ -214,41 +193,38 @@ async fn features_and_sse_c_are_enforced() {
         .send()
         .await
         .unwrap();
-    let e = c
-        .get_object()
-        .bucket("upper")
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (400, "InvalidRequest".to_owned()));
-    let e = c
-        .head_object()
-        .bucket("upper")
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
-    let e = c
-        .get_object()
-        .bucket("upper")
-        .key("report.csv")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(SSE_KEY)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
+    assert_s3_error(
+        c.get_object()
+            .bucket("upper")
+            .key("secret.txt")
+            .send()
+            .await,
+        400,
+        "InvalidRequest",
+    );
+    assert_s3_status(
+        c.head_object()
+            .bucket("upper")
+            .key("secret.txt")
+            .send()
+            .await,
+        400,
+    );
+    assert_s3_status(
+        c.get_object()
+            .bucket("upper")
+            .key("report.csv")
+            .sse_customer_algorithm("AES256")
+            .sse_customer_key(SSE_KEY)
+            .send()
+            .await,
+        400,
+    );
     // Directly: only with the key, as S3 does.
-    let e = c
-        .get_object()
-        .bucket("data")
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
+    assert_s3_status(
+        c.get_object().bucket("data").key("secret.txt").send().await,
+        400,
+    );
     let ok = c
         .get_object()
         .bucket("data")
@@ -276,39 +252,25 @@ async fn misbehaving_functions_get_aws_codes() {
         get("failing"),
         get("bad-code")
     );
-    assert_eq!(
-        status_and_code(&no_wgor.unwrap_err()),
-        (500, "LambdaResponseNotReceived".to_owned())
-    );
-    assert_eq!(
-        status_and_code(&slow.unwrap_err()),
-        (500, "LambdaTimeout".to_owned())
-    );
-    assert_eq!(
-        status_and_code(&failing.unwrap_err()),
-        (500, "LambdaRuntimeError".to_owned())
-    );
-    assert_eq!(
-        status_and_code(&bad.unwrap_err()),
-        (400, "LambdaInvalidResponse".to_owned())
-    );
+    assert_s3_error(no_wgor, 500, "LambdaResponseNotReceived");
+    assert_s3_error(slow, 500, "LambdaTimeout");
+    assert_s3_error(failing, 500, "LambdaRuntimeError");
+    assert_s3_error(bad, 400, "LambdaInvalidResponse");
 
     // HEAD/LIST: the return value is the answer; an error is LambdaRuntimeError.
-    let e = c
-        .head_object()
-        .bucket("failing")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 500);
-    let e = c
-        .list_objects_v2()
-        .bucket("failing")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (500, "LambdaRuntimeError".to_owned()));
+    assert_s3_status(
+        c.head_object()
+            .bucket("failing")
+            .key("report.csv")
+            .send()
+            .await,
+        500,
+    );
+    assert_s3_error(
+        c.list_objects_v2().bucket("failing").send().await,
+        500,
+        "LambdaRuntimeError",
+    );
 
     // A WGOR body that breaks mid-way aborts the caller's response.
     match c
@@ -342,27 +304,27 @@ async fn write_get_object_response_is_authenticated() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    let wrong = crate::functions::s3_client(env.emu.endpoint_url(), AK, "wrong");
-    let e = wrong
-        .write_get_object_response()
-        .request_route("io-x")
-        .request_token("t")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_and_code(&e),
-        (403, "SignatureDoesNotMatch".to_owned())
+    let wrong = test_util::client(env.emu.endpoint_url(), AK, "wrong");
+    assert_s3_error(
+        wrong
+            .write_get_object_response()
+            .request_route("io-x")
+            .request_token("t")
+            .send()
+            .await,
+        403,
+        "SignatureDoesNotMatch",
     );
-    let e = env
-        .client
-        .write_get_object_response()
-        .request_route("io-x")
-        .request_token("unknown")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (400, "ValidationError".to_owned()));
+    assert_s3_error(
+        env.client
+            .write_get_object_response()
+            .request_route("io-x")
+            .request_token("unknown")
+            .send()
+            .await,
+        400,
+        "ValidationError",
+    );
     env.emu.shutdown().await;
 }
 
@@ -375,22 +337,18 @@ async fn reserved_concurrency_throttles_with_slow_down() {
     let get = |olap: &'static str| c.get_object().bucket(olap).key("report.csv").send();
 
     // Limit 0: every invocation is throttled.
-    let e = get("closed").await.unwrap_err();
-    assert_eq!(status_and_code(&e), (503, "SlowDown".to_owned()));
+    assert_s3_error(get("closed").await, 503, "SlowDown");
 
     // Limit 1: the sleeper holds the slot until its timeout (1.5 s); a second call meanwhile is
     // throttled immediately, long before that timeout.
     let first = tokio::spawn(get("one-at-a-time"));
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let started = std::time::Instant::now();
-    let e = get("one-at-a-time").await.unwrap_err();
-    assert_eq!(status_and_code(&e), (503, "SlowDown".to_owned()));
+    assert_s3_error(get("one-at-a-time").await, 503, "SlowDown");
     assert!(started.elapsed() < std::time::Duration::from_millis(1000));
-    let e = first.await.unwrap().unwrap_err();
-    assert_eq!(status_and_code(&e), (500, "LambdaTimeout".to_owned()));
+    assert_s3_error(first.await.unwrap(), 500, "LambdaTimeout");
 
     // The slot is free again: the next call runs (and times out) instead of being throttled.
-    let e = get("one-at-a-time").await.unwrap_err();
-    assert_eq!(status_and_code(&e), (500, "LambdaTimeout".to_owned()));
+    assert_s3_error(get("one-at-a-time").await, 500, "LambdaTimeout");
     env.emu.shutdown().await;
 }

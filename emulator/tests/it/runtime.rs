@@ -6,12 +6,12 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use object_lambda_emulator::test_util::{self, get_object, head_object};
 use object_lambda_emulator::{
-    AccessPointConfig, Action, BucketConfig, Config, Credential, Emulator, Feature, Function,
-    OlapConfig, ProcessFunction, RunningEmulator, SAMPLES,
+    Credential, Emulator, Function, ProcessFunction, RunningEmulator, SAMPLES,
 };
 
-use crate::{AK, SK, status_and_code};
+use crate::{AK, SK, data_config, olap, status_and_code};
 
 /// `<target dir>/<profile>`, from this test binary's path (`…/target/debug/deps/it-xxxx`).
 fn profile_dir() -> PathBuf {
@@ -61,35 +61,8 @@ fn passthrough_binary() -> PathBuf {
 
 /// An emulator with one Object Lambda Access Point per function, all on bucket `data`.
 async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> RunningEmulator {
-    let config = Config {
-        function_timeout_ms: timeout_ms,
-        credentials: vec![Credential::new(AK, SK)],
-        buckets: vec![BucketConfig {
-            policy: None,
-            name: "data".into(),
-            seed_dir: None,
-            seed_samples: true,
-        }],
-        access_points: vec![AccessPointConfig {
-            policy: None,
-            name: "data-ap".into(),
-            bucket: "data".into(),
-        }],
-        object_lambda_access_points: functions
-            .iter()
-            .map(|(name, _)| OlapConfig {
-                policy: None,
-                name: (*name).to_owned(),
-                alias: None,
-                supporting_access_point: "data-ap".into(),
-                function: (*name).to_owned(),
-                payload: "{}".into(),
-                allowed_features: Feature::ALL.to_vec(),
-                actions: Action::ALL.to_vec(),
-            })
-            .collect(),
-        ..Config::default()
-    };
+    let mut config = data_config(functions.iter().map(|(name, _)| olap(name, name)).collect());
+    config.function_timeout_ms = timeout_ms;
     let mut builder = Emulator::builder().config(config);
     for (name, f) in functions {
         builder = builder.function(*name, f.clone());
@@ -158,7 +131,7 @@ async fn settle(f: &ProcessFunction) {
 async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
     let f = process("passthrough", &passthrough_binary());
     let emu = start(20_000, &[("passthrough", Arc::new(f.clone()))]).await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     let (key, _, original) = SAMPLES[0];
     for round in 0..2 {
         let out = client
@@ -185,13 +158,7 @@ async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
         &original[..4]
     );
     settle(&f).await;
-    let head = client
-        .head_object()
-        .bucket("passthrough")
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    let head = head_object(&client, "passthrough", key).await;
     assert_eq!(
         head.content_length(),
         Some(i64::try_from(original.len()).unwrap())
@@ -228,7 +195,7 @@ async fn crashing_binary_is_a_runtime_error() {
         ],
     )
     .await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     for (olap, f, detail) in [
         ("exits", &exits, "exit status: 1"),
         ("crash", &crash, "exit status: 3"),
@@ -266,7 +233,7 @@ async fn function_error_keeps_the_process_warm() {
     let dir = tempfile::tempdir().unwrap();
     let f = process("failing", &python_runtime(dir.path(), "error"));
     let emu = start(20_000, &[("failing", Arc::new(f.clone()))]).await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     for _ in 0..2 {
         let err = client
             .get_object()
@@ -301,7 +268,7 @@ async fn binary_that_never_calls_next_times_out() {
     );
     let f = process("stuck", &script(dir.path(), "stuck.sh", &text));
     let emu = start(1_500, &[("stuck", Arc::new(f.clone()))]).await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     let started = Instant::now();
     let err = client
         .get_object()
@@ -365,7 +332,7 @@ async fn a_timed_out_function_takes_its_children_with_it() {
     );
     let f = process("spawner", &script(dir.path(), "spawner.sh", &text));
     let emu = start(1_000, &[("spawner", Arc::new(f.clone()))]).await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     let err = client
         .get_object()
         .bucket("spawner")
@@ -392,7 +359,7 @@ async fn concurrency_is_capped_per_function() {
         .max_processes(2)
         .build();
     let emu = start(20_000, &[("slow", Arc::new(f.clone()))]).await;
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     let heads = (0..4).map(|_| {
         let client = client.clone();
         async move {
@@ -473,27 +440,15 @@ Resources:
     })
     .await
     .expect("the emulator starts");
-    let client = crate::functions::s3_client(&endpoint, AK, SK);
+    let client = test_util::client(&endpoint, AK, SK);
     let (key, _, original) = SAMPLES[0];
-    let out = client
-        .get_object()
-        .bucket("via-binary")
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    let out = get_object(&client, "via-binary", key).await;
     assert_eq!(
         &out.body.collect().await.unwrap().into_bytes()[..],
         original
     );
     // HEAD is not in Actions: it passes through to the supporting bucket `store`.
-    let head = client
-        .head_object()
-        .bucket("via-binary")
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    let head = head_object(&client, "via-binary", key).await;
     assert_eq!(
         head.content_length(),
         Some(i64::try_from(original.len()).unwrap())
@@ -520,7 +475,7 @@ async fn template_functions_as_spawned_binaries() {
         functions.push(f);
     }
     let emu = builder.start().await.expect("emulator starts");
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let client = test_util::client(emu.endpoint_url(), AK, SK);
     for (name, f) in crate::template::FUNCTIONS.iter().zip(&functions) {
         let olap = t.config.olap(name).unwrap();
         crate::template::check_get(&client, name, &olap.name).await;

@@ -6,6 +6,8 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
+use object_lambda_emulator::test_util::{get_object, head_object};
+
 use crate::{AK, SK, start, status_and_code};
 
 #[tokio::test]
@@ -21,13 +23,7 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
         .send()
         .await
         .unwrap();
-    let got = c
-        .get_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .send()
-        .await
-        .unwrap();
+    let got = get_object(c, "fresh", "dir/hello.txt").await;
     assert_eq!(got.content_type(), Some("text/plain"));
     assert_eq!(
         got.body.collect().await.unwrap().into_bytes().as_ref(),
@@ -48,13 +44,7 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
         b"world"
     );
 
-    let head = c
-        .head_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .send()
-        .await
-        .unwrap();
+    let head = head_object(c, "fresh", "dir/hello.txt").await;
     assert_eq!(head.content_length(), Some(11));
     let etag = head.e_tag().unwrap().to_owned();
 
@@ -140,13 +130,7 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
         .send()
         .await
         .unwrap();
-    let big = c
-        .head_object()
-        .bucket("fresh")
-        .key("big.bin")
-        .send()
-        .await
-        .unwrap();
+    let big = head_object(c, "fresh", "big.bin").await;
     assert_eq!(big.content_length(), Some(5 * 1024 * 1024 + 4));
 
     let list = c.list_objects_v2().bucket("fresh").send().await.unwrap();

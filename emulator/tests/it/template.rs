@@ -148,7 +148,7 @@ async fn emulator_from_template_serves_every_access_point() {
         .config(t.config.clone())
         .function(
             "passthrough",
-            InProcess::new(passthrough::Passthrough, &cred),
+            InProcess::new(passthrough::function::Passthrough, &cred),
         )
         .function(
             "pii-redactor",

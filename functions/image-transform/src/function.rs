@@ -14,20 +14,21 @@ const MAX_OVERLAY_OBJECT_BYTES: u64 = 4 << 20;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImageTransform;
 
-fn to_transform_error(error: Error) -> TransformError {
-    let kind = error.kind();
-    match error {
-        Error::InvalidPayload { key, message } => TransformError::invalid_payload(&key, message),
-        other => {
-            let message = other.to_string();
-            match kind {
-                ErrorKind::InvalidObjectContent => TransformError::invalid_content(message),
-                ErrorKind::UnsupportedContentType => {
-                    TransformError::unsupported_content_type(message)
+/// The library's errors as S3 errors, so `?` works.
+impl From<Error> for TransformError {
+    fn from(error: Error) -> Self {
+        let kind = error.kind();
+        match error {
+            Error::InvalidPayload { key, message } => Self::invalid_payload(&key, message),
+            other => {
+                let message = other.to_string();
+                match kind {
+                    ErrorKind::InvalidObjectContent => Self::invalid_content(message),
+                    ErrorKind::UnsupportedContentType => Self::unsupported_content_type(message),
+                    ErrorKind::EntityTooLarge => Self::too_large(message),
+                    ErrorKind::InvalidPayload => Self::invalid_payload("payload", message),
+                    ErrorKind::InternalError => Self::internal(message),
                 }
-                ErrorKind::EntityTooLarge => TransformError::too_large(message),
-                ErrorKind::InvalidPayload => TransformError::invalid_payload("payload", message),
-                ErrorKind::InternalError => TransformError::internal(message),
             }
         }
     }
@@ -69,7 +70,7 @@ impl Transform for ImageTransform {
     type Config = Config;
 
     fn validate(&self, config: &Config) -> Result<(), TransformError> {
-        config.validate().map_err(to_transform_error)
+        Ok(config.validate()?)
     }
 
     async fn transform(
@@ -78,8 +79,8 @@ impl Transform for ImageTransform {
         ctx: RequestContext,
         input: ObjectInput,
     ) -> Result<ObjectOutput, TransformError> {
-        let config = apply_request_overrides(&config, ctx.query()).map_err(to_transform_error)?;
-        config.validate().map_err(to_transform_error)?;
+        let config = apply_request_overrides(&config, ctx.query())?;
+        config.validate()?;
         if input
             .content_length
             .is_some_and(|len| len > config.max_input_bytes)
@@ -106,7 +107,7 @@ impl Transform for ImageTransform {
         let caller = caller_info(&ctx);
         let output = object_lambda::blocking(move || {
             crate::transform(&bytes, &config, &caller, overlay.as_deref())
-                .map_err(to_transform_error)
+                .map_err(TransformError::from)
         })
         .await?;
         Ok(ObjectOutput::bytes(
@@ -124,7 +125,7 @@ mod tests {
     use futures::StreamExt;
     use futures::future::BoxFuture;
     use object_lambda::CallerIdentity;
-    use object_lambda::context::SupportingObjects;
+    use object_lambda::SupportingObjects;
 
     use super::*;
 

@@ -1,62 +1,20 @@
-//! The passthrough transform: the object, unchanged.
+//! `passthrough`: the object, unchanged — and the template for a new function.
 //!
-//! This is the template for a new function. A transform is a type implementing
-//! [`object_lambda::Transform`]: a typed `Config` (the access point's payload, parsed for you)
-//! and one async method from the original's bytes to the output's. Everything else — the event,
-//! fetching the original with the right headers, Range/partNumber, conditional requests,
-//! `WriteGetObjectResponse`, error codes, local mode — is the runtime's job.
+//! Every function here has the same shape; copy this crate and rename it:
 //!
-//! To write a new function: copy this crate, rename it, put the pure logic in its own modules
-//! (no Lambda or SDK types there, so that tests and benches call it directly), and keep
-//! `main.rs` at one line.
+//! - `src/lib.rs` (this file) and its modules: the pure logic — bytes in, bytes out, typed
+//!   options, the crate's own `Error`. No Lambda, SDK or async types, so unit tests, property
+//!   tests, fuzzers and benches call it directly and build without the AWS SDK
+//!   (`--no-default-features`). Passthrough has no logic of its own, so it has none.
+//! - `src/function.rs` (feature `lambda`, on by default): the [`object_lambda::Transform`] —
+//!   the typed `Config` (the access point's payload, parsed for you), the one async method
+//!   from the original to the output, and `impl From<Error> for TransformError` so that the
+//!   library's errors become S3 error codes with `?`.
+//! - `src/main.rs`: one line, `object_lambda::run(...)`.
+//!
+//! Everything else — the event, fetching the original with the right headers, Range/partNumber,
+//! conditional requests, `WriteGetObjectResponse`, error codes, local mode — is the runtime's
+//! job.
 
-use object_lambda::{
-    NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
-};
-
-/// Passthrough takes no options; an empty payload (or `{}`) is the only valid one. A function
-/// with options declares a `#[serde(deny_unknown_fields, default)]` struct here instead.
-pub type Config = NoConfig;
-
-/// Returns the original object unchanged. Because the bytes are unchanged, the original's
-/// Content-Length and ETag still hold, so Range and partNumber stream without buffering.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Passthrough;
-
-impl Transform for Passthrough {
-    type Config = Config;
-
-    async fn transform(
-        &self,
-        _config: Config,
-        _ctx: RequestContext,
-        input: ObjectInput,
-    ) -> Result<ObjectOutput, TransformError> {
-        Ok(ObjectOutput::unchanged(input))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn returns_the_object_unchanged() {
-        let ctx = RequestContext::new("r", "k", vec![], Default::default(), Default::default());
-        let input = ObjectInput::from_bytes(Some("text/csv".into()), &b"a,b\n1,2\n"[..]);
-        let out = Passthrough
-            .transform(NoConfig {}, ctx, input)
-            .await
-            .unwrap();
-        assert_eq!(out.content_type.as_deref(), Some("text/csv"));
-        assert!(out.unchanged && out.keeps_content_encoding);
-        let bytes = object_lambda::collect(out.body, 1 << 20).await.unwrap();
-        assert_eq!(&bytes[..], b"a,b\n1,2\n");
-    }
-
-    #[test]
-    fn rejects_unknown_payload_keys() {
-        let err = object_lambda::config::parse_payload::<Config>(r#"{"mode":"x"}"#).unwrap_err();
-        assert!(err.message().contains("`mode`"));
-    }
-}
+#[cfg(feature = "lambda")]
+pub mod function;

@@ -2,5 +2,5 @@
 //! Without `AWS_LAMBDA_RUNTIME_API` it copies stdin to stdout (local mode).
 
 fn main() {
-    object_lambda::run(passthrough::Passthrough);
+    object_lambda::run(passthrough::function::Passthrough);
 }

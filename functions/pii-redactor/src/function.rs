@@ -41,15 +41,17 @@ fn redactor_for(config: &Config) -> Result<Redactor, Error> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PiiRedactor;
 
-/// Maps the library's errors onto S3 error codes (the message never holds object content).
-fn to_transform_error(error: &Error) -> TransformError {
-    match (error.kind(), error) {
-        (_, Error::InvalidConfig { key, message }) => TransformError::invalid_payload(key, message),
-        (ErrorKind::UnsupportedContentType, _) => {
-            TransformError::unsupported_content_type(error.to_string())
+/// The library's errors as S3 errors (the message never holds object content), so `?` works.
+impl From<Error> for TransformError {
+    fn from(error: Error) -> Self {
+        match (error.kind(), &error) {
+            (_, Error::InvalidConfig { key, message }) => Self::invalid_payload(key, message),
+            (ErrorKind::UnsupportedContentType, _) => {
+                Self::unsupported_content_type(error.to_string())
+            }
+            (ErrorKind::AccessDenied, _) => Self::access_denied(error.to_string()),
+            _ => Self::internal(error.to_string()),
         }
-        (ErrorKind::AccessDenied, _) => TransformError::access_denied(error.to_string()),
-        _ => TransformError::internal(error.to_string()),
     }
 }
 
@@ -57,11 +59,11 @@ struct Processor(StreamRedactor);
 
 impl ChunkProcessor for Processor {
     fn process(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), TransformError> {
-        self.0.push(chunk, out).map_err(|e| to_transform_error(&e))
+        Ok(self.0.push(chunk, out)?)
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TransformError> {
-        self.0.finish(out).map_err(|e| to_transform_error(&e))
+        Ok(self.0.finish(out)?)
     }
 }
 
@@ -69,7 +71,7 @@ impl Transform for PiiRedactor {
     type Config = Config;
 
     fn validate(&self, config: &Config) -> Result<(), TransformError> {
-        config.validate().map_err(|e| to_transform_error(&e))
+        Ok(config.validate()?)
     }
 
     async fn transform(
@@ -78,7 +80,7 @@ impl Transform for PiiRedactor {
         ctx: RequestContext,
         input: ObjectInput,
     ) -> Result<ObjectOutput, TransformError> {
-        let redactor = redactor_for(&config).map_err(|e| to_transform_error(&e))?;
+        let redactor = redactor_for(&config)?;
         // Compressed bytes are never UTF-8 text: apply `unsupported_content` up front so a
         // passed-through object keeps its Content-Encoding.
         let encoded = input

@@ -25,7 +25,7 @@ impl Transform for XmlToJson {
     type Config = Config;
 
     fn validate(&self, config: &Config) -> Result<(), TransformError> {
-        config.validate().map_err(|e| to_transform_error(&e))
+        Ok(config.validate()?)
     }
 
     async fn transform(
@@ -44,7 +44,7 @@ impl Transform for XmlToJson {
             )));
         }
         let content_type = config.content_type().to_owned();
-        let mut converter = Converter::new(config).map_err(|e| to_transform_error(&e))?;
+        let mut converter = Converter::new(config)?;
         converter.set_pipelined(pipelined(input.content_length));
         // Tree mode produces its output when the root closes, so malformed or truncated
         // XML is a clean 400. NDJSON (item_depth) streams: an error within the runtime's
@@ -84,11 +84,8 @@ fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStre
         };
         // A blocking thread may wait for the runtime's futures.
         while let Some(chunk) = runtime.block_on(body.next()) {
-            let fed = chunk.and_then(|c| {
-                converter
-                    .feed(&c, &mut out)
-                    .map_err(|e| to_transform_error(&e))
-            });
+            let fed =
+                chunk.and_then(|c| converter.feed(&c, &mut out).map_err(TransformError::from));
             if let Err(e) = fed {
                 let _ = out_tx.blocking_send(Err(e));
                 return;
@@ -105,7 +102,7 @@ fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStre
                 }
             }
             Err(e) => {
-                let _ = out_tx.blocking_send(Err(to_transform_error(&e)));
+                let _ = out_tx.blocking_send(Err(e.into()));
             }
         }
     });
@@ -152,21 +149,21 @@ fn threads(
     memory_allows && second_core && crate::pipeline_pays_off(object_len)
 }
 
-/// Maps converter errors to the runtime's S3 error classes.
-fn to_transform_error(e: &Error) -> TransformError {
-    if let Error::InvalidConfig { key, message } = e {
-        return TransformError::invalid_payload(key, message);
-    }
-    match e.kind() {
-        ErrorKind::InvalidContent => TransformError::invalid_content(e.to_string()),
-        ErrorKind::UnsupportedContentType => {
-            TransformError::unsupported_content_type(e.to_string())
+/// Converter errors as the runtime's S3 error classes, so `?` works.
+impl From<Error> for TransformError {
+    fn from(e: Error) -> Self {
+        if let Error::InvalidConfig { key, message } = &e {
+            return Self::invalid_payload(key, message);
         }
-        ErrorKind::TooLarge => TransformError::too_large(e.to_string()),
-        ErrorKind::InvalidPayload => {
-            TransformError::invalid_payload(e.payload_key().unwrap_or("payload"), e)
+        match e.kind() {
+            ErrorKind::InvalidContent => Self::invalid_content(e.to_string()),
+            ErrorKind::UnsupportedContentType => Self::unsupported_content_type(e.to_string()),
+            ErrorKind::TooLarge => Self::too_large(e.to_string()),
+            ErrorKind::InvalidPayload => {
+                Self::invalid_payload(e.payload_key().unwrap_or("payload"), &e)
+            }
+            ErrorKind::Internal => Self::internal(e.to_string()),
         }
-        ErrorKind::Internal => TransformError::internal(e.to_string()),
     }
 }
 
@@ -196,7 +193,7 @@ mod tests {
         payload: &str,
         body: &'static [u8],
     ) -> Result<(Option<String>, Vec<u8>), TransformError> {
-        let config: Config = object_lambda::config::parse_payload(payload)?;
+        let config: Config = object_lambda::parse_payload(payload)?;
         XmlToJson.validate(&config)?;
         let input = ObjectInput::from_bytes(Some("application/xml".to_owned()), body);
         let ctx = RequestContext::new(
@@ -232,7 +229,7 @@ mod tests {
         }
         xml.push_str("</r>");
         let expected = crate::convert(xml.as_bytes(), &Config::default()).unwrap();
-        let config: Config = object_lambda::config::parse_payload("").unwrap();
+        let config: Config = object_lambda::parse_payload("").unwrap();
         let input = ObjectInput::from_bytes(Some("application/xml".to_owned()), xml);
         let ctx = RequestContext::new(
             "req-1",

@@ -39,12 +39,12 @@ const HEAD_HEADERS: [&str; 22] = [
 const MAX_LIST_BYTES: usize = 6 * 1000 * 1000 - 64 * 1024;
 
 /// The JSON answer for a failed HEAD/LIST.
-pub fn error_value(e: &TransformError) -> Value {
+pub(crate) fn error_value(e: &TransformError) -> Value {
     json!({"statusCode": e.status(), "errorCode": e.code(), "errorMessage": e.message()})
 }
 
 /// HeadObject: the original's metadata, with Range/partNumber applied to Content-Length.
-pub async fn head(fetcher: &Fetcher, inv: &Invocation) -> Value {
+pub(crate) async fn head(fetcher: &Fetcher, inv: &Invocation) -> Value {
     let range_header = inv.user_headers.get("range").and_then(|v| v.to_str().ok());
     let selection = match Selection::from_request(range_header, &inv.query()) {
         Ok(s) => s,
@@ -92,7 +92,7 @@ pub async fn head(fetcher: &Fetcher, inv: &Invocation) -> Value {
 }
 
 /// ListObjects / ListObjectsV2: the supporting access point's XML, forwarded.
-pub async fn list(fetcher: &Fetcher, inv: &Invocation) -> Value {
+pub(crate) async fn list(fetcher: &Fetcher, inv: &Invocation) -> Value {
     let resp = match fetcher
         .send(Method::GET, &inv.input_s3_url, &inv.user_headers)
         .await
