@@ -17,6 +17,10 @@ mod objects;
 mod protect;
 mod receive;
 mod s3;
+mod s3_buckets;
+mod s3_list;
+mod s3_lock;
+mod s3_objects;
 
 use std::path::Path;
 use std::sync::Arc;
