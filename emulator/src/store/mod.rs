@@ -55,6 +55,19 @@ impl Store {
         })
     }
 
+    /// Where the bucket's server access log records go, if it logs.
+    pub(crate) fn logging(&self, bucket: &str) -> Option<crate::accesslog::Target> {
+        let (bucket, prefix) = self.index.bucket(bucket).ok()?.meta().logging?;
+        Some(crate::accesslog::Target { bucket, prefix })
+    }
+
+    /// Whether the bucket was created with Object Lock.
+    pub(crate) fn has_object_lock(&self, bucket: &str) -> bool {
+        self.index
+            .bucket(bucket)
+            .is_ok_and(|b| b.meta().object_lock)
+    }
+
     /// Whether the bucket exists.
     pub(crate) fn has_bucket(&self, bucket: &str) -> bool {
         self.index.bucket(bucket).is_ok()

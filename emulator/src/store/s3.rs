@@ -194,6 +194,20 @@ impl S3 for Store {
         super::s3_lock::get_object_legal_hold(self, req).await
     }
 
+    async fn put_bucket_logging(
+        &self,
+        req: S3Request<PutBucketLoggingInput>,
+    ) -> S3Result<S3Response<PutBucketLoggingOutput>> {
+        super::s3_buckets::put_bucket_logging(self, req).await
+    }
+
+    async fn get_bucket_logging(
+        &self,
+        req: S3Request<GetBucketLoggingInput>,
+    ) -> S3Result<S3Response<GetBucketLoggingOutput>> {
+        super::s3_buckets::get_bucket_logging(self, req).await
+    }
+
     async fn create_multipart_upload(
         &self,
         req: S3Request<CreateMultipartUploadInput>,

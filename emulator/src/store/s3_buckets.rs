@@ -192,3 +192,60 @@ pub(super) async fn delete_bucket_encryption(
     .await?;
     Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
 }
+
+/// PutBucketLogging: the target must be another existing bucket (a bucket logging into
+/// itself would log its own log deliveries: refused, as at start).
+pub(super) async fn put_bucket_logging(
+    store: &Store,
+    req: S3Request<PutBucketLoggingInput>,
+) -> S3Result<S3Response<PutBucketLoggingOutput>> {
+    let input = req.input;
+    protect::check_owner(&store.account, input.expected_bucket_owner.as_ref())?;
+    let bucket = store.index.bucket(&input.bucket)?;
+    let logging = match input.bucket_logging_status.logging_enabled {
+        Some(l) => {
+            if l.target_bucket == input.bucket {
+                return Err(error(
+                    400,
+                    "InvalidTargetBucketForLogging",
+                    "The target bucket for logging is the source bucket; its log objects would be logged again (log loop). Use another bucket.",
+                ));
+            }
+            if store.index.bucket(&l.target_bucket).is_err() {
+                return Err(error(
+                    400,
+                    "InvalidTargetBucketForLogging",
+                    "The target bucket for logging does not exist",
+                ));
+            }
+            Some((l.target_bucket, l.target_prefix))
+        }
+        None => None,
+    };
+    let layout = store.index.layout.clone();
+    blocking(move || {
+        bucket.update_meta(&layout, |meta, _| {
+            meta.logging = logging;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(S3Response::new(PutBucketLoggingOutput::default()))
+}
+
+pub(super) async fn get_bucket_logging(
+    store: &Store,
+    req: S3Request<GetBucketLoggingInput>,
+) -> S3Result<S3Response<GetBucketLoggingOutput>> {
+    protect::check_owner(&store.account, req.input.expected_bucket_owner.as_ref())?;
+    let meta = store.index.bucket(&req.input.bucket)?.meta();
+    Ok(S3Response::new(GetBucketLoggingOutput {
+        logging_enabled: meta
+            .logging
+            .map(|(target_bucket, target_prefix)| LoggingEnabled {
+                target_bucket,
+                target_prefix,
+                ..Default::default()
+            }),
+    }))
+}

@@ -121,6 +121,7 @@ pub(super) async fn put_object(
         },
     )
     .await?;
+    let checksums_out = checksums.clone();
     let (if_match, if_none_match) = (input.if_match, input.if_none_match);
     let key = input.key;
     let etag_hex = received.md5_hex();
@@ -170,6 +171,12 @@ pub(super) async fn put_object(
     let mut out = PutObjectOutput {
         e_tag: Some(etag(&etag_out)),
         version_id: versioned.then_some(version_id),
+        // The stored checksums, as S3 returns them.
+        checksum_crc32: checksums_out.crc32,
+        checksum_crc32c: checksums_out.crc32c,
+        checksum_crc64nvme: checksums_out.crc64nvme,
+        checksum_sha1: checksums_out.sha1,
+        checksum_sha256: checksums_out.sha256,
         ..Default::default()
     };
     if let Some(a) = input.sse_customer_algorithm {

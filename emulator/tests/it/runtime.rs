@@ -69,6 +69,7 @@ async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> Runn
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
+            ..Default::default()
         }],
         access_points: vec![AccessPointConfig {
             policy: None,
