@@ -31,6 +31,9 @@ pub struct ClientSettings {
     pub credentials: Option<(String, String)>,
     /// Region (else `AWS_REGION`, else `us-east-1`).
     pub region: Option<String>,
+    /// PEM bundle to verify the endpoint's certificate with, instead of the system's roots
+    /// (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// The S3 client, built once on first use. Clones share the one client.
@@ -109,6 +112,9 @@ pub async fn s3_client(settings: &ClientSettings) -> Result<aws_sdk_s3::Client, 
             None,
             "object-lambda-static",
         ));
+    }
+    if let Some(client) = crate::ca_bundle::sdk_http_client(settings.ca_bundle.as_deref())? {
+        loader = loader.http_client(client);
     }
     let shared = loader.load().await;
     let mut builder = aws_sdk_s3::config::Builder::from(&shared);

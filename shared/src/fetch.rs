@@ -37,6 +37,8 @@ pub type UpstreamHeaders = HeaderMap;
 #[derive(Clone, Debug, Default)]
 pub struct Fetcher {
     client: Arc<OnceLock<reqwest::Client>>,
+    /// Verify HTTPS with this bundle (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
+    ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl Fetcher {
@@ -46,13 +48,23 @@ impl Fetcher {
         Ok(Self::default())
     }
 
+    /// A fetcher verifying HTTPS with the PEM bundle `path` (`None`: `AWS_CA_BUNDLE` if set,
+    /// else the system's roots).
+    pub fn with_ca_bundle(path: Option<std::path::PathBuf>) -> Self {
+        Self {
+            client: Arc::default(),
+            ca_bundle: path,
+        }
+    }
+
     fn client(&self) -> Result<&reqwest::Client, TransformError> {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(30));
+        let client = crate::ca_bundle::configure_reqwest(builder, self.ca_bundle.as_deref())?
             .build()
             .map_err(|e| TransformError::internal(format!("cannot build HTTP client: {e}")))?;
         // A concurrent first call may have won; either client is fine, keep the stored one.

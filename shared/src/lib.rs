@@ -32,6 +32,7 @@
 //! `--webhook HOST:PORT` ([`webhook`]), and otherwise runs the local command-line mode
 //! ([`local`]): stdin → transform → stdout.
 
+pub mod ca_bundle;
 pub mod clients;
 pub mod config;
 pub mod context;

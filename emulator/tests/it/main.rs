@@ -2,6 +2,7 @@
 //! emulator on 127.0.0.1 with a random port.
 #![allow(missing_docs, clippy::unwrap_used, reason = "test helpers may panic")]
 
+mod boto3;
 mod fidelity;
 mod functions;
 mod gateway;
@@ -12,6 +13,7 @@ mod runtime;
 mod s3;
 mod storage;
 mod template;
+mod tls;
 
 use std::sync::Arc;
 
