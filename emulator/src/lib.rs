@@ -230,10 +230,11 @@ impl EmulatorBuilder {
             Some(t) => format!("https://{}", t.addr),
             None => format!("http://{addr}"),
         };
+        // The served certificate file, not this process's own `AWS_CA_BUNDLE`: that one is
+        // usually the system's bundle, for AWS, which cannot verify a local certificate.
         if let Some(t) = &tls {
-            let bundle = object_lambda::ca_bundle::bundle_path(None).unwrap_or(t.cert.clone());
             for f in self.functions.values() {
-                f.use_ca_bundle(&bundle);
+                f.use_ca_bundle(&t.cert);
             }
         }
         let credentials = config.credentials.clone();
