@@ -9,6 +9,9 @@
 //! | direct `bucket/key` | bucket policy, `s3:<action>` on `arn:aws:s3:::bucket/key` |
 //! | through an Object Lambda Access Point | OLAP policy, `s3-object-lambda:<action>` on the OLAP; then the supporting access point's and the bucket's policies, `s3:<action>`, with `aws:CalledVia = s3-object-lambda.amazonaws.com` and `s3:DataAccessPoint*` |
 //!
+//! `aws:SecureTransport` is `true` only for a request that came over TLS, except in the steps
+//! called via Object Lambda (see `check_access_point`), which AWS makes over HTTPS.
+//!
 //! The function's fetch of `inputS3Url` is the same request continued: the URL carries a
 //! one-time grant (`x-olap-grant`, recorded here when it was presigned) so that it is
 //! evaluated as a call via the Object Lambda Access Point, as AWS does for its presigned URL
@@ -206,7 +209,14 @@ impl Policies {
             .with("s3:DataAccessPointAccount", self.account.clone())
             .with("s3:AccessPointNetworkOrigin", "Internet");
         if via_olap {
+            // S3 Object Lambda's own calls to the supporting access point (and the
+            // function's fetch of the presigned `inputS3Url`) are HTTPS in AWS, whatever the
+            // caller used: they count as secure here too, so a bucket policy's
+            // DenyInsecureTransport does not break Object Lambda when the emulator serves
+            // plain HTTP. The caller's own transport is still what the Object Lambda Access
+            // Point's policy sees.
             step_ctx = step_ctx
+                .with("aws:SecureTransport", "true")
                 .with_values("aws:CalledVia", ["s3-object-lambda.amazonaws.com"])
                 .with("aws:CalledViaFirst", "s3-object-lambda.amazonaws.com")
                 .with("aws:CalledViaLast", "s3-object-lambda.amazonaws.com");

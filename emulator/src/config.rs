@@ -66,6 +66,18 @@ pub struct Config {
     /// an idle keep-alive connection) is closed: slow or stalled clients cannot hold
     /// connections open.
     pub header_read_timeout_ms: u64,
+    /// Serve HTTPS on this address too (plain HTTP stays on the `--listen` address). With
+    /// `tls_cert` and `tls_key` the emulator uses them; without, it generates a self-signed
+    /// certificate into `<data-dir>/tls/` (reused by the next start). Functions are then given
+    /// the HTTPS endpoint (and `AWS_CA_BUNDLE`, see the README).
+    #[serde(default)]
+    pub tls_listen: Option<std::net::SocketAddr>,
+    /// PEM certificate chain for `tls_listen` (with `tls_key`).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_listen` (with `tls_cert`).
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -84,6 +96,9 @@ impl Default for Config {
             reserved_concurrency: BTreeMap::new(),
             max_connections: 1024,
             header_read_timeout_ms: 20_000,
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -407,6 +422,12 @@ impl Config {
         }
         if self.presign_expiry_secs == 0 || self.presign_expiry_secs > 604_800 {
             return bad("`presign_expiry_secs` must be in 1..=604800".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("`tls_cert` and `tls_key` go together".into());
+        }
+        if self.tls_cert.is_some() && self.tls_listen.is_none() {
+            return bad("`tls_cert`/`tls_key` need `tls_listen` (the HTTPS address)".into());
         }
         crate::settings::check(self)?;
         let mut names = HashSet::new();

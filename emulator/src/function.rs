@@ -34,6 +34,14 @@ pub trait Function: Send + Sync + 'static {
         drop(answer);
         self.invoke(event, ctx)
     }
+
+    /// The emulator serves HTTPS with a certificate its functions must trust: `path` is the
+    /// PEM bundle to verify it with (`AWS_CA_BUNDLE`). Called once, before the first
+    /// invocation. The default ignores it (a function that does not talk to the endpoint,
+    /// or one that runs elsewhere).
+    fn use_ca_bundle(&self, path: &std::path::Path) {
+        let _ = path;
+    }
 }
 
 /// An invocation that failed before the function ran, with the S3 error the caller gets

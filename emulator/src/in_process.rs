@@ -23,6 +23,9 @@ pub struct InProcess<T: Transform + Clone> {
     credential: Credential,
     handler: Arc<OnceCell<Handler<T>>>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// What the handler's clients verify the emulator's HTTPS certificate with
+    /// ([`Function::use_ca_bundle`]); else `AWS_CA_BUNDLE` of this process, if set.
+    ca_bundle: Arc<std::sync::OnceLock<std::path::PathBuf>>,
 }
 
 impl<T: Transform + Clone> InProcess<T> {
@@ -33,6 +36,7 @@ impl<T: Transform + Clone> InProcess<T> {
             credential: credential.clone(),
             handler: Arc::new(OnceCell::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(crate::DEFAULT_MAX_PROCESSES)),
+            ca_bundle: Arc::new(std::sync::OnceLock::new()),
         })
     }
 }
@@ -52,16 +56,21 @@ pub(crate) fn endpoint_of(event: &Value) -> Option<String> {
 }
 
 impl<T: Transform + Clone> Function for InProcess<T> {
+    fn use_ca_bundle(&self, path: &std::path::Path) {
+        let _ = self.ca_bundle.set(path.to_owned());
+    }
+
     fn invoke(
         &self,
         event: Value,
         ctx: lambda_runtime::Context,
     ) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>> {
-        let (transform, credential, cell, permits) = (
+        let (transform, credential, cell, permits, ca_bundle) = (
             self.transform.clone(),
             self.credential.clone(),
             self.handler.clone(),
             self.permits.clone(),
+            self.ca_bundle.get().cloned(),
         );
         Box::pin(async move {
             let _permit = permits
@@ -71,7 +80,12 @@ impl<T: Transform + Clone> Function for InProcess<T> {
             let endpoint = endpoint_of(&event).ok_or("the event has no inputS3Url")?;
             let handler = cell
                 .get_or_try_init(|| {
-                    Handler::builder(transform)
+                    let builder = Handler::builder(transform);
+                    let builder = match ca_bundle {
+                        Some(path) => builder.ca_bundle(path),
+                        None => builder,
+                    };
+                    builder
                         .endpoint_url(endpoint)
                         .credentials(credential.access_key_id, credential.secret_access_key)
                         .region(REGION)

@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accept;
 mod accesslog;
 mod authz;
 mod backend;
@@ -55,6 +56,7 @@ mod template;
 mod template_buckets;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod tls;
 mod wgor;
 
 use std::collections::HashMap;
@@ -228,7 +230,23 @@ impl EmulatorBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::io("reading the bound address", e))?;
-        let endpoint = format!("http://{addr}");
+        let tls = match config.tls_listen {
+            Some(tls_addr) => Some(TlsListener::bind(&config, tls_addr, &data_dir).await?),
+            None => None,
+        };
+        // Functions get the HTTPS endpoint when there is one (as AWS's `inputS3Url` is), and
+        // the bundle to verify it with.
+        let endpoint = match &tls {
+            Some(t) => format!("https://{}", t.addr),
+            None => format!("http://{addr}"),
+        };
+        // The served certificate file, not this process's own `AWS_CA_BUNDLE`: that one is
+        // usually the system's bundle, for AWS, which cannot verify a local certificate.
+        if let Some(t) = &tls {
+            for f in self.functions.values() {
+                f.use_ca_bundle(&t.cert);
+            }
+        }
         let credentials = config.credentials.clone();
 
         let concurrency = config
@@ -258,7 +276,7 @@ impl EmulatorBuilder {
             concurrency,
             config,
             functions: self.functions,
-            endpoint: endpoint.clone(),
+            endpoint,
             tokens: wgor::Tokens::default(),
             routes: None,
             verify_wgor_signature: true,
@@ -276,17 +294,74 @@ impl EmulatorBuilder {
         });
         let public = builder.build();
 
-        let task = tokio::spawn(server::serve(listener, shared, public, stop_rx));
+        let limits = accept::Limits::new(
+            shared.config.max_connections,
+            shared.config.header_read_timeout_ms,
+            std::time::Duration::ZERO,
+        );
+        let mut tasks = vec![tokio::spawn(server::serve(
+            listener,
+            None,
+            limits.clone(),
+            shared.clone(),
+            public.clone(),
+            stop_rx.clone(),
+        ))];
+        let tls_info = tls.map(|t| {
+            tasks.push(tokio::spawn(server::serve(
+                t.listener,
+                Some(t.acceptor),
+                limits,
+                shared,
+                public,
+                stop_rx,
+            )));
+            tracing::info!(addr = %t.addr, cert = %t.cert.display(), "emulator listening (HTTPS)");
+            (t.addr, format!("https://{}", t.addr), t.cert)
+        });
         tracing::info!(%addr, data_dir = %data_dir.display(), "emulator listening");
         Ok(RunningEmulator {
             addr,
-            endpoint,
+            endpoint: format!("http://{addr}"),
+            tls: tls_info,
             credentials,
             data_dir,
             stop: stop_tx,
-            task: Some(task),
+            tasks,
             log_task: Some(log_task),
             _temp: temp,
+        })
+    }
+}
+
+/// The HTTPS listener: its socket, acceptor, bound address and certificate file.
+struct TlsListener {
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    addr: SocketAddr,
+    cert: PathBuf,
+}
+
+impl TlsListener {
+    /// Binds `addr` with the configured certificate, or the one generated into
+    /// `<data_dir>/tls/`.
+    async fn bind(config: &Config, addr: SocketAddr, data_dir: &Path) -> Result<Self, Error> {
+        let (cert, key) = match (&config.tls_cert, &config.tls_key) {
+            (Some(c), Some(k)) => (c.clone(), k.clone()),
+            _ => tls::self_signed(&data_dir.join("tls"), addr)?,
+        };
+        let acceptor = tls::acceptor(&cert, &key)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::io(format!("binding {addr} (TLS)"), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the bound TLS address", e))?;
+        Ok(Self {
+            listener,
+            acceptor,
+            addr,
+            cert,
         })
     }
 }
@@ -305,10 +380,12 @@ fn open_store(data_dir: &Path, account: &str) -> Result<store::Store, Error> {
 pub struct RunningEmulator {
     addr: SocketAddr,
     endpoint: String,
+    /// HTTPS: bound address, `https://IP:PORT`, certificate file.
+    tls: Option<(SocketAddr, String, PathBuf)>,
     credentials: Vec<Credential>,
     data_dir: PathBuf,
     stop: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The access log writer: writes what it holds when stopped.
     log_task: Option<tokio::task::JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
@@ -325,6 +402,22 @@ impl RunningEmulator {
         &self.endpoint
     }
 
+    /// The HTTPS address, when `tls_listen` is configured.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls.as_ref().map(|t| t.0)
+    }
+
+    /// `https://IP:PORT`, when `tls_listen` is configured.
+    pub fn tls_endpoint_url(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.1.as_str())
+    }
+
+    /// The certificate served over HTTPS (PEM): the configured `tls_cert`, or the generated
+    /// self-signed one, which clients trust as their CA bundle.
+    pub fn tls_cert(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|t| t.2.as_path())
+    }
+
     /// The accepted credentials; the first is the default one.
     pub fn credentials(&self) -> &[Credential] {
         &self.credentials
@@ -339,7 +432,7 @@ impl RunningEmulator {
     /// the pending server access log records to be written.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
         if let Some(task) = self.log_task.take() {
@@ -351,7 +444,7 @@ impl RunningEmulator {
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        for task in self.tasks.drain(..) {
             task.abort();
         }
         // The log writer sees `stop` and writes what it holds on its own.

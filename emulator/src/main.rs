@@ -36,6 +36,17 @@ struct Args {
     /// Address to listen on.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9000")]
     listen: SocketAddr,
+    /// Also serve HTTPS on this address (plain HTTP stays on `--listen`). Without
+    /// `--tls-cert`/`--tls-key` a self-signed certificate is generated into
+    /// `<data-dir>/tls/` and reused. Config key `tls_listen`.
+    #[arg(long, value_name = "HOST:PORT")]
+    tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain for `--tls-listen` (config key `tls_cert`).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_listen"])]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for `--tls-listen` (config key `tls_key`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Where buckets and objects are stored (created if missing; kept between runs).
     #[arg(long, value_name = "DIR", default_value = ".emulator-data")]
     data_dir: PathBuf,
@@ -58,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let config = match &args.config {
+    let mut config = match &args.config {
         None if template.is_some() => template
             .as_ref()
             .map(|t| t.config.clone())
@@ -68,6 +79,13 @@ async fn main() -> anyhow::Result<()> {
         }
         None => builtin::default_config().context("reading the embedded template.yaml")?,
     };
+    if args.tls_listen.is_some() {
+        config.tls_listen = args.tls_listen;
+    }
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert.clone();
+        config.tls_key = args.tls_key.clone();
+    }
     // Built-in functions sign WriteGetObjectResponse with the first configured credential.
     let credential = config
         .primary_credential()
@@ -90,6 +108,12 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("starting the emulator")?;
     println!("object-lambda-emulator listening on {}", emu.endpoint_url());
+    if let (Some(url), Some(cert)) = (emu.tls_endpoint_url(), emu.tls_cert()) {
+        println!(
+            "HTTPS on {url}  certificate: {} (AWS_CA_BUNDLE for clients)",
+            cert.display()
+        );
+    }
     println!(
         "data dir: {}  access key: {}",
         args.data_dir.display(),

@@ -93,6 +93,31 @@ pub(crate) fn check_auth<B>(req: &Request<B>) -> Result<(), S3Error> {
     Ok(())
 }
 
+/// Refuses SSE-C (`x-amz-server-side-encryption-customer-*`, also on a copy source) over plain
+/// HTTP with S3's 400 `InvalidRequest`: S3 takes customer keys only over TLS, whatever the
+/// bucket or access point. A request whose transport is unknown (no [`Peer`]) counts as
+/// plain.
+///
+/// [`Peer`]: crate::authz::Peer
+pub(crate) fn check_sse_c_transport<B>(req: &Request<B>) -> Result<(), S3Error> {
+    let secure = req
+        .extensions()
+        .get::<crate::authz::Peer>()
+        .is_some_and(|p| p.tls);
+    let sse_c = req
+        .headers()
+        .keys()
+        .any(|k| k.as_str().contains("server-side-encryption-customer-"));
+    if sse_c && !secure {
+        return Err(error(
+            400,
+            "InvalidRequest",
+            "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+        ));
+    }
+    Ok(())
+}
+
 /// The largest XML body s3s parses (its default `xml_max_body_size`).
 const MAX_XML_BODY: u64 = 20 * 1024 * 1024;
 
@@ -173,6 +198,41 @@ mod tests {
         ] {
             assert!(!range_is_usable(ignored), "{ignored}");
         }
+    }
+
+    #[test]
+    fn sse_c_needs_tls() {
+        let peer = |tls| crate::authz::Peer {
+            ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            tls,
+        };
+        let sse_c = |tls: Option<bool>| {
+            let mut r = Request::builder()
+                .uri("/b/k")
+                .header("x-amz-server-side-encryption-customer-algorithm", "AES256")
+                .body(())
+                .unwrap();
+            if let Some(t) = tls {
+                r.extensions_mut().insert(peer(t));
+            }
+            check_sse_c_transport(&r)
+        };
+        assert_eq!(
+            sse_c(Some(false)).unwrap_err().code().as_str(),
+            "InvalidRequest"
+        );
+        assert!(sse_c(None).is_err(), "unknown transport counts as plain");
+        assert!(sse_c(Some(true)).is_ok());
+        let mut copy = Request::builder()
+            .uri("/b/k")
+            .header("x-amz-copy-source-server-side-encryption-customer-key", "x")
+            .body(())
+            .unwrap();
+        copy.extensions_mut().insert(peer(false));
+        assert!(check_sse_c_transport(&copy).is_err());
+        let mut plain = req("/b/k", None);
+        plain.extensions_mut().insert(peer(false));
+        assert!(check_sse_c_transport(&plain).is_ok());
     }
 
     fn req(uri: &str, auth: Option<&str>) -> Request<()> {

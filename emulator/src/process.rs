@@ -189,6 +189,7 @@ impl ProcessFunctionBuilder {
                 permits: Arc::new(Semaphore::new(self.max_processes)),
                 idle: Mutex::new(Vec::new()),
                 stats: Mutex::new(Stats::default()),
+                ca_bundle: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -199,6 +200,9 @@ struct Pool {
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Worker>>,
     stats: Mutex<Stats>,
+    /// `AWS_CA_BUNDLE` for the processes: set by the emulator when it serves HTTPS
+    /// ([`Function::use_ca_bundle`]); the function's own `environment` wins.
+    ca_bundle: std::sync::OnceLock<PathBuf>,
 }
 
 #[derive(Default)]
@@ -362,6 +366,9 @@ impl Pool {
         if let Some(l) = &spec.log_level {
             cmd.env("AWS_LAMBDA_LOG_LEVEL", l);
         }
+        if let Some(bundle) = self.ca_bundle.get() {
+            cmd.env("AWS_CA_BUNDLE", bundle);
+        }
         cmd.envs(&spec.environment);
         let mut child = cmd
             .spawn()
@@ -461,6 +468,10 @@ impl Pool {
 }
 
 impl Function for ProcessFunction {
+    fn use_ca_bundle(&self, path: &std::path::Path) {
+        let _ = self.pool.ca_bundle.set(path.to_owned());
+    }
+
     fn invoke(
         &self,
         event: Value,

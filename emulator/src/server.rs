@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use hyper_util::rt::TokioIo;
 use s3s::service::S3Service;
 use s3s::{Body, HttpResponse};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
 
 use crate::backend::Backend;
 use crate::config::Config;
@@ -83,8 +81,9 @@ pub(crate) async fn dispatch(
 
 /// Plain S3 and Object Lambda requests: the early checks, then s3s.
 async fn route_s3(public: S3Service, req: http::Request<hyper::body::Incoming>) -> HttpResponse {
-    if let Err(e) =
-        crate::precheck::check_auth(&req).and_then(|()| crate::precheck::check_body_size(&req))
+    if let Err(e) = crate::precheck::check_auth(&req)
+        .and_then(|()| crate::precheck::check_body_size(&req))
+        .and_then(|()| crate::precheck::check_sse_c_transport(&req))
     {
         return e.to_http_response().unwrap_or_else(|_| {
             let mut r = HttpResponse::new(Body::empty());
@@ -103,70 +102,20 @@ async fn route_s3(public: S3Service, req: http::Request<hyper::body::Incoming>) 
     }
 }
 
-/// How long to wait before accepting again after `accept` failed (e.g. out of file
-/// descriptors): retrying at once would spin.
-pub(crate) const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Accepts connections until `stop` turns true; open connections are then dropped. At most
-/// `config.max_connections` are served at once, and each must send its request head within
-/// `config.header_read_timeout_ms`.
+/// Serves S3 (and WGOR, and the Invoke API) on `listener` until `stop` turns true; open
+/// connections are then dropped. The connection limit and header-read timeout come from
+/// [`Config::max_connections`] and [`Config::header_read_timeout_ms`] through `limits`
+/// (shared by the plain and the TLS listener).
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: crate::accept::Limits,
     shared: Arc<Shared>,
     public: S3Service,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
-    let header_timeout =
-        std::time::Duration::from_millis(shared.config.header_read_timeout_ms.max(1));
-    let mut conns = JoinSet::new();
-    loop {
-        let slot = tokio::select! {
-            _ = stop.changed() => break,
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(s) => s,
-                Err(_) => break,
-            },
-        };
-        let accepted = loop {
-            tokio::select! {
-                _ = stop.changed() => {
-                    conns.shutdown().await;
-                    return;
-                }
-                a = listener.accept() => break a,
-                Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            }
-        };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed; backing off");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
-        // Small responses go out at once rather than waiting on Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
-        let (shared, public) = (shared.clone(), public.clone());
-        let svc =
-            hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(crate::authz::Peer {
-                    ip: peer.ip(),
-                    tls: false,
-                });
-                dispatch(shared.clone(), public.clone(), req)
-            });
-        conns.spawn(async move {
-            let _slot = slot;
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), svc);
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    }
-    conns.shutdown().await;
+    let service = move |req: http::Request<hyper::body::Incoming>| {
+        dispatch(shared.clone(), public.clone(), req)
+    };
+    crate::accept::serve(listener, tls, limits, service, stop).await;
 }

@@ -11,11 +11,12 @@
 //! | `AWS::Serverless::Function` | a [`TemplateFunction`]: its name is `Metadata.BuildProperties.Binary`, else the last segment of `CodeUri` (`functions/pii-redactor` → `pii-redactor`, the cargo binary name), else `FunctionName`, else the logical id lower-cased; `Timeout`, `MemorySize`, `Environment.Variables`, `LoggingConfig` (with `Globals.Function`) |
 //! | `ReservedConcurrentExecutions` of a function an access point uses | [`Config::reserved_concurrency`]: invocations beyond it get 503 `SlowDown` |
 //! | the largest `Timeout` of the functions the access points use | `function_timeout_ms` |
+//! | `AWS::S3::BucketPolicy`, an access point's `Policy`, `AWS::S3ObjectLambda::AccessPointPolicy` | enforced resource policies (see `template/policies.rs`) |
 //!
 //! Bucket settings (versioning, default encryption, Object Lock, server access logging) are
 //! read by [`crate::template_buckets`].
 //!
-//! Everything else (policies, outputs) is ignored, and intrinsic functions are
+//! Everything else (IAM policies, outputs) is ignored, and intrinsic functions are
 //! only resolved where the emulator reads a value, so an unsupported intrinsic elsewhere is
 //! harmless. Parameters take their `Default`, unless overridden. Resources whose `Condition`
 //! is false are skipped. Pseudo parameters: `AWS::AccountId` is the configuration's account
@@ -30,6 +31,8 @@ use crate::config::{
     AccessPointConfig, Action, BucketConfig, Config, Credential, Feature, OlapConfig, REGION,
 };
 pub use crate::intrinsics::TemplateError;
+
+mod policies;
 use crate::intrinsics::{Lookup, PARTITION, Resolver, scalar_string, yaml_to_json};
 
 /// SAM's default function timeout (seconds) when neither the function nor `Globals` sets one.
@@ -232,7 +235,7 @@ impl<'d> Sam<'d> {
             let bucket = prop(r, "Bucket")
                 .ok_or_else(|| TemplateError::invalid(format!("{id}: Bucket is required")))?;
             config.access_points.push(AccessPointConfig {
-                policy: None,
+                policy: policies::access_point_policy(resolver, id, r)?,
                 name: self.name_of(resolver, id)?,
                 bucket: resolver.resolve_string(bucket, &format!("{id}.Bucket"))?,
             });
@@ -258,6 +261,7 @@ impl<'d> Sam<'d> {
         if let Some(secs) = timeout_secs {
             config.function_timeout_ms = secs.saturating_mul(1000);
         }
+        policies::attach(self, resolver, &mut config)?;
         config.validate()?;
         Ok(Template { config, functions })
     }

@@ -22,15 +22,18 @@ use aws_smithy_runtime_api::box_error::BoxError;
 
 use crate::error::TransformError;
 
-/// Settings for the S3 client used for WGOR and supporting-object reads.
+/// Settings for the S3 client the runtime uses for WGOR and supporting-object reads ([`s3_client`]).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ClientSettings {
+pub struct ClientSettings {
     /// Custom endpoint (also read from `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` when unset).
     pub endpoint_url: Option<String>,
     /// Static credentials (else the default chain: Lambda's environment).
     pub credentials: Option<(String, String)>,
     /// Region (else `AWS_REGION`, else `us-east-1`).
     pub region: Option<String>,
+    /// PEM bundle to verify the endpoint's certificate with, instead of the system's roots
+    /// (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// The S3 client, built once on first use. Clones share the one client.
@@ -68,9 +71,7 @@ impl std::fmt::Debug for LazyS3 {
 }
 
 /// Build the S3 client.
-pub(crate) async fn s3_client(
-    settings: &ClientSettings,
-) -> Result<aws_sdk_s3::Client, TransformError> {
+pub async fn s3_client(settings: &ClientSettings) -> Result<aws_sdk_s3::Client, TransformError> {
     let endpoint = settings.endpoint_url.clone().or_else(|| {
         std::env::var("AWS_ENDPOINT_URL_S3")
             .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
@@ -92,6 +93,9 @@ pub(crate) async fn s3_client(
             None,
             "object-lambda-static",
         ));
+    }
+    if let Some(client) = crate::ca_bundle::sdk_http_client(settings.ca_bundle.as_deref())? {
+        loader = loader.http_client(client);
     }
     let shared = loader.load().await;
     let mut builder = aws_sdk_s3::config::Builder::from(&shared);

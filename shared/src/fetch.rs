@@ -37,22 +37,28 @@ pub(crate) type UpstreamHeaders = HeaderMap;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Fetcher {
     client: Arc<OnceLock<reqwest::Client>>,
+    /// Verify HTTPS with this bundle (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
+    ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl Fetcher {
-    /// A fetcher whose client has sane timeouts (connect 5 s; no overall timeout: large objects
-    /// take long). Never fails today; the client itself is built on first use.
-    pub(crate) fn new() -> Result<Self, TransformError> {
-        Ok(Self::default())
+    /// A fetcher verifying HTTPS with the PEM bundle `path` (`None`: `AWS_CA_BUNDLE` if set,
+    /// else the system's roots).
+    pub(crate) fn with_ca_bundle(path: Option<std::path::PathBuf>) -> Self {
+        Self {
+            client: Arc::default(),
+            ca_bundle: path,
+        }
     }
 
     fn client(&self) -> Result<&reqwest::Client, TransformError> {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(30));
+        let client = crate::ca_bundle::configure_reqwest(builder, self.ca_bundle.as_deref())?
             .build()
             .map_err(|e| TransformError::internal(format!("cannot build HTTP client: {e}")))?;
         // A concurrent first call may have won; either client is fine, keep the stored one.

@@ -60,6 +60,12 @@ impl<T: Transform> HandlerBuilder<T> {
         self.clients.credentials = Some((access_key_id.into(), secret.into()));
         self
     }
+    /// Verify the endpoint's HTTPS certificate with this PEM bundle instead of the system's
+    /// roots, for the `inputS3Url` fetch and WriteGetObjectResponse (default: `AWS_CA_BUNDLE`).
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.clients.ca_bundle = Some(path.into());
+        self
+    }
     /// Region for the S3 client.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.clients.region = Some(region.into());
@@ -94,7 +100,7 @@ impl<T: Transform> HandlerBuilder<T> {
             .unwrap_or_else(|| Arc::new(S3Sink::lazy(s3.clone())));
         Ok(Handler {
             transform: Arc::new(self.transform),
-            fetcher: Fetcher::new()?,
+            fetcher: Fetcher::with_ca_bundle(self.clients.ca_bundle.clone()),
             sink,
             supporting: Some(s3),
             local_endpoint: endpoint.is_some(),

@@ -35,6 +35,7 @@
 // Modules are private: the API is what is re-exported below. `Handler` and `RuntimeSettings`
 // are for hosts that run a transform in-process (the emulator, tests); everything else is for
 // function authors.
+mod ca_bundle;
 mod clients;
 mod config;
 mod context;
@@ -51,6 +52,7 @@ mod spool;
 mod transform;
 mod webhook;
 
+pub use clients::{ClientSettings, s3_client};
 pub use config::{NoConfig, RuntimeSettings, parse_payload};
 pub use context::{CallerIdentity, RequestContext, SupportingObjects};
 pub use error::{ErrorKind, ObjectLambdaError, TransformError};

@@ -146,7 +146,10 @@ impl RemoteBackend {
     /// a LIST does not resolve the credential chain each time.
     async fn list_credentials(&self) -> S3Result<aws_credential_types::Credentials> {
         let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref().filter(|c| still_fresh(c, SystemTime::now())) {
+        if let Some(c) = cached
+            .as_ref()
+            .filter(|c| still_fresh(c, SystemTime::now()))
+        {
             return Ok(c.clone());
         }
         let provider = self
@@ -248,8 +251,17 @@ mod tests {
     fn cached_credentials_are_renewed_before_they_expire() {
         let now = SystemTime::now();
         assert!(still_fresh(&creds(None), now));
-        assert!(still_fresh(&creds(Some(now + Duration::from_secs(3600))), now));
-        assert!(!still_fresh(&creds(Some(now + Duration::from_secs(120))), now));
-        assert!(!still_fresh(&creds(Some(now - Duration::from_secs(1))), now));
+        assert!(still_fresh(
+            &creds(Some(now + Duration::from_secs(3600))),
+            now
+        ));
+        assert!(!still_fresh(
+            &creds(Some(now + Duration::from_secs(120))),
+            now
+        ));
+        assert!(!still_fresh(
+            &creds(Some(now - Duration::from_secs(1))),
+            now
+        ));
     }
 }

@@ -43,7 +43,7 @@ impl Gateway {
     pub async fn start(config: GatewayConfig) -> Result<RunningGateway, Error> {
         config.validate()?;
         let tls = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => Some(serve::tls_acceptor(cert, key)?),
+            (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
             _ => None,
         };
         let listener = tokio::net::TcpListener::bind(config.listen)

@@ -1,7 +1,6 @@
-//! The gateway's accept loop: optional TLS (rustls), one log line and metrics per request, and
+//! The gateway's serving: optional TLS (rustls), one log line and metrics per request, and
 //! graceful shutdown (stop accepting, let in-flight requests finish within a bound).
 
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -9,42 +8,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body::Frame;
-use hyper_util::rt::TokioIo;
 use s3s::service::S3Service;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls;
 
-use crate::Error;
 use crate::server::Shared;
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A rustls acceptor from PEM files.
-pub(super) fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, Error> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        Error::Config(crate::ConfigError::Invalid(format!("{what}: {e}")))
-    };
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| bad(&format!("tls_cert {}", cert.display()), &e))?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| bad(&format!("tls_key {}", key.display()), &e))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| bad("TLS", &e))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| bad("TLS certificate/key", &e))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(config)))
-}
 
 pub(super) struct Serve {
     pub(super) listener: TcpListener,
@@ -55,104 +24,27 @@ pub(super) struct Serve {
     pub(super) grace: Duration,
 }
 
-/// Accepts until `stop`; then in-flight connections finish their current request (at most
-/// `grace`) and close.
+/// Accepts until `stop` (the emulator's accept loop, `crate::accept`: connection limit,
+/// header-read and TLS handshake timeouts, accept back-off); then in-flight connections
+/// finish their current request (at most `grace`) and close.
 pub(super) async fn serve(s: Serve) {
     let Serve {
         listener,
         tls,
         shared,
         public,
-        mut stop,
+        stop,
         grace,
     } = s;
-    let mut conns = JoinSet::new();
-    // The emulator's limits (`crate::server`): at most `max_connections` at once (the rest
-    // wait in the backlog), and a pause after a failed accept instead of a spin.
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        shared.config.max_connections.max(1),
-    ));
-    loop {
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tokio::select! {
-                _ = stop.changed() => break,
-                Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            }
-            continue;
-        };
-        tokio::select! {
-            _ = stop.changed() => break,
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed; backing off");
-                        tokio::time::sleep(crate::server::ACCEPT_BACKOFF).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let (shared, public, tls, stop) = (shared.clone(), public.clone(), tls.clone(), stop.clone());
-                conns.spawn(async move {
-                    let _slot = slot;
-                    match tls {
-                        Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(s)) => connection(TokioIo::new(s), crate::authz::Peer { ip: peer.ip(), tls: true }, shared, public, stop).await,
-                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
-                        },
-                        None => connection(TokioIo::new(stream), crate::authz::Peer { ip: peer.ip(), tls: false }, shared, public, stop).await,
-                    }
-                });
-            }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
-    }
-    drop(listener);
-    tracing::info!(
-        in_flight = conns.len(),
-        "shutting down: draining connections"
+    let limits = crate::accept::Limits::new(
+        shared.config.max_connections,
+        shared.config.header_read_timeout_ms,
+        grace,
     );
-    let drained =
-        tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        tracing::warn!(
-            cut = conns.len(),
-            "shutdown grace period over; cutting connections"
-        );
-    }
-    conns.shutdown().await;
-}
-
-async fn connection<I>(
-    io: TokioIo<I>,
-    peer: crate::authz::Peer,
-    shared: Arc<Shared>,
-    public: S3Service,
-    mut stop: watch::Receiver<bool>,
-) where
-    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let svc = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(peer);
-        let (shared, public) = (shared.clone(), public.clone());
-        observe(shared, public, req)
-    });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
-        .serve_connection(io, svc);
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        r = conn.as_mut() => r,
-        _ = async { let _ = stop.wait_for(|s| *s).await; } => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
+    let service = move |req: http::Request<hyper::body::Incoming>| {
+        observe(shared.clone(), public.clone(), req)
     };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "connection ended with an error");
-    }
+    crate::accept::serve(listener, tls, limits, service, stop).await;
 }
 
 /// The first path segment, if it is an Object Lambda Access Point (a bounded metrics label).

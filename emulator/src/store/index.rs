@@ -304,7 +304,8 @@ fn warn_about_old_layout(root: &Path) {
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "buckets" && n != ".tmp")
+        // `tls`: the emulator's generated certificate (`crate::tls`).
+        .filter(|n| n != "buckets" && n != ".tmp" && n != "tls")
         .collect();
     if !old.is_empty() {
         tracing::warn!(

@@ -3,6 +3,7 @@
 #![allow(missing_docs, clippy::unwrap_used, reason = "test helpers may panic")]
 
 mod accesslog;
+mod boto3;
 mod bucket_settings;
 mod fidelity;
 mod functions;
@@ -18,6 +19,7 @@ mod runtime;
 mod s3;
 mod storage;
 mod template;
+mod tls;
 
 use std::sync::Arc;
 

@@ -36,7 +36,7 @@ fn user(team: &str) -> Credential {
     c
 }
 
-fn config() -> Config {
+pub(crate) fn config() -> Config {
     let mut credentials: Vec<Credential> = TEAMS.iter().map(|t| user(t)).collect();
     // The functions' execution role (signs WriteGetObjectResponse).
     credentials.push(Credential::new("AKROLE", "role-secret"));

@@ -172,13 +172,174 @@ async fn emulator_from_template_serves_every_access_point() {
         check_get(&client, name, &olap.name).await;
         check_get(&client, name, olap.alias.as_deref().unwrap()).await;
     }
-    // The bucket itself is there too, with the samples.
-    let listed = client
+    // The bucket itself is there too, but its policy (DenyInsecureTransport) refuses plain
+    // HTTP: its samples are listed over HTTPS in `tls::template_denies_insecure_transport`.
+    let err = client
         .list_objects_v2()
         .bucket("databucket")
         .send()
         .await
-        .unwrap();
-    assert_eq!(listed.contents().len(), SAMPLES.len());
+        .unwrap_err();
+    assert_eq!(
+        crate::status_and_code(&err),
+        (403, "AccessDenied".to_owned())
+    );
     emu.shutdown().await;
+}
+
+/// The template's resource policies are loaded with their intrinsics resolved: the bucket
+/// policy (DenyInsecureTransport, DelegateAccessControlToAccessPoints) and the supporting
+/// access point's policy.
+#[test]
+fn repo_template_policies_are_loaded() {
+    let t = repo_template();
+    let bucket = t
+        .config
+        .buckets
+        .iter()
+        .find(|b| b.name == "databucket")
+        .unwrap();
+    let policy: Value = serde_json::from_str(bucket.policy.as_deref().unwrap()).unwrap();
+    let sids: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["Sid"].as_str())
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            "DenyInsecureTransport",
+            "DelegateAccessControlToAccessPoints"
+        ]
+    );
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        serde_json::json!(["arn:aws:s3:::databucket", "arn:aws:s3:::databucket/*"])
+    );
+    let ap = &t.config.access_points[0];
+    let ap_policy = ap.policy.as_deref().expect("access point policy");
+    assert!(
+        ap_policy.contains(&format!(
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/{}/object/*",
+            ap.name
+        )),
+        "{ap_policy}"
+    );
+}
+
+const TEAMS: &str = r#"
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: teams}
+  DataPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Data
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:GetObject"
+            Resource: !Sub "${Data.Arn}/secret/*"
+  Ap:
+    Type: AWS::S3::AccessPoint
+    Properties: {Bucket: !Ref Data, Name: teams-ap}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: functions/passthrough}
+  Olap:
+    Type: AWS::S3ObjectLambda::AccessPoint
+    Properties:
+      Name: teams-olap
+      ObjectLambdaConfiguration:
+        SupportingAccessPoint: !GetAtt Ap.Arn
+        TransformationConfigurations:
+          - Actions: [GetObject]
+            ContentTransformation:
+              AwsLambda: {FunctionArn: !GetAtt Fn.Arn}
+  OlapPolicy:
+    Type: AWS::S3ObjectLambda::AccessPointPolicy
+    Properties:
+      ObjectLambdaAccessPoint: !Ref Olap
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Deny
+            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:user/intern"}
+            Action: "s3-object-lambda:GetObject"
+            Resource: !GetAtt Olap.Arn
+"#;
+
+/// `AWS::S3ObjectLambda::AccessPointPolicy` and `AWS::S3::BucketPolicy` are enforced: the
+/// Object Lambda Access Point denies one user, the bucket denies a prefix to everyone,
+/// directly and through the access point.
+#[tokio::test]
+async fn template_policies_are_enforced() {
+    let mut t = Template::parse(TEAMS, &[]).expect("template parses");
+    let mut intern = Credential::new("intern-key", "intern-secret");
+    intern.user_name = "intern".into();
+    t.config.credentials = vec![Credential::new(AK, SK), intern];
+    let cred = Credential::new(AK, SK);
+    let emu = Emulator::builder()
+        .config(t.config.clone())
+        .function(
+            "passthrough",
+            InProcess::new(passthrough::function::Passthrough, &cred),
+        )
+        .start()
+        .await
+        .expect("emulator starts");
+    let admin = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let intern = crate::functions::s3_client(emu.endpoint_url(), "intern-key", "intern-secret");
+    for key in ["open/a.txt", "secret/b.txt"] {
+        admin
+            .put_object()
+            .bucket("teams")
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"data"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let get = |c: &aws_sdk_s3::Client, bucket: &str, key: &str| {
+        c.get_object().bucket(bucket).key(key).send()
+    };
+    assert!(get(&admin, "teams-olap", "open/a.txt").await.is_ok());
+    let err = get(&intern, "teams-olap", "open/a.txt").await.unwrap_err();
+    assert_eq!(
+        crate::status_and_code(&err),
+        (403, "AccessDenied".to_owned())
+    );
+    // The intern may still read the bucket directly (no policy denies it there).
+    assert!(get(&intern, "teams", "open/a.txt").await.is_ok());
+    for bucket in ["teams", "teams-olap"] {
+        let err = get(&admin, bucket, "secret/b.txt").await.unwrap_err();
+        assert_eq!(
+            crate::status_and_code(&err),
+            (403, "AccessDenied".to_owned()),
+            "{bucket}"
+        );
+    }
+    emu.shutdown().await;
+}
+
+/// A policy for a bucket or Object Lambda Access Point the template does not declare, or one
+/// the evaluator cannot read, is refused with the resource's logical id.
+#[test]
+fn template_policy_errors_name_the_resource() {
+    let other_bucket = TEAMS.replacen(
+        "Bucket: !Ref Data\n      PolicyDocument",
+        "Bucket: elsewhere\n      PolicyDocument",
+        1,
+    );
+    let err = Template::parse(&other_bucket, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("DataPolicy") && err.contains("elsewhere"),
+        "{err}"
+    );
+    let bad_effect = TEAMS.replacen("Effect: Deny", "Effect: Maybe", 1);
+    let err = Template::parse(&bad_effect, &[]).unwrap_err().to_string();
+    assert!(err.contains("DataPolicy"), "{err}");
 }
