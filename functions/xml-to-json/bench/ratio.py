@@ -70,4 +70,5 @@ for name, (wall, cpu, faults) in med.items():
     ratio = f"{peer_wall / wall:.1f}×" if peer_wall else "–"
     cpu_s = "–" if cpu != cpu else f"{cpu:.0f} ms"
     faults_s = "–" if faults != faults else f"{faults:.0f}"
-    print(f"| {name} | {wall:,.0f} ms | {ratio} | {cpu_s} | {faults_s} |".replace(",", " "))
+    wall_s = f"{wall:,.0f}".replace(",", " ")
+    print(f"| {name} | {wall_s} ms | {ratio} | {cpu_s} | {faults_s} |")
