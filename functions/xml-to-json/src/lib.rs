@@ -28,13 +28,16 @@ mod error;
 #[cfg(feature = "lambda")]
 pub mod function;
 mod fxhash;
+mod handler;
 mod json;
 mod names;
 mod ns;
 mod ordered;
 mod pipeline;
 mod position;
+mod problem;
 mod scan;
+mod segment;
 mod tree;
 
 pub use config::{CONTENT_TYPE_JSON, CONTENT_TYPE_NDJSON, Config, ForceList, content_type};

@@ -22,9 +22,11 @@ use std::thread::JoinHandle;
 
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesRef, BytesStart, BytesText, Event};
 
-use crate::converter::{Core, Events, Problem, read_segment};
 use crate::error::{Error, Result};
+use crate::handler::Core;
 use crate::position::Position;
+use crate::problem::Problem;
+use crate::segment::{Events, read_segment};
 
 /// Whether the machine offers a second core to a pipelined converter.
 pub fn second_core_available() -> bool {
@@ -456,7 +458,7 @@ fn work(
     for msg in inbox {
         match msg {
             Msg::Batch(batch) => {
-                core.run_batch(&batch, &mut out)?;
+                run_batch(&mut core, &batch, &mut out)?;
                 // The reading side may be gone (it failed); then the buffers just drop.
                 let _ = used.send(batch);
                 if core.hand_over(&mut out)? || out.is_empty() {
@@ -474,4 +476,39 @@ fn work(
         }
     }
     Ok(())
+}
+
+/// Handles a batch on the worker: each token as the one-thread converter handles its
+/// event (tags and dropped whitespace without rebuilding an event).
+fn run_batch(core: &mut Core, batch: &Batch, out: &mut Vec<u8>) -> Result<()> {
+    core.pos = batch.pos;
+    let before = out.len();
+    let data = batch.text.as_bytes();
+    let mut result = Ok(());
+    for t in &batch.tokens {
+        if t.is_space() && core.drops_space() {
+            core.space_skipped();
+            continue;
+        }
+        let r = if let Some(tag) = t.tag(&batch.text) {
+            match tag {
+                Tag::Start(e, empty) => core.tag_start(&e, empty, out),
+                Tag::End(e) => core.tag_end(e.name().as_ref(), out),
+            }
+        } else if t.is_bom() {
+            core.bom(out)
+        } else {
+            match t.event(&batch.text) {
+                Some(event) => core.handle(event, t.ev_start(), out),
+                None => Err(Problem::Internal("an event outside its batch")),
+            }
+        };
+        if let Err(p) = r {
+            result = Err(core.to_error(p, core.position_in(data, t.ev_start())));
+            break;
+        }
+    }
+    core.count_output(before, out);
+    result?;
+    core.check_output()
 }

@@ -6,6 +6,8 @@
 )]
 
 mod golden;
+#[cfg(feature = "lambda")]
+mod local_mode;
 mod properties;
 mod security;
 mod streaming;
