@@ -461,6 +461,18 @@ pub(crate) struct ScanState {
 }
 
 impl ScanState {
+    /// Nothing waits and no finding reached past `at`: a search from a line start `at` with a
+    /// fresh state decides the same (see `crate::split`).
+    pub(crate) fn settled(&self, at: usize) -> bool {
+        self.pending.is_none() && self.floor <= at
+    }
+
+    /// Continues where `other`, a search of the text after this one's, ended.
+    pub(crate) fn take_over(&mut self, other: &mut ScanState) {
+        self.pending = other.pending.take();
+        self.floor = other.floor;
+    }
+
     /// The window dropped its first `n` bytes.
     pub(crate) fn shift(&mut self, n: usize) {
         self.floor = self.floor.saturating_sub(n);
