@@ -42,6 +42,11 @@ pub struct Config {
     /// Which dates DATE_TIME redacts: `DOB` (default: only after a birth keyword such as `dob`,
     /// `date of birth`, `born`) or `ALL` (every calendar-valid date, including log timestamps).
     pub date_time_scope: DateTimeScope,
+    /// Threads that search plain text: `1` (default) or `2`. With `2`, plain text is searched
+    /// in blocks of [`crate::stream::PARALLEL_BLOCK`] bytes, each split at a line break into
+    /// two halves searched at once (same output). It buys wall time only when the second core
+    /// is idle, and costs some CPU time (see the README's figures).
+    pub threads: usize,
 }
 
 impl Default for Config {
@@ -55,6 +60,7 @@ impl Default for Config {
             format: FormatChoice::Auto,
             redact_fields: Vec::new(),
             date_time_scope: DateTimeScope::Dob,
+            threads: 1,
         }
     }
 }
@@ -165,6 +171,9 @@ impl Config {
         self.mask_char()?;
         if self.redact_fields.len() > MAX_FIELDS {
             return Err(bad("redact_fields", format!("at most {MAX_FIELDS} names")));
+        }
+        if !(1..=2).contains(&self.threads) {
+            return Err(bad("threads", "must be 1 or 2".to_owned()));
         }
         for f in &self.redact_fields {
             if f.trim().is_empty() || f.len() > 128 {

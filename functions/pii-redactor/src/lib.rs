@@ -42,6 +42,7 @@ pub mod function;
 mod patterns;
 mod plans;
 mod shapes;
+mod split;
 pub mod stream;
 mod structure;
 
@@ -81,6 +82,7 @@ impl Redactor {
             unsupported: cfg.unsupported_content,
             fields: FieldNames::new(&cfg.redact_fields),
             labels,
+            threads: cfg.threads,
         };
         Ok(Redactor {
             engine: Arc::new(engine),

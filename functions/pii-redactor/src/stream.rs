@@ -21,6 +21,9 @@ pub const LOOKAHEAD: usize = 1024;
 pub const LOOKBACK: usize = 256;
 /// Input is processed in slices of this size, whatever the caller's chunk size.
 const SLICE: usize = 64 * 1024;
+/// With `threads: 2`, plain text is searched in blocks of this size, two halves at once
+/// (`crate::split`); the window then holds up to this much more.
+pub const PARALLEL_BLOCK: usize = 512 * 1024;
 /// With `unsupported_content: pass`, output is held back until this many bytes proved to be UTF-8.
 pub const SNIFF: usize = 64 * 1024;
 
@@ -39,6 +42,7 @@ pub(crate) struct Options {
     pub(crate) unsupported: UnsupportedContent,
     pub(crate) fields: FieldNames,
     pub(crate) labels: Vec<String>,
+    pub(crate) threads: usize,
 }
 
 /// Redacts one object pushed as a sequence of chunks.
@@ -62,6 +66,8 @@ pub struct StreamRedactor {
     passthrough: bool,
     open_quote: bool,
     failed: bool,
+    /// Plain text with `threads: 2`.
+    parallel: bool,
 }
 
 impl Drop for StreamRedactor {
@@ -80,6 +86,7 @@ impl StreamRedactor {
             Format::Tsv => Some(Tokenizer::csv(fields, b'\t')),
         };
         let sniff = (opts.unsupported == UnsupportedContent::Pass).then(Vec::new);
+        let parallel = format == Format::Text && opts.threads > 1;
         StreamRedactor {
             st: engine.scan_state(),
             engine,
@@ -97,6 +104,7 @@ impl StreamRedactor {
             passthrough: false,
             open_quote: false,
             failed: false,
+            parallel,
         }
     }
 
@@ -183,7 +191,12 @@ impl StreamRedactor {
             tok.feed(piece, &mut self.class, &mut self.field);
         }
         self.check_utf8(last)?;
-        self.scan_and_emit(last, out)?;
+        // Two threads search whole blocks; until one is buffered, nothing is searched.
+        let wait =
+            self.parallel && !last && self.buf.len() < self.scan + PARALLEL_BLOCK + LOOKAHEAD;
+        if !wait {
+            self.scan_and_emit(last, out)?;
+        }
         self.drain();
         Ok(())
     }
@@ -217,6 +230,15 @@ impl StreamRedactor {
         while limit > 0 && limit < self.buf.len() && (self.buf[limit] & 0xC0) == 0x80 {
             limit -= 1;
         }
+        if self.parallel
+            && let Some((found, scanned)) =
+                crate::split::find_split(&self.engine, &mut self.st, &self.buf, self.scan, limit)?
+        {
+            for f in found {
+                self.take(f, out)?;
+            }
+            self.scan = scanned;
+        }
         while self.scan < limit {
             let (buf, class, field, json) = (&self.buf, &self.class, &self.field, self.json);
             let structured = self.tok.is_some();
@@ -231,21 +253,7 @@ impl StreamRedactor {
                 self.scan = limit;
                 break;
             };
-            if self.opts.mode == Mode::Deny {
-                return Err(Error::ContainsPii {
-                    entity: f.entity.to_string(),
-                });
-            }
-            // Findings never start before what was already emitted (the e-mail walk-back is
-            // bounded by HOLD); clamp anyway so no input can make the window arithmetic panic.
-            let f = Finding {
-                start: f.start.max(self.emit),
-                ..f
-            };
-            self.emit_until(f.start, out)?;
-            self.replace(&f, out);
-            self.emit = f.end;
-            self.scan = f.end;
+            self.take(f, out)?;
         }
         let target = if last {
             self.buf.len()
@@ -255,6 +263,26 @@ impl StreamRedactor {
         if target > self.emit {
             self.emit_until(target, out)?;
         }
+        Ok(())
+    }
+
+    /// Emits the text before finding `f` and its replacement.
+    fn take(&mut self, f: Finding, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.opts.mode == Mode::Deny {
+            return Err(Error::ContainsPii {
+                entity: f.entity.to_string(),
+            });
+        }
+        // Findings never start before what was already emitted (the e-mail walk-back is
+        // bounded by HOLD); clamp anyway so no input can make the window arithmetic panic.
+        let f = Finding {
+            start: f.start.max(self.emit),
+            ..f
+        };
+        self.emit_until(f.start, out)?;
+        self.replace(&f, out);
+        self.emit = f.end;
+        self.scan = f.end;
         Ok(())
     }
 

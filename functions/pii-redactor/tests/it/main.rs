@@ -9,6 +9,7 @@ mod entities;
 mod phones;
 mod streaming;
 mod structured;
+mod threads;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
