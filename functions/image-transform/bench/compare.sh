@@ -5,7 +5,10 @@
 # and the peers' in-process median (main() timed inside one Python process, 7 runs).
 #
 # Usage (from the repo root):  functions/image-transform/bench/compare.sh
-# Env: PYTHON   python with pillow==13.0.0 pyvips==3.2.0 pyvips-binary==8.18.7 (default python3)
+# Env: PYTHON   python with pillow==13.0.0 pyvips==3.2.0 pyvips-binary==8.18.7 (default python3);
+#               the pyvips-binary wheel bundles libvips, no system package needed:
+#                 python3 -m venv /tmp/img-peers-venv
+#                 /tmp/img-peers-venv/bin/pip install pillow==13.0.0 pyvips==3.2.0 pyvips-binary==8.18.7
 #      BENCH    folder of the peer scripts (default ../shared/bench)
 #      OUT_DIR  scratch folder (default /tmp/image-transform-bench)
 #      RUNS     hyperfine runs per command (default 15)
@@ -20,6 +23,8 @@ OUT_DIR=${OUT_DIR:-/tmp/image-transform-bench}
 RUNS=${RUNS:-15}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 TEXT=alice@example.com
+"$PYTHON" -c "import pyvips, PIL" 2>/dev/null || {
+  echo "$PYTHON cannot import pyvips and PIL: set PYTHON (see the header of this script)" >&2; exit 1; }
 mkdir -p "$OUT_DIR"
 IN=$OUT_DIR/photo-12mp.jpg
 [ -f "$IN" ] || "$PYTHON" "$BENCH/gen_12mp_jpeg.py" "$IN"

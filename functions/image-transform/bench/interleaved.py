@@ -7,7 +7,11 @@ conditions; the ratio of the medians is what the README quotes.
 
 Usage (repo root): functions/image-transform/bench/interleaved.py CORE PAIRS
 Env: OURS     our binary (default target/release/image-transform)
-     PYTHON   python with pyvips (default python3)
+     PYTHON   python with pyvips (default python3). libvips comes from the pyvips-binary wheel,
+              so no system package is needed:
+                python3 -m venv /tmp/img-peers-venv
+                /tmp/img-peers-venv/bin/pip install pillow==13.0.0 pyvips==3.2.0 pyvips-binary==8.18.7
+                PYTHON=/tmp/img-peers-venv/bin/python functions/image-transform/bench/interleaved.py 1 15
      BENCH    folder of the peer scripts (default ../shared/bench)
      INPUT    the 12 MP JPEG (default /tmp/image-transform-bench/photo-12mp.jpg)
 """
@@ -30,6 +34,10 @@ ours = ["taskset", "-c", core, ours_bin, "--payload", payload,
         "--principal", "arn:aws:iam::123456789012:user/alice", "--content-type", "image/jpeg"]
 vips = ["taskset", "-c", core, python, os.path.join(bench, "vips_transform.py"), src,
         os.path.join(out_dir, "out-vips.jpg"), "--width", "1024", "--text", "alice@example.com"]
+
+if subprocess.run([python, "-c", "import pyvips"], capture_output=True).returncode != 0:
+    sys.exit(f"{python} cannot import pyvips: set PYTHON to a python with pyvips + pyvips-binary "
+             "(see the header of this script)")
 
 times = {"ours": [], "vips": []}
 for i in range(pairs + 2):  # two warm-up pairs

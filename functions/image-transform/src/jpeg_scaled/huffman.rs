@@ -6,7 +6,7 @@
 //! and for AC tables a second lookup that also decodes the coefficient value when code and
 //! value fit in the lookahead together.
 
-use super::idct::{Block, SPARE};
+use super::idct::{Block, Reduced};
 
 /// Bits resolved by one table lookup (covers nearly every code of real images).
 const LOOKAHEAD: u32 = 10;
@@ -43,6 +43,11 @@ pub(crate) struct HuffmanTable {
     /// For AC tables: `value << 16 | run << 8 | code length + value size` when both fit in
     /// the lookahead, else 0.
     fast_ac: Box<[i32; TABLE_SIZE]>,
+    /// For AC tables, to pass over coefficients the reduced IDCT does not use: `advance << 8 |
+    /// bits`, where `bits` = code length + value size (the value is skipped, not read) and
+    /// `advance` = run + 1 (16 for ZRL, 0 for end of block); 0 for codes longer than the
+    /// lookahead.
+    skip_ac: Box<[u32; TABLE_SIZE]>,
     /// Canonical decoding of codes longer than the lookahead: the largest code of each length
     /// (−1 when there is none) and the offset from a code to its symbol index.
     max_code: [i32; 18],
@@ -88,7 +93,21 @@ impl HuffmanTable {
         }
         max_code[17] = i32::MAX; // sentinel: the slow path stops at 16 bits
         let mut fast_ac = Box::new([0i32; TABLE_SIZE]);
+        let mut skip_ac = Box::new([0u32; TABLE_SIZE]);
         if is_ac {
+            for (entry, slot) in lookup.iter().zip(skip_ac.iter_mut()) {
+                let len = u32::from(entry >> 8);
+                if len == 0 {
+                    continue;
+                }
+                let (run, size) = (u32::from((entry >> 4) & 15), u32::from(entry & 15));
+                let advance = match (run, size) {
+                    (15, 0) => 16,
+                    (_, 0) => 0, // EOB (runs 1..14 without a value are read as EOB too)
+                    _ => run + 1,
+                };
+                *slot = advance << 8 | (len + size);
+            }
             for (bits, slot) in fast_ac.iter_mut().enumerate() {
                 let entry = lookup[bits];
                 let len = u32::from(entry >> 8);
@@ -108,6 +127,7 @@ impl HuffmanTable {
         Some(Self {
             lookup,
             fast_ac,
+            skip_ac,
             max_code,
             val_offset,
             symbols,
@@ -282,20 +302,22 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    /// Decodes one 8×8 block's coefficients. `dc_pred` is the component's DC predictor.
-    /// Coefficient `k` (zig-zag order) is stored, dequantised, at `out[slot[k]]`; a scaled
-    /// IDCT needs only the low frequencies, so the others all go to the spare last slot
-    /// (an unconditional store: a branch on "is this one needed" mispredicts).
+    /// Decodes one 8×8 block's coefficients for a reduced IDCT of size `N`. `dc_pred` is the
+    /// component's DC predictor. Coefficient `k` (zig-zag order) is stored, dequantised, at
+    /// `out[slot[k]]`; a scaled IDCT needs only the low frequencies, so the others all go to
+    /// the spare slot (an unconditional store: a branch on "is this one needed" mispredicts).
+    /// Past the last zig-zag index the IDCT uses, coefficients are only parsed: one lookup
+    /// gives how many bits to drop and how far to advance, values are never extracted.
+    /// Returns whether any AC coefficient was stored (else the block is flat).
     #[inline]
-    pub(crate) fn decode_block(
+    pub(crate) fn decode_block<const N: usize>(
         &mut self,
         dc: &HuffmanTable,
         ac: &HuffmanTable,
         dc_pred: &mut i32,
         quant: &[f32; 64],
-        slot: &[u8; 64],
         out: &mut Block,
-    ) -> Result<(), EntropyError> {
+    ) -> Result<bool, EntropyError> {
         let data = self.data;
         let mut s = self.state.ensure(data);
         let size = u32::from(s.decode(dc)?);
@@ -306,7 +328,8 @@ impl<'a> BitReader<'a> {
         *dc_pred = dc_pred.wrapping_add(diff);
         out[0] = *dc_pred as f32 * quant[0];
         let mut k: usize = 1;
-        while k < 64 {
+        let mut ended = false;
+        while k <= Reduced::<N>::LAST_NEEDED {
             s = s.ensure(data);
             let fast = ac.fast_ac[s.peek(LOOKAHEAD) as usize];
             let (run, value) = if fast != 0 {
@@ -320,7 +343,8 @@ impl<'a> BitReader<'a> {
                         k += 16; // ZRL: sixteen zeros
                         continue;
                     }
-                    break; // EOB
+                    ended = true; // EOB
+                    break;
                 }
                 (run, s.receive_extend(size))
             };
@@ -328,14 +352,36 @@ impl<'a> BitReader<'a> {
             if k > 63 {
                 return Err(EntropyError::BadCoefficient);
             }
-            out[usize::from(slot[k]).min(SPARE)] = value as f32 * quant[k];
+            out[usize::from(Reduced::<N>::SLOTS[k]) & 31] = value as f32 * quant[k];
             k += 1;
+        }
+        let stored = k > 1;
+        while !ended && k < 64 {
+            s = s.ensure(data);
+            let entry = ac.skip_ac[s.peek(LOOKAHEAD) as usize];
+            let advance = if entry != 0 {
+                s.consume(entry & 0xFF);
+                (entry >> 8) as usize
+            } else {
+                let rs = s.decode(ac)?;
+                let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+                s.consume(size);
+                match (run, size) {
+                    (15, 0) => 16,
+                    (_, 0) => 0,
+                    _ => run + 1,
+                }
+            };
+            if advance == 0 {
+                break; // EOB
+            }
+            k += advance;
         }
         if k > 64 {
             return Err(EntropyError::BadCoefficient);
         }
         self.state = s;
-        Ok(())
+        Ok(stored)
     }
 
     /// Whether any block read so far used bits past the end of the real data.

@@ -7,12 +7,33 @@
 //! reduction libjpeg's `jidctred` and jpeg-decoder's `scale()` make. The coefficients arrive
 //! dequantised, in natural order, n×n (see `huffman::BitReader::decode_block`).
 
-/// The n×n dequantised coefficients of a block in natural order (row stride n), plus a spare
-/// slot that receives the coefficients a reduced IDCT does not use.
-pub(crate) type Block = [f32; 17];
+/// The n×n dequantised coefficients of a block in natural order (row stride n), then a spare
+/// slot that receives the coefficients a reduced IDCT does not use. 32 long so that any slot
+/// index masked with `& 31` is in bounds without a branch.
+pub(crate) type Block = [f32; 32];
 
 /// Index of the spare slot of a [`Block`].
 pub(crate) const SPARE: usize = 16;
+
+/// The coefficient layout of a reduced IDCT of size `N` (1, 2 or 4), as constants, so the
+/// entropy decoder compiled for one size keeps no table pointer or limit in a register.
+pub(crate) struct Reduced<const N: usize>;
+
+impl<const N: usize> Reduced<N> {
+    /// [`slots`] for `N`.
+    pub(crate) const SLOTS: [u8; 64] = slots(N);
+    /// The last zig-zag index that goes to a slot of its own; past it, coefficients are only
+    /// parsed.
+    pub(crate) const LAST_NEEDED: usize = last_needed(&Self::SLOTS);
+}
+
+const fn last_needed(slots: &[u8; 64]) -> usize {
+    let mut k = 63;
+    while k > 0 && slots[k] as usize == SPARE {
+        k -= 1;
+    }
+    k
+}
 
 /// The basis of the n-point reduced IDCT (n = 1, 2 or 4), row-major `M[x][u]`.
 #[derive(Clone, Copy)]
@@ -71,26 +92,40 @@ impl Basis {
     }
 
     fn idct4(&self, coef: &Block, out: &mut [u8], stride: usize) {
-        // Both passes are sums of scaled 4-lane rows, which compile to SIMD multiply-adds.
-        // Rows: t[v] = Σ_u F(v, u) · column u of M.
-        let columns = &self.columns;
-        let mut t = [[0f32; 4]; 4];
-        for (v, t_row) in t.iter_mut().enumerate() {
-            let f = &coef[v * 4..v * 4 + 4];
-            let mut acc = scale(f[0], &columns[0]);
-            for u in 1..4 {
-                acc = mul_add(acc, f[u], &columns[u]);
-            }
-            *t_row = acc;
-        }
-        // Columns: out[y] = Σ_v M[y][v] · t[v].
-        for (y, row) in out.chunks_mut(stride).take(4).enumerate() {
-            let my = &self.m[y];
-            let mut acc = scale(my[0], &t[0]);
-            for v in 1..4 {
-                acc = mul_add(acc, my[v], &t[v]);
-            }
-            row[..4].copy_from_slice(&acc.map(to_pixel));
+        // Per output row y: first the column pass for that row, a[u] = Σ_v M[y][v] · F(v, u)
+        // (coefficient rows scaled by constants), then the row pass, out[y] = Σ_u a[u] ·
+        // column u of M. Written this way (all 16 pixels computed before any is stored, one
+        // bounds check for the four rows) the compiler keeps everything in SIMD registers;
+        // the two-pass form with a 4×4 temporary compiled to a third more instructions.
+        let f: [[f32; 4]; 4] = std::array::from_fn(|v| {
+            [
+                coef[4 * v],
+                coef[4 * v + 1],
+                coef[4 * v + 2],
+                coef[4 * v + 3],
+            ]
+        });
+        let (m, columns) = (&self.m, &self.columns);
+        let pixels: [[u8; 4]; 4] = std::array::from_fn(|y| {
+            let my = &m[y];
+            let a = mul_add(
+                mul_add(mul_add(scale(my[0], &f[0]), my[1], &f[1]), my[2], &f[2]),
+                my[3],
+                &f[3],
+            );
+            let row = mul_add(
+                mul_add(
+                    mul_add(scale(a[0], &columns[0]), a[1], &columns[1]),
+                    a[2],
+                    &columns[2],
+                ),
+                a[3],
+                &columns[3],
+            );
+            row.map(to_pixel)
+        });
+        for (row, px) in out.chunks_mut(stride).zip(&pixels) {
+            row[..4].copy_from_slice(px);
         }
     }
 
@@ -137,13 +172,15 @@ fn to_pixel(value: f32) -> u8 {
 
 /// For each zig-zag index, where the coefficient goes in the n×n natural-order block, or
 /// [`SPARE`] when a reduced IDCT of size n does not use it.
-pub(crate) fn slots(n: usize) -> [u8; 64] {
+pub(crate) const fn slots(n: usize) -> [u8; 64] {
     let mut slots = [SPARE as u8; 64];
-    for (k, &natural) in ZIGZAG.iter().enumerate() {
-        let (row, col) = (usize::from(natural) / 8, usize::from(natural) % 8);
+    let mut k = 0;
+    while k < 64 {
+        let (row, col) = (ZIGZAG[k] as usize / 8, ZIGZAG[k] as usize % 8);
         if row < n && col < n {
             slots[k] = (row * n + col) as u8;
         }
+        k += 1;
     }
     slots
 }
@@ -202,7 +239,7 @@ mod tests {
         let full = full_idct(&coef);
         for n in [1usize, 2, 4] {
             let basis = Basis::new(n);
-            let mut reduced = [0f32; 17];
+            let mut reduced = [0f32; 32];
             for v in 0..n {
                 for u in 0..n {
                     reduced[v * n + u] = coef[v * 8 + u] as f32;
@@ -247,5 +284,8 @@ mod tests {
                 .count(),
             1
         );
+        assert_eq!(Reduced::<4>::LAST_NEEDED, 24); // (3, 3)
+        assert_eq!(Reduced::<2>::LAST_NEEDED, 4); // (1, 1)
+        assert_eq!(Reduced::<1>::LAST_NEEDED, 0);
     }
 }

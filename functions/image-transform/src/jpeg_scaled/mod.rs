@@ -296,7 +296,6 @@ struct Scan<'t> {
     mcus_y: usize,
     restart_interval: usize,
     basis: Basis,
-    slots: [u8; 64],
 }
 
 impl<'t> Scan<'t> {
@@ -339,13 +338,22 @@ impl<'t> Scan<'t> {
             mcus_y: frame.height.div_ceil(8 * vmax),
             restart_interval,
             basis: Basis::new(n),
-            slots: idct::slots(n),
         })
     }
 
     /// Decodes the entropy-coded data into one reduced plane per component.
     fn run(&self, data: &[u8]) -> Result<Vec<Plane>, EntropyError> {
-        let n = self.basis.n();
+        match self.basis.n() {
+            4 => self.run_reduced::<4>(data),
+            2 => self.run_reduced::<2>(data),
+            _ => self.run_reduced::<1>(data),
+        }
+    }
+
+    /// [`Scan::run`] for a reduced IDCT of size `N` (= `self.basis.n()`), compiled once per
+    /// size so the coefficient layout is constant in the entropy decoder.
+    fn run_reduced<const N: usize>(&self, data: &[u8]) -> Result<Vec<Plane>, EntropyError> {
+        let n = N;
         let mut planes: Vec<Plane> = self
             .components
             .iter()
@@ -377,16 +385,15 @@ impl<'t> Scan<'t> {
                         let y0 = (mcu_y * component.v + block_y) * n;
                         for block_x in 0..component.h {
                             let x0 = (mcu_x * component.h + block_x) * n;
-                            let mut coef: Block = [0.0; 17];
-                            reader.decode_block(
+                            let mut coef: Block = [0.0; 32];
+                            let stored = reader.decode_block::<N>(
                                 component.dc,
                                 component.ac,
                                 predictor,
                                 &component.quant,
-                                &self.slots,
                                 &mut coef,
                             )?;
-                            let flat = coef[1..n * n].iter().all(|&c| c == 0.0);
+                            let flat = !stored || coef[1..n * n].iter().all(|&c| c == 0.0);
                             let out = &mut plane.data[y0 * plane.stride + x0..];
                             self.basis.idct(&coef, flat, out, plane.stride);
                         }
@@ -449,7 +456,10 @@ fn assemble(frame: &Frame, planes: &[Plane], n: usize, ycbcr: bool) -> Scaled {
 }
 
 /// Resizes every plane (its exact image area, block padding cropped off) to `target`, then
-/// colour converts or interleaves the resized rows.
+/// colour converts or interleaves the resized rows. The two chroma planes, which share their
+/// sampling in every common layout, are resized together as one two-channel image: the
+/// resizer's two-channel SIMD path handles the short (upsampling) kernels chroma needs, where
+/// the one-channel path falls back to scalar code for every tap past a multiple of 8.
 fn assemble_resized(
     frame: &Frame,
     planes: &[Plane],
@@ -457,39 +467,57 @@ fn assemble_resized(
     ycbcr: bool,
     target: (u32, u32),
 ) -> Result<Scaled, Error> {
-    use fast_image_resize::images::{Image, ImageRef};
-    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    use fast_image_resize::PixelType;
 
-    let (hmax, vmax) = max_sampling(&frame.components);
     let (tw, th) = (target.0 as usize, target.1 as usize);
-    let mut resizer = Resizer::new();
-    let mut resized = Vec::with_capacity(planes.len());
-    for (fc, plane) in frame.components.iter().zip(planes) {
-        let rows = plane.data.len() / plane.stride.max(1);
-        let src = ImageRef::new(plane.stride as u32, rows as u32, &plane.data, PixelType::U8)
-            .map_err(Error::internal)?;
-        // The image's extent in this plane's samples; fractional for subsampled chroma of odd
-        // sizes, which keeps chroma centred on the luma grid as JFIF sites it.
-        let extent =
-            |size: usize, factor: usize, max: usize| (size * factor * n) as f64 / (max * 8) as f64;
-        let options = ResizeOptions::new()
-            .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-            .crop(
-                0.0,
-                0.0,
-                extent(frame.width, fc.h, hmax),
-                extent(frame.height, fc.v, vmax),
-            );
-        let mut dst = Image::new(target.0, target.1, PixelType::U8);
-        resizer
-            .resize(&src, &mut dst, &options)
-            .map_err(Error::internal)?;
-        resized.push(dst.into_vec());
-    }
-    let gray = resized.len() == 1;
-    let pixels = match resized.as_mut_slice() {
-        [plane] => std::mem::take(plane),
-        [a, b, c] => {
+    let mut resizer = fast_image_resize::Resizer::new();
+    let components = &frame.components;
+    let pixels = match (components.as_slice(), planes) {
+        ([fc], [plane]) => resize_with(&mut resizer, frame, fc, plane, n, target, PixelType::U8)?,
+        ([fy, fb, fr], [py, pb, pr])
+            if (fb.h, fb.v) == (fr.h, fr.v)
+                && (pb.stride, pb.data.len()) == (pr.stride, pr.data.len()) =>
+        {
+            let luma = resize_with(&mut resizer, frame, fy, py, n, target, PixelType::U8)?;
+            let mut pair = vec![0u8; pb.data.len() * 2];
+            for ((out, &b), &r) in pair.chunks_exact_mut(2).zip(&pb.data).zip(&pr.data) {
+                out.copy_from_slice(&[b, r]);
+            }
+            let pair_plane = Plane {
+                data: pair,
+                stride: pb.stride,
+            };
+            let chroma = resize_with(
+                &mut resizer,
+                frame,
+                fb,
+                &pair_plane,
+                n,
+                target,
+                PixelType::U8x2,
+            )?;
+            let mut pixels = vec![0u8; tw * th * 3];
+            let (mut cb, mut cr) = (vec![0u8; tw], vec![0u8; tw]);
+            for ((out, y), pair) in pixels
+                .chunks_exact_mut(tw * 3)
+                .zip(luma.chunks_exact(tw))
+                .zip(chroma.chunks_exact(tw * 2))
+            {
+                for ((b, r), px) in cb.iter_mut().zip(&mut cr).zip(pair.chunks_exact(2)) {
+                    (*b, *r) = (px[0], px[1]);
+                }
+                if ycbcr {
+                    upsample::ycbcr_to_rgb(y, &cb, &cr, out);
+                } else {
+                    upsample::interleave(y, &cb, &cr, out);
+                }
+            }
+            pixels
+        }
+        ([f0, f1, f2], [p0, p1, p2]) => {
+            let a = resize_with(&mut resizer, frame, f0, p0, n, target, PixelType::U8)?;
+            let b = resize_with(&mut resizer, frame, f1, p1, n, target, PixelType::U8)?;
+            let c = resize_with(&mut resizer, frame, f2, p2, n, target, PixelType::U8)?;
             let mut pixels = vec![0u8; tw * th * 3];
             for (y, out) in pixels.chunks_exact_mut(tw * 3).enumerate() {
                 let span = y * tw..(y + 1) * tw;
@@ -507,9 +535,50 @@ fn assemble_resized(
     Ok(Scaled {
         width: target.0,
         height: target.1,
-        gray,
+        gray: components.len() == 1,
         pixels,
     })
+}
+
+/// A plane (`kind` U8) or two planes interleaved (`kind` U8x2, `stride` counted in pixels),
+/// its image area resized to `target` (Lanczos3).
+fn resize_with(
+    resizer: &mut fast_image_resize::Resizer,
+    frame: &Frame,
+    fc: &FrameComponent,
+    plane: &Plane,
+    n: usize,
+    target: (u32, u32),
+    kind: fast_image_resize::PixelType,
+) -> Result<Vec<u8>, Error> {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions};
+
+    let (hmax, vmax) = max_sampling(&frame.components);
+    let channels = kind.size();
+    let width = plane.stride;
+    let rows = plane.data.len() / (width * channels).max(1);
+    let src =
+        ImageRef::new(width as u32, rows as u32, &plane.data, kind).map_err(Error::internal)?;
+    // The image's extent in this plane's samples; fractional for subsampled chroma of odd
+    // sizes, which keeps chroma centred on the luma grid as JFIF sites it.
+    let extent =
+        |size: usize, factor: usize, max: usize| (size * factor * n) as f64 / (max * 8) as f64;
+    // Two channels are Cb and Cr, not luma and alpha: no alpha pre-multiplication.
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .use_alpha(false)
+        .crop(
+            0.0,
+            0.0,
+            extent(frame.width, fc.h, hmax),
+            extent(frame.height, fc.v, vmax),
+        );
+    let mut dst = Image::new(target.0, target.1, kind);
+    resizer
+        .resize(&src, &mut dst, &options)
+        .map_err(Error::internal)?;
+    Ok(dst.into_vec())
 }
 
 #[cfg(test)]

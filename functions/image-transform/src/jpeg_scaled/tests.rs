@@ -281,3 +281,65 @@ fn a_frame_larger_than_its_data_is_truncated() {
     let err = decode(&jpeg, 2, true, u64::MAX).err();
     assert!(matches!(err, Some(Error::InvalidContent(_))), "{err:?}");
 }
+
+#[test]
+fn chroma_pair_resizes_like_two_planes() {
+    // Cb and Cr resized together as one two-channel image must equal each resized alone: the
+    // second channel is not an alpha channel (a hard edge in it must not leak into the first).
+    let (w, h) = (120usize, 90usize);
+    let cb: Vec<u8> = (0..w * h).map(|i| (i % w * 2 + i / w) as u8).collect();
+    let cr: Vec<u8> = (0..w * h)
+        .map(|i| if i % w > w / 2 || i / w < 20 { 250 } else { 3 })
+        .collect();
+    let frame = Frame {
+        width: w * 2,
+        height: h * 2,
+        components: vec![FrameComponent {
+            id: 1,
+            h: 1,
+            v: 1,
+            quant: 0,
+        }],
+    };
+    let fc = &frame.components[0];
+    let mut resizer = fast_image_resize::Resizer::new();
+    let target = (50, 37);
+    let mut alone = Vec::new();
+    for data in [&cb, &cr] {
+        let plane = Plane {
+            data: data.clone(),
+            stride: w,
+        };
+        alone.push(
+            resize_with(
+                &mut resizer,
+                &frame,
+                fc,
+                &plane,
+                4,
+                target,
+                fast_image_resize::PixelType::U8,
+            )
+            .expect("resizes"),
+        );
+    }
+    let pair = Plane {
+        data: cb.iter().zip(&cr).flat_map(|(&b, &r)| [b, r]).collect(),
+        stride: w,
+    };
+    let together = resize_with(
+        &mut resizer,
+        &frame,
+        fc,
+        &pair,
+        4,
+        target,
+        fast_image_resize::PixelType::U8x2,
+    )
+    .expect("resizes");
+    let (b, r): (Vec<u8>, Vec<u8>) = together.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+    for (name, got, expected) in [("Cb", &b, &alone[0]), ("Cr", &r, &alone[1])] {
+        let (max, _, _) = differences(got, expected);
+        assert!(max <= 1, "{name}: max difference {max}");
+    }
+}
