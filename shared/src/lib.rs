@@ -69,6 +69,11 @@ use clap::Parser;
 /// when `AWS_LAMBDA_RUNTIME_API` is set, else in local mode (stdin → stdout). Never returns on
 /// failure: it exits the process with status 1.
 pub fn run<T: Transform>(transform: T) {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() && webhook::addr_from_args().is_none() {
+        // Local mode: one object, no worker threads needed (see `local::run_local_blocking`).
+        let args = local::LocalArgs::parse();
+        std::process::exit(local::run_local_blocking(transform, args));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -86,11 +91,6 @@ pub fn run<T: Transform>(transform: T) {
             std::process::exit(1);
         }
         return;
-    }
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
-        let args = local::LocalArgs::parse();
-        let code = runtime.block_on(local::run_local(transform, args));
-        std::process::exit(code);
     }
     if let Err(e) = runtime.block_on(serve_lambda(transform)) {
         eprintln!("{e}");

@@ -6,11 +6,12 @@
 //! ```
 //! On bad input the process exits with status 1 and prints `Code: message` on stderr.
 
+use std::os::fd::AsFd;
+
+use bytes::{Bytes, BytesMut};
 use clap::Parser;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use http::HeaderMap;
-use tokio::io::AsyncWriteExt;
-use tokio_util::io::ReaderStream;
 
 use crate::config::parse_payload;
 use crate::context::{CallerIdentity, RequestContext};
@@ -46,6 +47,23 @@ pub(crate) async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i3
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{}: {}", e.code(), e.message());
+            1
+        }
+    }
+}
+
+/// Runs local mode on a runtime of its own, on the calling thread; returns the process exit
+/// code. One object from stdin needs no async worker threads (transforms do their CPU work
+/// on blocking threads), and starting a multi-thread runtime's workers is a measurable part
+/// of a short local run (functions/xml-to-json/bench/runs/2026-12-05-amd-epyc.md).
+pub(crate) fn run_local_blocking<T: Transform>(transform: T, args: LocalArgs) -> i32 {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run_local(transform, args)),
+        Err(e) => {
+            eprintln!("InternalError: cannot start the async runtime: {e}");
             1
         }
     }
@@ -93,28 +111,58 @@ async fn transform_stdio<T: Transform>(
         HeaderMap::new(),
         identity_from_arn(args.principal),
     );
-    let body = ReaderStream::with_capacity(tokio::io::stdin(), 256 * 1024)
-        .map(|r| r.map_err(TransformError::from));
     let input = ObjectInput {
         content_type: args.content_type,
         content_length: stdin_file_length(),
         content_encoding: None,
-        body: Box::pin(body),
+        body: Box::pin(stdin_chunks()?),
     };
     let output = transform.transform(config, ctx, input).await?;
     let mut body = output.body;
-    let mut stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
+    // Written where the output arrives, without a hop to a blocking thread per write: a
+    // local run has nothing else to do meanwhile. A plain file, not `Stdout` (line
+    // buffered: it would scan every byte for a newline).
+    let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    let mut stdout = std::io::BufWriter::with_capacity(STDIO_CHUNK, stdout);
     while let Some(chunk) = body.next().await {
-        stdout.write_all(&chunk?).await?;
+        std::io::Write::write_all(&mut stdout, &chunk?)?;
     }
-    stdout.flush().await?;
+    std::io::Write::flush(&mut stdout)?;
     Ok(())
+}
+
+/// Chunk size of standard input and buffer size of standard output in local mode.
+const STDIO_CHUNK: usize = 256 * 1024;
+
+/// Standard input in chunks of [`STDIO_CHUNK`], read by whichever thread polls the stream
+/// (a transform that converts on a thread of its own reads there, with no hand-over per
+/// chunk). The buffer is reused once the consumer has dropped the previous chunk.
+fn stdin_chunks() -> std::io::Result<impl Stream<Item = Result<Bytes, TransformError>> + Send> {
+    let file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    Ok(futures::stream::try_unfold(
+        (file, BytesMut::new()),
+        |(mut file, mut buf)| async move {
+            buf.reserve(STDIO_CHUNK);
+            buf.resize(STDIO_CHUNK, 0);
+            let n = loop {
+                match std::io::Read::read(&mut file, &mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    r => break r?,
+                }
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            buf.truncate(n);
+            let chunk = buf.split().freeze();
+            Ok(Some((chunk, (file, buf))))
+        },
+    ))
 }
 
 /// The length of stdin when it is a regular file (`< photo.jpg`), as S3 would declare
 /// `Content-Length`; `None` for pipes and terminals.
 fn stdin_file_length() -> Option<u64> {
-    use std::os::fd::AsFd;
     let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
     let meta = std::fs::File::from(fd).metadata().ok()?;
     meta.is_file().then_some(meta.len())

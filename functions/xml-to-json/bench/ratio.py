@@ -3,7 +3,7 @@
 
     bench/ratio.py ROUNDS INPUT.xml NAME=COMMAND [NAME=COMMAND ...]
 
-COMMAND is split on spaces and may start with VAR=value settings, e.g.
+NAME must not contain `=`. COMMAND is split on spaces and may start with VAR=value settings, e.g.
 `"binary, 1 thread=XML_TO_JSON_THREADS=1 target/release/xml-to-json"`. Each round runs the
 peer (xmltodict, as in compare.sh; PEER=0 leaves it out) and then every command once, in
 turn, stdin from INPUT and stdout to /dev/null, so load changes on a shared machine hit all
@@ -30,6 +30,8 @@ def parse(spec):
     while words and "=" in words[0] and not words[0].startswith("/"):
         key, _, value = words.pop(0).partition("=")
         env[key] = value
+    if not words or not words[0]:
+        sys.exit(f"no command in {spec!r} (a NAME must not contain '=')")
     return name, (words, env)
 
 

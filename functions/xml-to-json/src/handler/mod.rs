@@ -23,6 +23,7 @@ use crate::position::Position;
 use crate::problem::{Problem, limit_error, to_error};
 use crate::segment::{Events, read_segment};
 use crate::tree::{OutputSink, TreeBuilder};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Doc {
     /// Prolog: declaration, DOCTYPE, comments, PIs, whitespace.
@@ -60,7 +61,7 @@ pub(crate) struct Core {
     /// not all known, validated and distinct. A tag repeating a prefix of that list needs
     /// no name validation and no duplicate check (the tree builder keeps its own).
     known_attrs: HashMap<Box<str>, Vec<Box<str>>, FxBuild>,
-    /// Bytes of names in `known_attrs`, bounded by [`KNOWN_ATTR_BYTES`].
+    /// Bytes of names in `known_attrs`, bounded by `start::KNOWN_ATTR_BYTES`.
     known_attr_bytes: usize,
     /// Last (up to two) bytes of the previous text event, to spot a split `]]>`.
     text_tail: Vec<u8>,
