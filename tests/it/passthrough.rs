@@ -299,23 +299,38 @@ async fn list_objects_v2_through_the_access_point() {
     assert_eq!(v1.contents().len(), 1);
 }
 
+/// SSE-C needs TLS, as in S3: over this suite's plain HTTP the PUT is 400 and stores nothing,
+/// and a GET through the access point with SSE-C headers is 400 too. (Over HTTPS, and SSE-C
+/// objects through an access point: `emulator/tests/it/tls.rs`.)
 #[tokio::test]
 async fn sse_c_objects_are_refused() {
     let env = env().await;
     let key = [7u8; 32];
     let b64 = |b: &[u8]| aws_smithy_types::base64::encode(b);
     let md5 = b64(&md5::Md5::digest(key));
-    env.s3
-        .put_object()
-        .bucket(BUCKET)
-        .key("secret.txt")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(b64(&key))
-        .sse_customer_key_md5(&md5)
-        .body(ByteStream::from_static(b"top secret"))
-        .send()
-        .await
-        .unwrap();
+    assert_s3_status(
+        env.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key("secret.txt")
+            .sse_customer_algorithm("AES256")
+            .sse_customer_key(b64(&key))
+            .sse_customer_key_md5(&md5)
+            .body(ByteStream::from_static(b"top secret"))
+            .send()
+            .await,
+        400,
+    );
+    assert_s3_status(
+        env.s3
+            .get_object()
+            .bucket(BUCKET)
+            .key("secret.txt")
+            .send()
+            .await,
+        404,
+    );
+    put(&env, "secret.txt", b"plain".to_vec(), "text/plain").await;
     assert_s3_status(
         env.s3
             .get_object()
@@ -324,15 +339,6 @@ async fn sse_c_objects_are_refused() {
             .sse_customer_algorithm("AES256")
             .sse_customer_key(b64(&key))
             .sse_customer_key_md5(&md5)
-            .send()
-            .await,
-        400,
-    );
-    assert_s3_status(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("secret.txt")
             .send()
             .await,
         400,
