@@ -136,7 +136,8 @@ pub(crate) fn begin<B>(shared: &Shared, req: &http::Request<B>) -> Option<Pendin
         signature_version,
         auth_type,
         host_header: header(headers, "host"),
-        tls_version: peer.filter(|p| p.tls).map(|_| "TLSv1.3".to_owned()),
+        // The connection does not tell the negotiated version or cipher suite: `-`.
+        tls_version: None,
         access_point_arn,
         ..Record::default()
     };
