@@ -205,7 +205,11 @@ async fn features_and_sse_c_are_enforced() {
         .unwrap_err();
     assert_eq!(status_and_code(&e).0, 501);
 
-    c.put_object()
+    // SSE-C needs TLS (this emulator serves plain HTTP): refused before anything is stored,
+    // directly and through the access point. An SSE-C object read through an Object Lambda
+    // Access Point (400) is in `tls::sse_c_needs_https`.
+    let e = c
+        .put_object()
         .bucket("data")
         .key("secret.txt")
         .sse_customer_algorithm("AES256")
@@ -213,23 +217,8 @@ async fn features_and_sse_c_are_enforced() {
         .body(ByteStream::from_static(b"top secret"))
         .send()
         .await
-        .unwrap();
-    let e = c
-        .get_object()
-        .bucket("upper")
-        .key("secret.txt")
-        .send()
-        .await
         .unwrap_err();
     assert_eq!(status_and_code(&e), (400, "InvalidRequest".to_owned()));
-    let e = c
-        .head_object()
-        .bucket("upper")
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
     let e = c
         .get_object()
         .bucket("upper")
@@ -239,29 +228,7 @@ async fn features_and_sse_c_are_enforced() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
-    // Directly: only with the key, as S3 does.
-    let e = c
-        .get_object()
-        .bucket("data")
-        .key("secret.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 400);
-    let ok = c
-        .get_object()
-        .bucket("data")
-        .key("secret.txt")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(SSE_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"top secret"
-    );
+    assert_eq!(status_and_code(&e), (400, "InvalidRequest".to_owned()));
     env.emu.shutdown().await;
 }
 
