@@ -254,7 +254,7 @@ impl EmulatorBuilder {
             concurrency,
             config,
             functions: self.functions,
-            endpoint: endpoint.clone(),
+            endpoint,
             tokens: wgor::Tokens::default(),
             routes: None,
             verify_wgor_signature: true,
