@@ -51,10 +51,6 @@ impl Limits {
     }
 }
 
-/// A connection's byte stream, plain or TLS.
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
 /// Accepts on `listener` (TLS when `tls` is set) until `stop` turns true, serving each
 /// request with `service`; then open connections get `limits.grace` to finish their current
 /// request and are cut.
@@ -106,27 +102,25 @@ pub(crate) async fn serve<S, F, B>(
         );
         conns.spawn(async move {
             let _slot = slot;
-            let (io, secure): (Box<dyn Io>, bool) = match tls {
-                None => (Box::new(stream), false),
+            let ip = peer.ip();
+            // Plain and TLS streams are served by separate (monomorphised) connection tasks:
+            // no dynamic dispatch on the plain path's reads and writes.
+            match tls {
+                None => {
+                    let peer = Peer { ip, tls: false };
+                    connection(stream, peer, service, timeout, stop).await;
+                }
                 Some(acceptor) => {
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => (Box::new(s), true),
-                        Ok(Err(e)) => {
-                            tracing::debug!(error = %e, "TLS handshake failed");
-                            return;
+                        Ok(Ok(s)) => {
+                            let peer = Peer { ip, tls: true };
+                            connection(s, peer, service, timeout, stop).await;
                         }
-                        Err(_) => {
-                            tracing::debug!("TLS handshake timed out");
-                            return;
-                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
                 }
-            };
-            let peer = Peer {
-                ip: peer.ip(),
-                tls: secure,
-            };
-            connection(io, peer, service, timeout, stop).await;
+            }
         });
     }
     drop(listener);
@@ -149,13 +143,14 @@ pub(crate) async fn serve<S, F, B>(
     conns.shutdown().await;
 }
 
-async fn connection<S, F, B>(
-    io: Box<dyn Io>,
+async fn connection<I, S, F, B>(
+    io: I,
     peer: Peer,
     service: S,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) where
+    I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     S: Fn(http::Request<hyper::body::Incoming>) -> F + Send + Sync + 'static,
     F: Future<Output = Result<http::Response<B>, Infallible>> + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,

@@ -6,14 +6,13 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
 use object_lambda_emulator::{
     AccessPointConfig, BucketConfig, Credential, Emulator, Feature, InProcess, OlapConfig,
 };
 
-use crate::functions::{Mode, TestFunction, s3_client};
+use crate::functions::s3_client;
 use crate::{AK, SK};
 
 fn python_with_boto3() -> Option<std::ffi::OsString> {
@@ -61,9 +60,14 @@ async fn boto3_cases() {
     config.tls_listen = Some("127.0.0.1:0".parse().unwrap());
     let emu = Emulator::builder()
         .config(config)
+        // The teams' access points run the passthrough transform here: a real `object-lambda`
+        // handler, which trusts the emulator's certificate (the test helper does not).
         .function(
             "upper",
-            Arc::new(TestFunction::new(Mode::Upper, "AKROLE", "role-secret")),
+            InProcess::new(
+                passthrough::Passthrough,
+                &Credential::new("AKROLE", "role-secret"),
+            ),
         )
         .function(
             "passthrough",

@@ -326,7 +326,25 @@ async fn sse_c_needs_https() {
         .unwrap_err();
     assert_eq!(status_and_code(&err), (400, "InvalidRequest".to_owned()));
 
+    // Directly without the key: 400, as S3 does; through the access point (which cannot pass
+    // a customer key on): 400, over either transport.
+    let err = tls
+        .get_object()
+        .bucket("demo")
+        .key("customer-key.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err).0, 400);
     for client in [&plain, &tls] {
+        let err = client
+            .get_object()
+            .bucket("passthrough")
+            .key("customer-key.txt")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(status_and_code(&err), (400, "InvalidRequest".to_owned()));
         let err = client
             .get_object()
             .bucket("passthrough")
