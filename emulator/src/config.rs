@@ -38,6 +38,14 @@ pub struct Config {
     pub function_timeout_ms: u64,
     /// Expiry of the presigned `inputS3Url` handed to functions, in seconds.
     pub presign_expiry_secs: u64,
+    /// Server access logs: a log object is written at least this often (ms) while records
+    /// wait. S3 delivers within hours; the default is 5 000.
+    pub access_log_flush_ms: u64,
+    /// Server access logs: most records in one log object (a full batch is written at once).
+    pub access_log_max_records: usize,
+    /// Server access logs: records waiting for delivery at most; beyond it records are
+    /// dropped and counted rather than slowing requests down.
+    pub access_log_queue: usize,
     /// Credentials accepted by the endpoint (SigV4); each is also a caller identity.
     pub credentials: Vec<Credential>,
     /// Buckets created at start (existing data in the data directory is kept).
@@ -66,6 +74,9 @@ impl Default for Config {
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             function_timeout_ms: 60_000,
             presign_expiry_secs: 300,
+            access_log_flush_ms: 5_000,
+            access_log_max_records: 1_000,
+            access_log_queue: 10_000,
             credentials: Vec::new(),
             buckets: Vec::new(),
             access_points: Vec::new(),
@@ -155,6 +166,19 @@ pub struct BucketConfig {
     /// Bucket policy (JSON), evaluated as S3 does for every request to the bucket.
     #[serde(default)]
     pub policy: Option<String>,
+    /// `Enabled` or `Suspended` (PutBucketVersioning at start).
+    #[serde(default)]
+    pub versioning: Option<String>,
+    /// Default encryption (PutBucketEncryption at start).
+    #[serde(default)]
+    pub encryption: Option<crate::settings::Encryption>,
+    /// Object Lock, enabled when the bucket is created (S3 allows it only then), with an
+    /// optional default retention.
+    #[serde(default)]
+    pub object_lock: Option<crate::settings::ObjectLock>,
+    /// Server access logs to another bucket (PutBucketLogging at start).
+    #[serde(default)]
+    pub logging: Option<crate::settings::Logging>,
 }
 
 /// A (supporting) access point.
@@ -305,10 +329,9 @@ impl Config {
         Self {
             credentials: vec![Credential::from_env_or_default()],
             buckets: vec![BucketConfig {
-                policy: None,
                 name: DEFAULT_BUCKET.to_owned(),
-                seed_dir: None,
                 seed_samples: true,
+                ..BucketConfig::default()
             }],
             access_points: vec![AccessPointConfig {
                 policy: None,
@@ -385,6 +408,7 @@ impl Config {
         if self.presign_expiry_secs == 0 || self.presign_expiry_secs > 604_800 {
             return bad("`presign_expiry_secs` must be in 1..=604800".into());
         }
+        crate::settings::check(self)?;
         let mut names = HashSet::new();
         for b in &self.buckets {
             check_name("buckets.name", &b.name)?;

@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accesslog;
 mod authz;
 mod backend;
 mod config;
@@ -47,9 +48,11 @@ mod process;
 mod runtime_api;
 mod seed;
 mod server;
+mod settings;
 mod sigv4;
 mod store;
 mod template;
+mod template_buckets;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod wgor;
@@ -73,6 +76,7 @@ pub use in_process::InProcess;
 pub use invoke::{LambdaFunction, WebhookFunction};
 pub use process::{DEFAULT_MAX_PROCESSES, ProcessFunction, ProcessFunctionBuilder, locate_binary};
 pub use seed::SAMPLES;
+pub use settings::{DefaultRetention, Encryption, Logging, ObjectLock};
 pub use template::{Template, TemplateError, TemplateFunction};
 
 /// Why the emulator could not start.
@@ -211,7 +215,11 @@ impl EmulatorBuilder {
             .map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
         let store = open_store(&data_dir, &config.account_id)?;
         for bucket in &config.buckets {
+            settings::apply(&store, bucket).await?;
             seed::seed_bucket(&store, bucket).await?;
+        }
+        for bucket in &config.buckets {
+            settings::apply_logging(&store, bucket).await?;
         }
 
         let listener = tokio::net::TcpListener::bind(self.listen)
@@ -232,7 +240,19 @@ impl EmulatorBuilder {
             })
             .collect();
         let policies = Arc::new(authz::Policies::from_config(&config)?);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (access_log, log_task) = accesslog::AccessLog::start(
+            store.clone(),
+            &config.account_id,
+            accesslog::Limits {
+                flush: std::time::Duration::from_millis(config.access_log_flush_ms),
+                max_records: config.access_log_max_records,
+                queue: config.access_log_queue,
+            },
+            stop_rx.clone(),
+        );
         let shared = Arc::new(server::Shared {
+            access_log: Some(access_log),
             policies: policies.clone(),
             backend: Arc::new(backend::LocalBackend::new(store.clone(), endpoint.clone())),
             concurrency,
@@ -256,7 +276,6 @@ impl EmulatorBuilder {
         });
         let public = builder.build();
 
-        let (stop_tx, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared, public, stop_rx));
         tracing::info!(%addr, data_dir = %data_dir.display(), "emulator listening");
         Ok(RunningEmulator {
@@ -266,6 +285,7 @@ impl EmulatorBuilder {
             data_dir,
             stop: stop_tx,
             task: Some(task),
+            log_task: Some(log_task),
             _temp: temp,
         })
     }
@@ -289,6 +309,8 @@ pub struct RunningEmulator {
     data_dir: PathBuf,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The access log writer: writes what it holds when stopped.
+    log_task: Option<tokio::task::JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -313,10 +335,14 @@ impl RunningEmulator {
         &self.data_dir
     }
 
-    /// Stops accepting connections, drops open ones and waits for the server task.
+    /// Stops accepting connections, drops open ones and waits for the server task, then for
+    /// the pending server access log records to be written.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(task) = self.log_task.take() {
             let _ = task.await;
         }
     }
@@ -328,5 +354,6 @@ impl Drop for RunningEmulator {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        // The log writer sees `stop` and writes what it holds on its own.
     }
 }

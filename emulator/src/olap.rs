@@ -173,6 +173,13 @@ impl OlapRoute {
                 .into_owned();
         let query = event::query_pairs(&req.uri);
 
+        // S3 checks the expected owner against the account that owns the access point, before
+        // anything else reaches the function.
+        if let Some(expected) = req.headers.get("x-amz-expected-bucket-owner")
+            && expected.as_bytes() != shared.config.account_id.as_bytes()
+        {
+            return Err(errors::error(403, "AccessDenied", "Access Denied"));
+        }
         if has_sse_c_headers(&req.headers) {
             return Err(errors::error(
                 400,

@@ -38,7 +38,8 @@ pub const SAMPLES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-fn request<T>(input: T, method: http::Method) -> S3Request<T> {
+/// An S3 request made by the emulator itself (no signature, never over the network).
+pub(crate) fn request<T>(input: T, method: http::Method) -> S3Request<T> {
     S3Request {
         input,
         method,

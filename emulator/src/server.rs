@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) verify_wgor_signature: bool,
     /// Serve Lambda's Invoke API for the registered functions (the emulator).
     pub(crate) invoke_api: bool,
+    /// Server access logs (the emulator; `None` in the gateway, whose S3 keeps its own).
+    pub(crate) access_log: Option<Arc<crate::accesslog::AccessLog>>,
 }
 
 impl Shared {
@@ -73,22 +75,30 @@ pub(crate) async fn dispatch(
     if shared.invoke_api && crate::invoke::api::is_invoke(&req) {
         return Ok(crate::invoke::api::handle(&shared, req).await);
     }
+    // Server access logs: noted before routing, completed as the response is sent.
+    let logged = crate::accesslog::hook::begin(&shared, &req);
+    let resp = route_s3(public, req).await;
+    Ok(crate::accesslog::hook::finish(logged, resp))
+}
+
+/// Plain S3 and Object Lambda requests: the early checks, then s3s.
+async fn route_s3(public: S3Service, req: http::Request<hyper::body::Incoming>) -> HttpResponse {
     if let Err(e) =
         crate::precheck::check_auth(&req).and_then(|()| crate::precheck::check_body_size(&req))
     {
-        return Ok(e.to_http_response().unwrap_or_else(|_| {
+        return e.to_http_response().unwrap_or_else(|_| {
             let mut r = HttpResponse::new(Body::empty());
             *r.status_mut() = http::StatusCode::BAD_REQUEST;
             r
-        }));
+        });
     }
     match public.call(req.map(Body::from)).await {
-        Ok(resp) => Ok(resp),
+        Ok(resp) => resp,
         Err(e) => {
             tracing::error!(error = ?e, "s3s failed");
             let mut r = HttpResponse::new(Body::empty());
             *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-            Ok(r)
+            r
         }
     }
 }

@@ -12,7 +12,10 @@
 //! | `ReservedConcurrentExecutions` of a function an access point uses | [`Config::reserved_concurrency`]: invocations beyond it get 503 `SlowDown` |
 //! | the largest `Timeout` of the functions the access points use | `function_timeout_ms` |
 //!
-//! Everything else (policies, encryption, outputs) is ignored, and intrinsic functions are
+//! Bucket settings (versioning, default encryption, Object Lock, server access logging) are
+//! read by [`crate::template_buckets`].
+//!
+//! Everything else (policies, outputs) is ignored, and intrinsic functions are
 //! only resolved where the emulator reads a value, so an unsupported intrinsic elsewhere is
 //! harmless. Parameters take their `Default`, unless overridden. Resources whose `Condition`
 //! is false are skipped. Pseudo parameters: `AWS::AccountId` is the configuration's account
@@ -214,14 +217,17 @@ impl<'d> Sam<'d> {
         resolver: &Resolver<'_>,
         mut config: Config,
     ) -> Result<Template, TemplateError> {
-        for (id, _) in self.of_kind(resolver, BUCKET)? {
-            config.buckets.push(BucketConfig {
-                policy: None,
+        for (id, r) in self.of_kind(resolver, BUCKET)? {
+            let mut bucket = BucketConfig {
                 name: self.name_of(resolver, id)?,
-                seed_dir: None,
                 seed_samples: true,
-            });
+                ..BucketConfig::default()
+            };
+            crate::template_buckets::read(resolver, &r.properties, &mut bucket)
+                .map_err(|e| e.at(id))?;
+            config.buckets.push(bucket);
         }
+        crate::template_buckets::log_targets_start_empty(&mut config.buckets);
         for (id, r) in self.of_kind(resolver, ACCESS_POINT)? {
             let bucket = prop(r, "Bucket")
                 .ok_or_else(|| TemplateError::invalid(format!("{id}: Bucket is required")))?;

@@ -44,6 +44,7 @@ mod event;
 mod fetch;
 mod handler;
 mod local;
+mod logging;
 mod range;
 mod respond;
 mod spool;
@@ -77,7 +78,7 @@ pub fn run<T: Transform>(transform: T) {
         }
     };
     if let Some(addr) = webhook::addr_from_args() {
-        lambda_runtime::tracing::init_default_subscriber();
+        logging::init();
         if let Err(e) = runtime.block_on(webhook::serve(transform, &addr)) {
             eprintln!("{e}");
             std::process::exit(1);
@@ -97,7 +98,7 @@ pub fn run<T: Transform>(transform: T) {
 
 async fn serve_lambda<T: Transform>(transform: T) -> Result<(), lambda_runtime::Error> {
     // Honours AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT=JSON.
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
     let handler = std::sync::Arc::new(Handler::builder(transform).build().await?);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {

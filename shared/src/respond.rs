@@ -52,14 +52,36 @@ const KEPT: [&str; 17] = [
     "x-amz-expiration",
 ];
 
+/// The checksums S3 returns with `x-amz-checksum-mode: ENABLED`, in the order one is picked
+/// when an object has several: WriteGetObjectResponse takes one checksum only.
+const CHECKSUMS: [&str; 5] = [
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+];
+
 impl ObjectHeaders {
-    /// Pick the headers to forward from the original's response.
+    /// Pick the headers to forward from the original's response. `unchanged` (the whole
+    /// original, byte for byte) also keeps its ETag and its stored checksum, which still
+    /// describe the bytes sent; any other answer drops them.
     pub(crate) fn forwarded_from(
         upstream: &HeaderMap,
         keep_encoding: bool,
         unchanged: bool,
     ) -> Self {
         let mut forwarded = Vec::new();
+        if unchanged
+            && let Some((name, value)) = CHECKSUMS.iter().find_map(|n| {
+                upstream
+                    .get(*n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| (*n, v))
+            })
+        {
+            forwarded.push((name.to_owned(), value.to_owned()));
+        }
         for (name, value) in upstream {
             let name = name.as_str();
             let keep = KEPT.contains(&name)
@@ -240,6 +262,11 @@ fn wgor_request(
         .set_content_language(h.get("content-language").map(Into::into))
         .set_content_encoding(h.get("content-encoding").map(Into::into))
         .set_e_tag(h.get("etag").map(Into::into))
+        .set_checksum_crc32(h.get("x-amz-checksum-crc32").map(Into::into))
+        .set_checksum_crc32_c(h.get("x-amz-checksum-crc32c").map(Into::into))
+        .set_checksum_crc64_nvme(h.get("x-amz-checksum-crc64nvme").map(Into::into))
+        .set_checksum_sha1(h.get("x-amz-checksum-sha1").map(Into::into))
+        .set_checksum_sha256(h.get("x-amz-checksum-sha256").map(Into::into))
         .set_expires(date("expires"))
         .set_last_modified(date("last-modified"))
         .set_version_id(h.get("x-amz-version-id").map(Into::into))
@@ -331,6 +358,30 @@ mod tests {
         let h = ObjectHeaders::forwarded_from(&up, true, true);
         assert_eq!(h.get("etag"), Some("\"abc\""));
         assert_eq!(h.get("content-encoding"), Some("gzip"));
+        assert_eq!(h.get("x-amz-checksum-crc32"), Some("AAAA"));
+    }
+
+    #[test]
+    fn one_checksum_is_forwarded_and_only_for_unchanged_bytes() {
+        let mut up = HeaderMap::new();
+        up.insert("x-amz-checksum-sha256", "S".parse().unwrap());
+        up.insert("x-amz-checksum-crc32c", "C".parse().unwrap());
+        let h = ObjectHeaders::forwarded_from(&up, false, true);
+        let sums: Vec<_> = h
+            .forwarded
+            .iter()
+            .filter(|(k, _)| k.starts_with("x-amz-checksum-"))
+            .collect();
+        assert_eq!(
+            sums,
+            [&("x-amz-checksum-crc32c".to_owned(), "C".to_owned())]
+        );
+        let h = ObjectHeaders::forwarded_from(&up, false, false);
+        assert!(
+            h.forwarded
+                .iter()
+                .all(|(k, _)| !k.starts_with("x-amz-checksum-"))
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A remote S3-compatible store (AWS S3, MinIO, Ceph, R2, moto, ...) through `aws-sdk-s3`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sigv4::http_request::{
@@ -34,6 +34,9 @@ pub(crate) struct RemoteBackend {
     client: aws_sdk_s3::Client,
     /// The default chain, for LIST URLs (which the SDK cannot presign).
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    /// The last credentials the chain gave for LIST URLs: resolving the chain may be a network
+    /// call (instance/task role, web identity), which the SDK's own clients cache too.
+    cached: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
     region: String,
     internal: S3Service,
 }
@@ -65,6 +68,7 @@ impl RemoteBackend {
             internal: super::internal_service(s3s_aws::Proxy::from(client.clone())),
             client,
             credentials: shared.credentials_provider(),
+            cached: tokio::sync::Mutex::new(None),
             region: settings.region.clone(),
         }
     }
@@ -98,14 +102,7 @@ impl RemoteBackend {
                 q.append_pair(k, v);
             }
         }
-        let provider = self
-            .credentials
-            .as_ref()
-            .ok_or_else(|| presign_error("no credentials provider"))?;
-        let credentials =
-            aws_credential_types::provider::ProvideCredentials::provide_credentials(provider)
-                .await
-                .map_err(presign_error)?;
+        let credentials = self.list_credentials().await?;
         let identity = credentials.into();
         let mut settings = SigningSettings::default();
         settings.signature_location = SignatureLocation::QueryParams;
@@ -117,7 +114,7 @@ impl RemoteBackend {
             .identity(&identity)
             .region(&self.region)
             .name("s3")
-            .time(std::time::SystemTime::now())
+            .time(SystemTime::now())
             .settings(settings)
             .build()
             .map_err(presign_error)?
@@ -142,6 +139,34 @@ impl RemoteBackend {
         }
         Ok(url.to_string())
     }
+}
+
+impl RemoteBackend {
+    /// Credentials for signing LIST URLs: cached until five minutes before they expire, so that
+    /// a LIST does not resolve the credential chain each time.
+    async fn list_credentials(&self) -> S3Result<aws_credential_types::Credentials> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref().filter(|c| still_fresh(c, SystemTime::now())) {
+            return Ok(c.clone());
+        }
+        let provider = self
+            .credentials
+            .as_ref()
+            .ok_or_else(|| presign_error("no credentials provider"))?;
+        let fresh =
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(provider)
+                .await
+                .map_err(presign_error)?;
+        *cached = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// Whether cached credentials may still sign a URL: long-lived keys always, temporary ones until
+/// five minutes before they expire (a presigned URL must outlive the function's fetch).
+fn still_fresh(c: &aws_credential_types::Credentials, now: SystemTime) -> bool {
+    c.expiry()
+        .is_none_or(|expiry| expiry > now + Duration::from_secs(300))
 }
 
 fn param<'a>(input: &'a InputRequest<'_>, name: &str) -> Option<&'a str> {
@@ -208,5 +233,23 @@ impl Backend for RemoteBackend {
             }
         };
         Ok(presigned.uri().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(expiry: Option<SystemTime>) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new("AKID", "secret", None, expiry, "test")
+    }
+
+    #[test]
+    fn cached_credentials_are_renewed_before_they_expire() {
+        let now = SystemTime::now();
+        assert!(still_fresh(&creds(None), now));
+        assert!(still_fresh(&creds(Some(now + Duration::from_secs(3600))), now));
+        assert!(!still_fresh(&creds(Some(now + Duration::from_secs(120))), now));
+        assert!(!still_fresh(&creds(Some(now - Duration::from_secs(1))), now));
     }
 }

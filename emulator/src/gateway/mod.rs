@@ -96,6 +96,8 @@ impl Gateway {
             routes: Some(route::Routes::new(&secret, &replica)),
             verify_wgor_signature: false,
             invoke_api: false,
+            // The backend S3 writes its own server access logs.
+            access_log: None,
             config: olap,
         });
         let mut builder = s3s::service::S3ServiceBuilder::new(NoBuckets);

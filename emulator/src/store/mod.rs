@@ -17,6 +17,10 @@ mod objects;
 mod protect;
 mod receive;
 mod s3;
+mod s3_buckets;
+mod s3_list;
+mod s3_lock;
+mod s3_objects;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +53,19 @@ impl Store {
                     .is_some_and(|v| v.attrs.sse_c.is_some())
             })
         })
+    }
+
+    /// Where the bucket's server access log records go, if it logs.
+    pub(crate) fn logging(&self, bucket: &str) -> Option<crate::accesslog::Target> {
+        let (bucket, prefix) = self.index.bucket(bucket).ok()?.meta().logging?;
+        Some(crate::accesslog::Target { bucket, prefix })
+    }
+
+    /// Whether the bucket was created with Object Lock.
+    pub(crate) fn has_object_lock(&self, bucket: &str) -> bool {
+        self.index
+            .bucket(bucket)
+            .is_ok_and(|b| b.meta().object_lock)
     }
 
     /// Whether the bucket exists.

@@ -29,6 +29,9 @@ pub(crate) struct BucketMeta {
     /// Default retention of new versions: mode and days.
     #[serde(default)]
     pub(crate) default_retention: Option<(String, i64)>,
+    /// Server access logging (PutBucketLogging): target bucket and key prefix.
+    #[serde(default)]
+    pub(crate) logging: Option<(String, String)>,
 }
 
 impl BucketMeta {

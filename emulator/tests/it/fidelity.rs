@@ -550,3 +550,108 @@ async fn direct_range_headers_follow_s3() {
     assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
     env.emu.shutdown().await;
 }
+
+/// Through an Object Lambda Access Point: the stored checksum comes back when the function
+/// returned the whole object unchanged (passthrough), not for a range nor when the function
+/// changed the bytes; `x-amz-expected-bucket-owner` naming another account is refused.
+#[tokio::test]
+async fn checksums_and_expected_owner_through_an_access_point() {
+    use object_lambda_emulator::{
+        AccessPointConfig, BucketConfig, Config, Credential, Emulator, InProcess, OlapConfig,
+    };
+    let olap = |name: &str| OlapConfig {
+        supporting_access_point: "data-ap".into(),
+        ..OlapConfig::default_for(name)
+    };
+    let config = Config {
+        credentials: vec![Credential::new(crate::AK, crate::SK)],
+        buckets: vec![BucketConfig {
+            name: "data".into(),
+            ..BucketConfig::default()
+        }],
+        access_points: vec![AccessPointConfig {
+            policy: None,
+            name: "data-ap".into(),
+            bucket: "data".into(),
+        }],
+        object_lambda_access_points: vec![olap("passthrough"), olap("upper")],
+        ..Config::default()
+    };
+    let cred = Credential::new(crate::AK, crate::SK);
+    let emu = Emulator::builder()
+        .config(config)
+        .function(
+            "passthrough",
+            InProcess::new(passthrough::Passthrough, &cred),
+        )
+        .function(
+            "upper",
+            std::sync::Arc::new(crate::functions::TestFunction::new(
+                crate::functions::Mode::Upper,
+                crate::AK,
+                crate::SK,
+            )),
+        )
+        .start()
+        .await
+        .unwrap();
+    let c = crate::functions::s3_client(emu.endpoint_url(), crate::AK, crate::SK);
+    const SUM: &str = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=";
+    let put = c
+        .put_object()
+        .bucket("data")
+        .key("summed")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.checksum_sha256(),
+        Some(SUM),
+        "PutObject returns the checksum"
+    );
+    let get = |bucket: &'static str| {
+        c.get_object()
+            .bucket(bucket)
+            .key("summed")
+            .checksum_mode(ChecksumMode::Enabled)
+    };
+    let whole = get("passthrough").send().await.unwrap();
+    assert_eq!(whole.checksum_sha256(), Some(SUM));
+    assert_eq!(
+        whole.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"hello"
+    );
+    let part = get("passthrough").range("bytes=0-1").send().await.unwrap();
+    assert_eq!(
+        part.checksum_sha256(),
+        None,
+        "a range has no stored checksum"
+    );
+    assert_eq!(
+        part.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"he"
+    );
+    let changed = get("upper").send().await.unwrap();
+    assert_eq!(changed.checksum_sha256(), None, "changed bytes: dropped");
+    assert_eq!(
+        changed.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"HELLO"
+    );
+
+    // Only the expected owner differs between these two requests.
+    let owned = get("passthrough")
+        .expected_bucket_owner("111122223333")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owned.checksum_sha256(), Some(SUM));
+    let other = get("passthrough")
+        .expected_bucket_owner("444455556666")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&other), (403, "AccessDenied".to_owned()));
+    emu.shutdown().await;
+}

@@ -2,6 +2,8 @@
 //! emulator on 127.0.0.1 with a random port.
 #![allow(missing_docs, clippy::unwrap_used, reason = "test helpers may panic")]
 
+mod accesslog;
+mod bucket_settings;
 mod fidelity;
 mod functions;
 mod gateway;
@@ -45,6 +47,7 @@ pub(crate) fn data_config(olaps: Vec<OlapConfig>) -> Config {
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
+            ..Default::default()
         }],
         access_points: vec![AccessPointConfig {
             policy: None,

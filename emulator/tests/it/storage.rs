@@ -558,6 +558,7 @@ async fn stalled_connections_are_closed_and_do_not_starve_others() {
             name: "data".into(),
             seed_dir: None,
             seed_samples: true,
+            ..Default::default()
         }],
         max_connections: 32,
         header_read_timeout_ms: 400,

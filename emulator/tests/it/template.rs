@@ -24,7 +24,8 @@ pub(crate) const FUNCTIONS: [&str; 4] = [
 fn repo_template_gives_four_object_lambda_access_points() {
     let t = repo_template();
     let c = &t.config;
-    assert_eq!(c.buckets.len(), 1);
+    // DataBucket and LogBucket (its server access logs).
+    assert_eq!(c.buckets.len(), 2);
     // DataBucket has no BucketName: the logical id, lower-cased.
     assert_eq!(c.buckets[0].name, "databucket");
     assert!(c.buckets[0].seed_samples);

@@ -1,0 +1,318 @@
+//! Bucket settings given at start (config `[[buckets]]` keys and the SAM template):
+//! versioning, default encryption, Object Lock with a default retention, logging.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, ObjectLockMode, ObjectLockRetentionMode, ServerSideEncryption,
+};
+use object_lambda_emulator::{
+    BucketConfig, Config, Credential, DefaultRetention, Emulator, Encryption, Logging, ObjectLock,
+    Template,
+};
+
+use crate::{AK, SK, status_and_code};
+
+const KMS_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/settings";
+
+fn vault() -> BucketConfig {
+    BucketConfig {
+        name: "vault".into(),
+        versioning: Some("Enabled".into()),
+        encryption: Some(Encryption {
+            algorithm: "aws:kms".into(),
+            kms_key_id: Some(KMS_KEY.into()),
+            bucket_key_enabled: true,
+        }),
+        object_lock: Some(ObjectLock {
+            default_retention: Some(DefaultRetention {
+                mode: "GOVERNANCE".into(),
+                days: Some(1),
+                years: None,
+            }),
+        }),
+        logging: Some(Logging {
+            target_bucket: "audit".into(),
+            target_prefix: "vault/".into(),
+        }),
+        ..BucketConfig::default()
+    }
+}
+
+async fn read(c: &aws_sdk_s3::Client, key: &str, version: &str) -> Vec<u8> {
+    c.get_object()
+        .bucket("vault")
+        .key(key)
+        .version_id(version)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn config_settings_apply_and_locked_data_survives_refused_deletes() {
+    let config = Config {
+        credentials: vec![Credential::new(AK, SK)],
+        buckets: vec![
+            vault(),
+            BucketConfig {
+                name: "audit".into(),
+                ..BucketConfig::default()
+            },
+        ],
+        ..Config::default()
+    };
+    let emu = Emulator::builder().config(config).start().await.unwrap();
+    let c = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let v = c
+        .get_bucket_versioning()
+        .bucket("vault")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
+    let e = c
+        .get_bucket_encryption()
+        .bucket("vault")
+        .send()
+        .await
+        .unwrap();
+    let rule = &e.server_side_encryption_configuration().unwrap().rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().unwrap();
+    assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
+    assert_eq!(default.kms_master_key_id(), Some(KMS_KEY));
+    assert_eq!(rule.bucket_key_enabled(), Some(true));
+    let lock = c
+        .get_object_lock_configuration()
+        .bucket("vault")
+        .send()
+        .await
+        .unwrap();
+    let retention = lock
+        .object_lock_configuration()
+        .unwrap()
+        .rule()
+        .unwrap()
+        .default_retention()
+        .unwrap();
+    assert_eq!(retention.mode(), Some(&ObjectLockRetentionMode::Governance));
+    assert_eq!(retention.days(), Some(1));
+    let logging = c.get_bucket_logging().bucket("vault").send().await.unwrap();
+    assert_eq!(logging.logging_enabled().unwrap().target_bucket(), "audit");
+
+    // A new object gets the default encryption and the default retention.
+    let put = c
+        .put_object()
+        .bucket("vault")
+        .key("ledger")
+        .body(ByteStream::from_static(b"v1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let v1 = put.version_id().unwrap().to_owned();
+    let h = c
+        .head_object()
+        .bucket("vault")
+        .key("ledger")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    assert!(h.object_lock_retain_until_date().is_some());
+    assert_eq!(h.ssekms_key_id(), Some(KMS_KEY));
+    // Deleting the locked version without the bypass is refused; the bytes survive.
+    let err = c
+        .delete_object()
+        .bucket("vault")
+        .key("ledger")
+        .version_id(&v1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
+    assert_eq!(read(&c, "ledger", &v1).await, b"v1");
+    // Overwriting and deleting the key only add versions: v1 is still there.
+    c.put_object()
+        .bucket("vault")
+        .key("ledger")
+        .body(ByteStream::from_static(b"v2"))
+        .send()
+        .await
+        .unwrap();
+    let del = c
+        .delete_object()
+        .bucket("vault")
+        .key("ledger")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.delete_marker(), Some(true));
+    assert_eq!(read(&c, "ledger", &v1).await, b"v1");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_lock_cannot_be_added_to_an_existing_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = Config {
+        credentials: vec![Credential::new(AK, SK)],
+        buckets: vec![BucketConfig {
+            name: "vault".into(),
+            ..BucketConfig::default()
+        }],
+        ..Config::default()
+    };
+    let emu = Emulator::builder()
+        .config(plain.clone())
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    emu.shutdown().await;
+    let mut locked = plain;
+    locked.buckets[0].object_lock = Some(ObjectLock::default());
+    let err = Emulator::builder()
+        .config(locked)
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("only when a bucket is created"),
+        "{err}"
+    );
+}
+
+#[test]
+fn template_bucket_properties_become_settings() {
+    let t = crate::template::repo_template();
+    let data = t
+        .config
+        .buckets
+        .iter()
+        .find(|b| b.name == "databucket")
+        .unwrap();
+    assert_eq!(data.versioning.as_deref(), Some("Enabled"));
+    assert_eq!(data.encryption.as_ref().unwrap().algorithm, "AES256");
+    let logging = data.logging.as_ref().unwrap();
+    assert_eq!(logging.target_bucket, "logbucket");
+    assert_eq!(logging.target_prefix, "databucket/");
+    let logs = t
+        .config
+        .buckets
+        .iter()
+        .find(|b| b.name == "logbucket")
+        .unwrap();
+    assert!(logs.logging.is_none());
+    assert!(!logs.seed_samples, "a log bucket starts empty");
+
+    let text = r#"
+Resources:
+  Vault:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: vault
+      ObjectLockEnabled: true
+      ObjectLockConfiguration:
+        ObjectLockEnabled: Enabled
+        Rule:
+          DefaultRetention: {Mode: COMPLIANCE, Years: 1}
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {SSEAlgorithm: "aws:kms", KMSMasterKeyID: k}
+            BucketKeyEnabled: true
+"#;
+    let t = Template::parse(text, &[]).unwrap();
+    let vault = &t.config.buckets[0];
+    let retention = vault
+        .object_lock
+        .as_ref()
+        .unwrap()
+        .default_retention
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (retention.mode.as_str(), retention.years),
+        ("COMPLIANCE", Some(1))
+    );
+    let e = vault.encryption.as_ref().unwrap();
+    assert_eq!(
+        (e.kms_key_id.as_deref(), e.bucket_key_enabled),
+        (Some("k"), true)
+    );
+    // Object Lock settings without ObjectLockEnabled: S3 refuses them, so does the emulator.
+    let err = Template::parse(
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      ObjectLockConfiguration: {ObjectLockEnabled: Enabled}\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("ObjectLockEnabled"), "{err}");
+}
+
+/// The emulator started from the repository's template has the data bucket's settings,
+/// and the data bucket's requests are logged into the log bucket.
+#[tokio::test]
+async fn template_settings_are_applied_at_start() {
+    let mut t = crate::template::repo_template();
+    t.config.credentials = vec![Credential::new(AK, SK)];
+    t.config.access_log_flush_ms = 100;
+    // This test reads settings over plain HTTP; the TLS-only bucket policy is another test's.
+    for b in &mut t.config.buckets {
+        b.policy = None;
+    }
+    let mut builder = Emulator::builder().config(t.config.clone());
+    let cred = Credential::new(AK, SK);
+    for name in crate::template::FUNCTIONS {
+        builder = builder.function(
+            name,
+            object_lambda_emulator::InProcess::new(passthrough::Passthrough, &cred),
+        );
+    }
+    let emu = builder.start().await.unwrap();
+    let c = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    let v = c
+        .get_bucket_versioning()
+        .bucket("databucket")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
+    let put = c
+        .put_object()
+        .bucket("databucket")
+        .key("new.txt")
+        .body(ByteStream::from_static(b"n"))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.version_id().is_some());
+    assert_eq!(
+        put.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let start = std::time::Instant::now();
+    let logged = loop {
+        let l = c
+            .list_objects_v2()
+            .bucket("logbucket")
+            .prefix("databucket/")
+            .send()
+            .await
+            .unwrap();
+        if l.key_count().unwrap_or(0) > 0 || start.elapsed().as_secs() > 10 {
+            break l.key_count().unwrap_or(0);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(logged > 0, "no log object in logbucket");
+    emu.shutdown().await;
+}
