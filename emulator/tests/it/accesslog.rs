@@ -54,7 +54,7 @@ async fn start(config: Config) -> (RunningEmulator, aws_sdk_s3::Client) {
         .config(config)
         .function(
             "passthrough",
-            InProcess::new(passthrough::Passthrough, &cred),
+            InProcess::new(passthrough::function::Passthrough, &cred),
         )
         .start()
         .await
@@ -360,7 +360,7 @@ async fn logging_into_the_bucket_itself_is_refused() {
         .config(looped)
         .function(
             "passthrough",
-            InProcess::new(passthrough::Passthrough, &Credential::new(AK, SK)),
+            InProcess::new(passthrough::function::Passthrough, &Credential::new(AK, SK)),
         )
         .start()
         .await

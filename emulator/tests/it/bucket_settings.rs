@@ -274,7 +274,7 @@ async fn template_settings_are_applied_at_start() {
     for name in crate::template::FUNCTIONS {
         builder = builder.function(
             name,
-            object_lambda_emulator::InProcess::new(passthrough::Passthrough, &cred),
+            object_lambda_emulator::InProcess::new(passthrough::function::Passthrough, &cred),
         );
     }
     let emu = builder.start().await.unwrap();

@@ -582,7 +582,7 @@ async fn checksums_and_expected_owner_through_an_access_point() {
         .config(config)
         .function(
             "passthrough",
-            InProcess::new(passthrough::Passthrough, &cred),
+            InProcess::new(passthrough::function::Passthrough, &cred),
         )
         .function(
             "upper",
