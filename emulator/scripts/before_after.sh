@@ -6,12 +6,15 @@
 #
 # Usage (from the repository root):
 #   emulator/scripts/before_after.sh [OUT_DIR]        # default docs/img
+#   EMULATOR=target/debug/object-lambda-emulator emulator/scripts/before_after.sh   # no build
 # Needs: cargo, the aws CLI. Writes OUT_DIR/photo-original.jpg and OUT_DIR/photo-image-transform.jpg.
 set -euo pipefail
 out=${1:-docs/img}
 mkdir -p "$out"
-# A debug build is enough: the picture does not depend on speed.
-cargo build -p object-lambda-emulator --bin object-lambda-emulator
+# A debug build is enough: the picture does not depend on speed. EMULATOR=path skips the build.
+if [ -z "${EMULATOR:-}" ]; then
+  cargo build -p object-lambda-emulator --bin object-lambda-emulator
+fi
 emu=${EMULATOR:-${CARGO_TARGET_DIR:-target}/debug/object-lambda-emulator}
 # The emulator's default credential, set for both the emulator and the CLI; the user name it
 # stands for (`emulator-user`) is what the watermark shows.

@@ -4,14 +4,13 @@
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use object_lambda_emulator::test_util::{get_object, head_object};
+use object_lambda_emulator::test_util::{assert_s3_error, get_object, head_object};
 
 use crate::gateway::{
     AK, GatewayProc, KillOnDrop, Moto, REPORT, SK, big_object, config, free_port, get,
     wait_for_port,
 };
 use crate::runtime::function_binary;
-use crate::status_and_code;
 
 #[tokio::test]
 async fn webhook_invoker_against_function_binaries_in_webhook_mode() {
@@ -65,14 +64,11 @@ async fn webhook_invoker_against_function_binaries_in_webhook_mode() {
     );
     let redacted = String::from_utf8(get(&c, "redact", "report.csv").await).unwrap();
     assert!(!redacted.contains("jane.doe@example.com"), "{redacted}");
-    let e = c
-        .get_object()
-        .bucket("pass")
-        .key("missing")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
+    assert_s3_error(
+        c.get_object().bucket("pass").key("missing").send().await,
+        404,
+        "NoSuchKey",
+    );
     // HEAD and LIST (our extension of the contract).
     let h = head_object(&c, "pass", "report.csv").await;
     assert_eq!(h.content_length(), Some(REPORT.len() as i64));
@@ -130,14 +126,15 @@ async fn lambda_invoker_against_the_emulator_invoke_api() {
     assert_eq!(h.content_length(), Some(REPORT.len() as i64));
     let l = c.list_objects_v2().bucket("pass").send().await.unwrap();
     assert_eq!(l.contents().len(), 2);
-    let e = c
-        .get_object()
-        .bucket("ghost")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (404, "LambdaNotFound".to_owned()));
+    assert_s3_error(
+        c.get_object()
+            .bucket("ghost")
+            .key("report.csv")
+            .send()
+            .await,
+        404,
+        "LambdaNotFound",
+    );
     // A caller the emulator does not know is refused by its Invoke API.
     let stranger = aws_sdk_lambda_free_invoke(lambda.endpoint_url()).await;
     assert_eq!(stranger, 403);

@@ -4,14 +4,15 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use object_lambda_emulator::test_util::{get_object, head_object};
+use object_lambda_emulator::test_util::{
+    assert_s3_error, assert_s3_status, get_object, head_object,
+};
 
 use crate::gateway::{
     AK, GatewayProc, Moto, REPORT, SK, big_object, binary_functions, config, free_port, get,
     scrape, terminate,
 };
 use crate::runtime::function_binary;
-use crate::status_and_code;
 
 #[test]
 fn gateway_refuses_to_start_without_credentials_or_route_secret() {
@@ -37,38 +38,30 @@ async fn backend_down_gives_503_quickly() {
     ));
     let client = gw.client();
     let started = Instant::now();
-    let err = client
-        .get_object()
-        .bucket("pass")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
-    let err = client
-        .head_object()
-        .bucket("pass")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
-    let err = client
-        .list_objects_v2()
-        .bucket("pass")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
+    assert_s3_status(
+        client.get_object().bucket("pass").key("a.txt").send().await,
+        503,
+    );
+    assert_s3_status(
+        client
+            .head_object()
+            .bucket("pass")
+            .key("a.txt")
+            .send()
+            .await,
+        503,
+    );
+    assert_s3_status(client.list_objects_v2().bucket("pass").send().await, 503);
     // Not transformed (tagging): passed through to the store, which is down.
-    let err = client
-        .get_object_tagging()
-        .bucket("pass")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 503, "{err:?}");
+    assert_s3_status(
+        client
+            .get_object_tagging()
+            .bucket("pass")
+            .key("a.txt")
+            .send()
+            .await,
+        503,
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -117,14 +110,11 @@ async fn gateway_in_front_of_moto_with_binaries() {
         .unwrap();
     assert_eq!(r.body.collect().await.unwrap().to_vec(), REPORT);
     // 404, 304, 412 relayed.
-    let e = c
-        .get_object()
-        .bucket("pass")
-        .key("missing")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (404, "NoSuchKey".to_owned()));
+    assert_s3_error(
+        c.get_object().bucket("pass").key("missing").send().await,
+        404,
+        "NoSuchKey",
+    );
     let etag = moto
         .client()
         .head_object()
@@ -135,24 +125,25 @@ async fn gateway_in_front_of_moto_with_binaries() {
         .unwrap()
         .e_tag
         .unwrap();
-    let e = c
-        .get_object()
-        .bucket("pass")
-        .key("report.csv")
-        .if_none_match(&etag)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e).0, 304);
-    let e = c
-        .get_object()
-        .bucket("pass")
-        .key("report.csv")
-        .if_match("\"nope\"")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (412, "PreconditionFailed".to_owned()));
+    assert_s3_status(
+        c.get_object()
+            .bucket("pass")
+            .key("report.csv")
+            .if_none_match(&etag)
+            .send()
+            .await,
+        304,
+    );
+    assert_s3_error(
+        c.get_object()
+            .bucket("pass")
+            .key("report.csv")
+            .if_match("\"nope\"")
+            .send()
+            .await,
+        412,
+        "PreconditionFailed",
+    );
     // HEAD and LIST through the function.
     let h = head_object(&c, "pass", "big.bin").await;
     assert_eq!(h.content_length(), Some(300_000));

@@ -14,22 +14,27 @@ use crate::gateway::{
 };
 use crate::runtime::function_binary;
 
-/// `cargo lambda` (`CARGO_LAMBDA`, else on PATH; `.ci/run` installs it from pip), or `None` with
-/// a message.
-fn cargo_lambda() -> Option<std::ffi::OsString> {
-    let program = std::env::var_os("CARGO_LAMBDA").unwrap_or_else(|| "cargo-lambda".into());
-    match Command::new(&program)
-        .args(["lambda", "--version"])
-        .output()
-    {
+/// The program named by the environment variable `var` (else `default`) if running it with
+/// `probe` succeeds; else `None`, saying why the test skips (CI always has both tools).
+fn tool(var: &str, default: &str, probe: &[&str], missing: &str) -> Option<std::ffi::OsString> {
+    let program = std::env::var_os(var).unwrap_or_else(|| default.into());
+    match Command::new(&program).args(probe).output() {
         Ok(o) if o.status.success() => Some(program),
         _ => {
-            eprintln!(
-                "SKIPPED: cargo-lambda is not installed (`pip install cargo-lambda`, or set CARGO_LAMBDA)"
-            );
+            eprintln!("SKIPPED: {missing}");
             None
         }
     }
+}
+
+/// `cargo lambda` (`CARGO_LAMBDA`, else on PATH; `.ci/run` installs it from pip).
+fn cargo_lambda() -> Option<std::ffi::OsString> {
+    tool(
+        "CARGO_LAMBDA",
+        "cargo-lambda",
+        &["lambda", "--version"],
+        "cargo-lambda is not installed (`pip install cargo-lambda`, or set CARGO_LAMBDA)",
+    )
 }
 
 /// The Rust Lambda developer's loop: every workspace function under `cargo lambda watch`
@@ -166,21 +171,14 @@ async fn functions_run_under_cargo_lambda_watch() {
 }
 
 /// A Python interpreter with `awslambdaric` and `boto3` (`OBJECT_LAMBDA_PYTHON`, which `.ci/run`
-/// sets; else `python3`), or `None` with a message.
+/// sets; else `python3`).
 fn python_with_ric() -> Option<std::ffi::OsString> {
-    let python = std::env::var_os("OBJECT_LAMBDA_PYTHON").unwrap_or_else(|| "python3".into());
-    match Command::new(&python)
-        .args(["-c", "import awslambdaric, boto3"])
-        .output()
-    {
-        Ok(o) if o.status.success() => Some(python),
-        _ => {
-            eprintln!(
-                "SKIPPED: no Python with awslambdaric and boto3 (`pip install awslambdaric boto3`, or set OBJECT_LAMBDA_PYTHON)"
-            );
-            None
-        }
-    }
+    tool(
+        "OBJECT_LAMBDA_PYTHON",
+        "python3",
+        &["-c", "import awslambdaric, boto3"],
+        "no Python with awslambdaric and boto3 (`pip install awslambdaric boto3`, or set OBJECT_LAMBDA_PYTHON)",
+    )
 }
 
 /// AWS's way of writing an Object Lambda function in Python: uppercase the object.

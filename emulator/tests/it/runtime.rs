@@ -6,7 +6,9 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use object_lambda_emulator::test_util::{self, get_object, head_object};
+use object_lambda_emulator::test_util::{
+    self, assert_s3_error, assert_s3_status, get_object, head_object,
+};
 use object_lambda_emulator::{
     Credential, Emulator, Function, ProcessFunction, RunningEmulator, SAMPLES,
 };
@@ -270,14 +272,16 @@ async fn binary_that_never_calls_next_times_out() {
     let emu = start(1_500, &[("stuck", Arc::new(f.clone()))]).await;
     let client = test_util::client(emu.endpoint_url(), AK, SK);
     let started = Instant::now();
-    let err = client
-        .get_object()
-        .bucket("stuck")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (500, "LambdaTimeout".to_owned()));
+    assert_s3_error(
+        client
+            .get_object()
+            .bucket("stuck")
+            .key("report.csv")
+            .send()
+            .await,
+        500,
+        "LambdaTimeout",
+    );
     let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_millis(1_400) && elapsed < Duration::from_secs(6),
@@ -286,14 +290,15 @@ async fn binary_that_never_calls_next_times_out() {
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     wait_until_gone(pid.trim(), "the stuck process").await;
     // The next invocation starts a fresh process.
-    let err = client
-        .head_object()
-        .bucket("stuck")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert_s3_status(
+        client
+            .head_object()
+            .bucket("stuck")
+            .key("report.csv")
+            .send()
+            .await,
+        500,
+    );
     assert_eq!(f.processes_started(), 2);
     emu.shutdown().await;
 }
@@ -333,14 +338,16 @@ async fn a_timed_out_function_takes_its_children_with_it() {
     let f = process("spawner", &script(dir.path(), "spawner.sh", &text));
     let emu = start(1_000, &[("spawner", Arc::new(f.clone()))]).await;
     let client = test_util::client(emu.endpoint_url(), AK, SK);
-    let err = client
-        .get_object()
-        .bucket("spawner")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (500, "LambdaTimeout".to_owned()));
+    assert_s3_error(
+        client
+            .get_object()
+            .bucket("spawner")
+            .key("report.csv")
+            .send()
+            .await,
+        500,
+        "LambdaTimeout",
+    );
     let started = std::fs::read_to_string(&pids).unwrap();
     let started: Vec<&str> = started.split_whitespace().collect();
     assert!(started.len() >= 3, "{started:?}");

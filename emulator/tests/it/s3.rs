@@ -6,9 +6,11 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
-use object_lambda_emulator::test_util::{get_object, head_object};
+use object_lambda_emulator::test_util::{
+    assert_s3_error, assert_s3_status, get_object, head_object,
+};
 
-use crate::{AK, SK, start, status_and_code};
+use crate::{AK, SK, start};
 
 #[tokio::test]
 async fn bucket_object_lifecycle_with_range_list_and_multipart() {
@@ -70,24 +72,25 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
         nm.headers().clone(),
         presigned.uri()
     );
-    let pf = c
-        .get_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .if_match("\"nope\"")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&pf), (412, "PreconditionFailed".to_owned()));
-    let hpf = c
-        .head_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .if_unmodified_since(aws_sdk_s3::primitives::DateTime::from_secs(1_000_000))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&hpf).0, 412);
+    assert_s3_error(
+        c.get_object()
+            .bucket("fresh")
+            .key("dir/hello.txt")
+            .if_match("\"nope\"")
+            .send()
+            .await,
+        412,
+        "PreconditionFailed",
+    );
+    assert_s3_status(
+        c.head_object()
+            .bucket("fresh")
+            .key("dir/hello.txt")
+            .if_unmodified_since(aws_sdk_s3::primitives::DateTime::from_secs(1_000_000))
+            .send()
+            .await,
+        412,
+    );
 
     // Multipart, as the aws CLI does for large files.
     let part = vec![b'x'; 5 * 1024 * 1024];
@@ -143,14 +146,15 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
         .send()
         .await
         .unwrap();
-    let missing = c
-        .get_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&missing), (404, "NoSuchKey".to_owned()));
+    assert_s3_error(
+        c.get_object()
+            .bucket("fresh")
+            .key("dir/hello.txt")
+            .send()
+            .await,
+        404,
+        "NoSuchKey",
+    );
 
     // The seeded samples are there.
     let seeded = c.list_objects_v2().bucket("data").send().await.unwrap();
@@ -167,25 +171,21 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
 async fn authentication_is_enforced() {
     let env = start().await;
     let wrong = crate::functions::s3_client(env.emu.endpoint_url(), AK, "not-the-secret");
-    let err = wrong
-        .list_objects_v2()
-        .bucket("data")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_and_code(&err),
-        (403, "SignatureDoesNotMatch".to_owned())
+    assert_s3_error(
+        wrong.list_objects_v2().bucket("data").send().await,
+        403,
+        "SignatureDoesNotMatch",
     );
     let unknown = crate::functions::s3_client(env.emu.endpoint_url(), "nobody", SK);
-    let err = unknown
-        .get_object()
-        .bucket("data")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 403);
+    assert_s3_status(
+        unknown
+            .get_object()
+            .bucket("data")
+            .key("report.csv")
+            .send()
+            .await,
+        403,
+    );
 
     // Anonymous requests are refused.
     let url = format!("{}/data/report.csv", env.emu.endpoint_url());
