@@ -65,7 +65,7 @@ async fn boto3_cases() {
         .function(
             "upper",
             InProcess::new(
-                passthrough::Passthrough,
+                passthrough::function::Passthrough,
                 &Credential::new("AKROLE", "role-secret"),
             ),
         )
