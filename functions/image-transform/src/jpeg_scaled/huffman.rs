@@ -159,8 +159,7 @@ pub(crate) struct BitReader<'a> {
 #[derive(Clone, Copy)]
 struct Bits {
     pos: usize,
-    /// Valid bits, left-aligned (the next bit is the top bit). The bits after them are zero or
-    /// the same data bytes again (see `refill`), never anything else.
+    /// Valid bits, left-aligned (the next bit is the top bit); the bits after them are zero.
     buf: u64,
     bits: u32,
     /// How many of the `bits` are zeros appended after a marker or the end of the data. If a
@@ -169,11 +168,7 @@ struct Bits {
 }
 
 impl Bits {
-    /// Tops the buffer up to at least 49 bits; called before every symbol. When the next eight
-    /// bytes hold no 0xFF (no stuffing, no marker) it is branch-free: OR the eight bytes in
-    /// after the valid bits and advance over the whole bytes that fit (F. Giesen's "bit
-    /// reader, variant 4"). Refilling only when fewer than 32 bits were left cost a branch
-    /// that mispredicted about once per refill, a million times per 12 MP image.
+    /// Tops the buffer up to at least 57 bits.
     #[inline(always)]
     fn refill(mut self, data: &[u8]) -> Self {
         if self.fake == 0
@@ -182,16 +177,19 @@ impl Bits {
             let word = u64::from_be_bytes([
                 chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
             ]);
-            // No 0xFF byte among the eight: take them as they are.
+            // No 0xFF byte among the eight: no stuffing and no marker, take them as they are.
             let inverted = !word;
             if (inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080)
                 == 0
             {
-                // `bits` ≤ 63 always (the slow path stops at 56). Bits past the valid ones may
-                // already hold these same bytes from the previous refill: OR keeps them.
+                let take = (64 - self.bits) / 8;
                 self.buf |= word >> self.bits;
-                self.pos += ((63 - self.bits) >> 3) as usize;
-                self.bits |= 56;
+                if self.bits + take * 8 < 64 {
+                    // Keep the bits after the valid ones zero.
+                    self.buf &= !(u64::MAX >> (self.bits + take * 8));
+                }
+                self.bits += take * 8;
+                self.pos += take as usize;
                 return self;
             }
         }
@@ -201,7 +199,7 @@ impl Bits {
     // Inlined too: a call would force the state out of registers on the hot path.
     #[inline(always)]
     fn refill_slow(mut self, data: &[u8]) -> Self {
-        while self.bits <= 48 {
+        while self.bits <= 56 {
             let byte = match data.get(self.pos) {
                 Some(&0xFF) if self.fake == 0 => match data.get(self.pos + 1) {
                     Some(0x00) => {
@@ -230,9 +228,18 @@ impl Bits {
     }
 
     /// Makes sure at least 32 bits are buffered: enough for any code and value.
+    ///
+    /// Tried and dropped (bench/runs/2026-12-05-amd-epyc-vm.md): refilling before every
+    /// symbol, branch-free (OR eight bytes in, `bits |= 56`). It removes the branch below,
+    /// which mispredicts about once per refill, but added 140 M instructions and the decode
+    /// took the same time.
     #[inline(always)]
     fn ensure(self, data: &[u8]) -> Self {
-        self.refill(data)
+        if self.bits < 32 {
+            self.refill(data)
+        } else {
+            self
+        }
     }
 
     #[inline(always)]
