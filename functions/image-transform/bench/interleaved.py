@@ -5,6 +5,11 @@ The vips script's time drifts a lot between runs on a shared VM, so back-to-back
 (hyperfine) can put ours in a quiet minute and vips in a busy one. Alternating pairs see the same
 conditions; the ratio of the medians is what the README quotes.
 
+Also printed: the ratio of median CPU times (user + sys of the child, both pinned to the same
+core). On a machine loaded by other work, wall time mostly measures how long each process waited
+for the core; CPU time is what it would take on an idle core (both sides run on one core, so
+vips's threads add up on it as they would in wall time).
+
 Usage (repo root): functions/image-transform/bench/interleaved.py CORE PAIRS
 Env: OURS     our binary (default target/release/image-transform)
      PYTHON   python with pyvips (default python3). libvips comes from the pyvips-binary wheel,
@@ -16,6 +21,7 @@ Env: OURS     our binary (default target/release/image-transform)
      INPUT    the 12 MP JPEG (default /tmp/image-transform-bench/photo-12mp.jpg)
 """
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,15 +46,21 @@ if subprocess.run([python, "-c", "import pyvips"], capture_output=True).returnco
              "(see the header of this script)")
 
 times = {"ours": [], "vips": []}
+cpu = {"ours": [], "vips": []}
 for i in range(pairs + 2):  # two warm-up pairs
     for name, cmd in (("ours", ours), ("vips", vips)):
         with open(src, "rb") as stdin, open(os.path.join(out_dir, "out-ours.jpg"), "wb") as stdout:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(cmd, check=True, stdin=stdin if name == "ours" else None,
                            stdout=stdout if name == "ours" else None)
             elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if i >= 2:
             times[name].append(elapsed)
+            cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 o, v = statistics.median(times["ours"]), statistics.median(times["vips"])
-print(f"core {core}, {pairs} pairs, load {os.getloadavg()[0]:.2f}: ours {o * 1000:.1f} ms, "
-      f"vips {v * 1000:.1f} ms, ratio {o / v:.3f}")
+co, cv = statistics.median(cpu["ours"]), statistics.median(cpu["vips"])
+print(f"core {core}, {pairs} pairs, load {os.getloadavg()[0]:.2f}: wall ours {o * 1000:.1f} ms, "
+      f"vips {v * 1000:.1f} ms, ratio {o / v:.3f}; CPU ours {co * 1000:.1f} ms, "
+      f"vips {cv * 1000:.1f} ms, ratio {co / cv:.3f}")

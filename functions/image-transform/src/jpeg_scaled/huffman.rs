@@ -228,6 +228,11 @@ impl Bits {
     }
 
     /// Makes sure at least 32 bits are buffered: enough for any code and value.
+    ///
+    /// Tried and dropped (bench/runs/2026-12-05-amd-epyc-vm.md): refilling before every
+    /// symbol, branch-free (OR eight bytes in, `bits |= 56`). It removes the branch below,
+    /// which mispredicts about once per refill, but added 140 M instructions and the decode
+    /// took the same time.
     #[inline(always)]
     fn ensure(self, data: &[u8]) -> Self {
         if self.bits < 32 {
@@ -462,6 +467,42 @@ mod tests {
             n -= step;
         }
         assert_eq!(bits, expected);
+    }
+
+    #[test]
+    fn refills_agree_across_stuffed_bytes() {
+        // Random bytes with a 0xFF (stuffed as FF 00) every 23: reads alternate between the
+        // eight-byte path and the byte-by-byte path, and must see the unstuffed stream.
+        let (mut raw, mut data) = (Vec::new(), Vec::new());
+        let mut x = 0x9E37_79B9_u32;
+        for i in 0..400 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let byte = if i % 23 == 7 { 0xFF } else { x as u8 };
+            raw.push(byte);
+            data.push(byte);
+            if byte == 0xFF {
+                data.push(0);
+            }
+        }
+        data.extend([0xFF, 0xD9]);
+        let mut reader = BitReader::new(&data).state;
+        let mut bit = 0usize;
+        for step in [3u32, 7, 13, 1, 16, 9, 11, 5].into_iter().cycle() {
+            if bit + step as usize > raw.len() * 8 {
+                break;
+            }
+            reader = reader.ensure(&data);
+            let got = reader.peek(step);
+            reader.consume(step);
+            let expected = (bit..bit + step as usize).fold(0u32, |acc, b| {
+                acc << 1 | u32::from(raw[b / 8] >> (7 - b % 8) & 1)
+            });
+            assert_eq!(got, expected, "at bit {bit}");
+            bit += step as usize;
+        }
+        assert!(reader.bits >= reader.fake, "no bit past the data was used");
     }
 
     #[test]

@@ -94,20 +94,19 @@ impl Basis {
     fn idct4(&self, coef: &Block, out: &mut [u8], stride: usize) {
         // Per output row y: first the column pass for that row, a[u] = Σ_v M[y][v] · F(v, u)
         // (coefficient rows scaled by constants), then the row pass, out[y] = Σ_u a[u] ·
-        // column u of M. Written this way (all 16 pixels computed before any is stored, one
-        // bounds check for the four rows) the compiler keeps everything in SIMD registers;
-        // the two-pass form with a 4×4 temporary compiled to a third more instructions.
-        let f: [[f32; 4]; 4] = std::array::from_fn(|v| {
-            [
-                coef[4 * v],
-                coef[4 * v + 1],
-                coef[4 * v + 2],
-                coef[4 * v + 3],
-            ]
-        });
+        // column u of M. Written this way (all 16 pixels computed before any is stored) the
+        // compiler keeps everything in SSE registers; the two-pass form with a 4×4 temporary
+        // compiled to a third more instructions. Plain loops and array literals on purpose:
+        // `std::array::from_fn` left its closure out of line here, a call per row.
+        let f = [
+            [coef[0], coef[1], coef[2], coef[3]],
+            [coef[4], coef[5], coef[6], coef[7]],
+            [coef[8], coef[9], coef[10], coef[11]],
+            [coef[12], coef[13], coef[14], coef[15]],
+        ];
         let (m, columns) = (&self.m, &self.columns);
-        let pixels: [[u8; 4]; 4] = std::array::from_fn(|y| {
-            let my = &m[y];
+        let mut pixels = [[0u8; 4]; 4];
+        for (my, px) in m.iter().zip(&mut pixels) {
             let a = mul_add(
                 mul_add(mul_add(scale(my[0], &f[0]), my[1], &f[1]), my[2], &f[2]),
                 my[3],
@@ -122,10 +121,18 @@ impl Basis {
                 a[3],
                 &columns[3],
             );
-            row.map(to_pixel)
-        });
-        for (row, px) in out.chunks_mut(stride).zip(&pixels) {
-            row[..4].copy_from_slice(px);
+            *px = [
+                to_pixel(row[0]),
+                to_pixel(row[1]),
+                to_pixel(row[2]),
+                to_pixel(row[3]),
+            ];
+        }
+        // One bounds check for the four rows (a block always fits its plane).
+        if stride >= 4 && out.len() >= 3 * stride + 4 {
+            for (y, px) in pixels.iter().enumerate() {
+                out[y * stride..y * stride + 4].copy_from_slice(px);
+            }
         }
     }
 
