@@ -32,7 +32,7 @@ pub struct ClientSettings {
     /// Region (else `AWS_REGION`, else `us-east-1`).
     pub region: Option<String>,
     /// PEM bundle to verify the endpoint's certificate with, instead of the system's roots
-    /// (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
+    /// (else `AWS_CA_BUNDLE`, which, as in the AWS CLI, replaces the system roots).
     pub ca_bundle: Option<std::path::PathBuf>,
 }
 

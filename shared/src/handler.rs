@@ -82,8 +82,8 @@ impl<T: Transform> HandlerBuilder<T> {
         self
     }
 
-    /// Build the handler. Its clients are built on first use ([`LazyS3`], [`Fetcher`]), so
-    /// that a cold start asks for its first event sooner.
+    /// Build the handler. Its S3 client and its HTTP client for `inputS3Url` are built on first
+    /// use, so that a cold start asks for its first event sooner.
     pub async fn build(self) -> Result<Handler<T>, TransformError> {
         let settings = match self.settings {
             Some(s) => s,
