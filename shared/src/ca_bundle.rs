@@ -1,8 +1,7 @@
 //! `AWS_CA_BUNDLE`: the standard AWS variable naming a PEM file of certificates to verify
 //! HTTPS endpoints with, as the AWS CLI and boto3 use it. The Rust SDK does not read it, so
-//! the runtime does, for both of its HTTPS clients: the `inputS3Url` fetch
-//! ([`crate::fetch::Fetcher`]) and the S3 client of WriteGetObjectResponse
-//! ([`crate::clients::s3_client`]).
+//! the runtime does, for its one HTTPS client ([`crate::http`]), which serves both the
+//! `inputS3Url` fetch and the S3 client of WriteGetObjectResponse.
 //!
 //! As in the AWS CLI, the bundle *replaces* the system's roots: set it only for an endpoint
 //! with a private or self-signed certificate (the local emulator over HTTPS sets it for its
@@ -27,65 +26,18 @@ pub(crate) fn bundle_path(explicit: Option<&Path>) -> Option<PathBuf> {
 
 /// The PEM bytes of `path`, checked to hold at least one certificate.
 pub(crate) fn read_bundle(path: &Path) -> Result<Vec<u8>, TransformError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
     let pem = std::fs::read(path).map_err(|e| {
         TransformError::internal(format!("{AWS_CA_BUNDLE} {}: {e}", path.display()))
     })?;
-    if reqwest_certificates(&pem, path)?.is_empty() {
+    if CertificateDer::pem_slice_iter(&pem).next().is_none() {
         return Err(TransformError::internal(format!(
             "{AWS_CA_BUNDLE} {}: no PEM certificate in the file",
             path.display()
         )));
     }
     Ok(pem)
-}
-
-fn reqwest_certificates(
-    pem: &[u8],
-    path: &Path,
-) -> Result<Vec<reqwest::Certificate>, TransformError> {
-    reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| TransformError::internal(format!("{AWS_CA_BUNDLE} {}: {e}", path.display())))
-}
-
-/// `builder` verifying servers with the bundle only, if one is configured.
-pub(crate) fn configure_reqwest(
-    builder: reqwest::ClientBuilder,
-    explicit: Option<&Path>,
-) -> Result<reqwest::ClientBuilder, TransformError> {
-    let Some(path) = bundle_path(explicit) else {
-        return Ok(builder);
-    };
-    let pem = read_bundle(&path)?;
-    Ok(builder.tls_certs_only(reqwest_certificates(&pem, &path)?))
-}
-
-/// The SDK's HTTPS client verifying servers with the bundle only, if one is configured
-/// (`None`: keep the SDK's default client and its system roots).
-pub(crate) fn sdk_http_client(
-    explicit: Option<&Path>,
-) -> Result<Option<aws_smithy_runtime_api::client::http::SharedHttpClient>, TransformError> {
-    use aws_smithy_http_client::tls;
-    let Some(path) = bundle_path(explicit) else {
-        return Ok(None);
-    };
-    let pem = read_bundle(&path)?;
-    let store = tls::TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(pem);
-    let context = tls::TlsContext::builder()
-        .with_trust_store(store)
-        .build()
-        .map_err(|e| {
-            TransformError::internal(format!("{AWS_CA_BUNDLE} {}: {e}", path.display()))
-        })?;
-    Ok(Some(
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .tls_context(context)
-            .build_https(),
-    ))
 }
 
 #[cfg(test)]
@@ -107,7 +59,5 @@ mod tests {
         let missing = dir.path().join("missing.pem");
         let e = read_bundle(&missing).unwrap_err();
         assert!(e.message().contains("missing.pem"), "{}", e.message());
-        assert!(configure_reqwest(reqwest::Client::builder(), Some(&missing)).is_err());
-        assert!(sdk_http_client(Some(&missing)).is_err());
     }
 }

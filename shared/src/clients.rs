@@ -94,9 +94,10 @@ pub async fn s3_client(settings: &ClientSettings) -> Result<aws_sdk_s3::Client, 
             "object-lambda-static",
         ));
     }
-    if let Some(client) = crate::ca_bundle::sdk_http_client(settings.ca_bundle.as_deref())? {
-        loader = loader.http_client(client);
-    }
+    let http = crate::http::client(settings.ca_bundle.as_deref())?;
+    loader = loader.http_client(aws_sdk_s3::config::SharedHttpClient::new(
+        crate::http::SdkHttpClient::new(http),
+    ));
     let shared = loader.load().await;
     let mut builder = aws_sdk_s3::config::Builder::from(&shared);
     if let Some(endpoint) = &endpoint {

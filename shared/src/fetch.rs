@@ -7,7 +7,6 @@
 //! apply to the transformed bytes.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -55,12 +54,7 @@ impl Fetcher {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(30));
-        let client = crate::ca_bundle::configure_reqwest(builder, self.ca_bundle.as_deref())?
-            .build()
-            .map_err(|e| TransformError::internal(format!("cannot build HTTP client: {e}")))?;
+        let client = crate::http::client(self.ca_bundle.as_deref())?;
         // A concurrent first call may have won; either client is fine, keep the stored one.
         Ok(self.client.get_or_init(|| client))
     }

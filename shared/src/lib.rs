@@ -44,6 +44,7 @@ mod error;
 mod event;
 mod fetch;
 mod handler;
+mod http;
 mod local;
 mod logging;
 mod range;
