@@ -111,10 +111,7 @@ pub(crate) fn begin<B>(shared: &Shared, req: &http::Request<B>) -> Option<Pendin
         .and_then(|k| config.credential(k))
         .map(|c| format!("arn:aws:iam::{}:user/{}", c.account_id, c.user_name));
     let peer = req.extensions().get::<crate::authz::Peer>().copied();
-    let session = req
-        .extensions()
-        .get::<crate::accept::TlsSession>()
-        .copied();
+    let session = req.extensions().get::<crate::accept::TlsSession>().copied();
     let copy = headers.contains_key("x-amz-copy-source");
     let object_size = (*req.method() == http::Method::PUT && !copy)
         .then(|| {

@@ -239,7 +239,10 @@ impl GatewayConfig {
         for b in &self.buckets {
             let Some(l) = &b.logging else { continue };
             if l.target_bucket.is_empty() {
-                return bad(format!("bucket `{}`: logging.target_bucket is empty", b.name));
+                return bad(format!(
+                    "bucket `{}`: logging.target_bucket is empty",
+                    b.name
+                ));
             }
             // The gateway's log writes go straight to the backend and would not loop here, but
             // the backend's own logs would, and S3 advises against it: refused as in the
@@ -361,9 +364,8 @@ mod tests {
             }
         );
         assert_eq!(c.olap_config().access_log_flush_ms, 10);
-        let looped = config(
-            "[[buckets]]\nname = \"data\"\nlogging = { target_bucket = \"data\" }\n",
-        );
+        let looped =
+            config("[[buckets]]\nname = \"data\"\nlogging = { target_bucket = \"data\" }\n");
         let err = looped.validate().unwrap_err().to_string();
         assert!(err.contains("log loop"), "{err}");
     }
