@@ -3,7 +3,8 @@
 //! grace period.
 //!
 //! Each request gets a [`Peer`] in its extensions: the client's IP (`aws:SourceIp`) and
-//! whether it came over TLS (`aws:SecureTransport`).
+//! whether it came over TLS (`aws:SecureTransport`); over TLS also a [`TlsSession`], the
+//! negotiated version and cipher suite (server access logs).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,6 +24,43 @@ use crate::authz::Peer;
 /// How long to wait before accepting again after `accept` failed (e.g. out of file
 /// descriptors): retrying at once would spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What a TLS connection negotiated, as S3's server access logs write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TlsSession {
+    /// `TLSv1.2`, `TLSv1.3`.
+    pub(crate) version: &'static str,
+    /// OpenSSL's name for a TLS 1.2 suite (`ECDHE-RSA-AES128-GCM-SHA256`), the IANA name for
+    /// a TLS 1.3 one (`TLS_AES_128_GCM_SHA256`).
+    pub(crate) cipher: &'static str,
+}
+
+impl TlsSession {
+    /// The session of a connection whose handshake is done (`None` before).
+    pub(crate) fn of(conn: &tokio_rustls::rustls::ServerConnection) -> Option<Self> {
+        use tokio_rustls::rustls::{CipherSuite as C, ProtocolVersion as V};
+        let version = match conn.protocol_version()? {
+            V::TLSv1_2 => "TLSv1.2",
+            V::TLSv1_3 => "TLSv1.3",
+            _ => return None,
+        };
+        let cipher = match conn.negotiated_cipher_suite()?.suite() {
+            C::TLS13_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+            C::TLS13_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+            C::TLS13_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+            C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
+            C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
+            C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-ECDSA-CHACHA20-POLY1305",
+            C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "ECDHE-RSA-AES128-GCM-SHA256",
+            C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "ECDHE-RSA-AES256-GCM-SHA384",
+            C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-RSA-CHACHA20-POLY1305",
+            // The suites the aws-lc-rs provider offers are all above; another would be a new
+            // provider's, written as rustls names it rather than guessed.
+            other => other.as_str().unwrap_or("-"),
+        };
+        Some(Self { version, cipher })
+    }
+}
 
 /// Limits shared by every listener of one server (plain and TLS draw on the same
 /// connection slots).
@@ -108,13 +146,14 @@ pub(crate) async fn serve<S, F, B>(
             match tls {
                 None => {
                     let peer = Peer { ip, tls: false };
-                    connection(stream, peer, service, timeout, stop).await;
+                    connection(stream, peer, None, service, timeout, stop).await;
                 }
                 Some(acceptor) => {
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => {
                             let peer = Peer { ip, tls: true };
-                            connection(s, peer, service, timeout, stop).await;
+                            let session = TlsSession::of(s.get_ref().1);
+                            connection(s, peer, session, service, timeout, stop).await;
                         }
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -146,6 +185,7 @@ pub(crate) async fn serve<S, F, B>(
 async fn connection<I, S, F, B>(
     io: I,
     peer: Peer,
+    session: Option<TlsSession>,
     service: S,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
@@ -158,6 +198,9 @@ async fn connection<I, S, F, B>(
 {
     let svc = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(peer);
+        if let Some(s) = session {
+            req.extensions_mut().insert(s);
+        }
         service(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()

@@ -260,13 +260,10 @@ impl EmulatorBuilder {
         let policies = Arc::new(authz::Policies::from_config(&config)?);
         let (stop_tx, stop_rx) = watch::channel(false);
         let (access_log, log_task) = accesslog::AccessLog::start(
-            store.clone(),
+            Arc::new(store.clone()),
             &config.account_id,
-            accesslog::Limits {
-                flush: std::time::Duration::from_millis(config.access_log_flush_ms),
-                max_records: config.access_log_max_records,
-                queue: config.access_log_queue,
-            },
+            accesslog::Limits::of(&config),
+            false,
             stop_rx.clone(),
         );
         let shared = Arc::new(server::Shared {

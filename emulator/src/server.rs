@@ -38,7 +38,8 @@ pub(crate) struct Shared {
     pub(crate) verify_wgor_signature: bool,
     /// Serve Lambda's Invoke API for the registered functions (the emulator).
     pub(crate) invoke_api: bool,
-    /// Server access logs (the emulator; `None` in the gateway, whose S3 keeps its own).
+    /// Server access logs: into the emulator's store, or (the gateway) into the backend's
+    /// target buckets; `None` in a gateway whose `[[buckets]]` name no `logging`.
     pub(crate) access_log: Option<Arc<crate::accesslog::AccessLog>>,
 }
 

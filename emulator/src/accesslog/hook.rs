@@ -88,6 +88,8 @@ pub(crate) fn begin<B>(shared: &Shared, req: &http::Request<B>) -> Option<Pendin
     } else if let Some(bucket) = config.access_point_bucket(&first) {
         let arn = format!("arn:aws:s3:{REGION}:{}:accesspoint/{first}", log.account);
         (bucket.to_owned(), Some(arn))
+    } else if log.access_points_only {
+        return None;
     } else {
         (first, None)
     };
@@ -109,6 +111,7 @@ pub(crate) fn begin<B>(shared: &Shared, req: &http::Request<B>) -> Option<Pendin
         .and_then(|k| config.credential(k))
         .map(|c| format!("arn:aws:iam::{}:user/{}", c.account_id, c.user_name));
     let peer = req.extensions().get::<crate::authz::Peer>().copied();
+    let session = req.extensions().get::<crate::accept::TlsSession>().copied();
     let copy = headers.contains_key("x-amz-copy-source");
     let object_size = (*req.method() == http::Method::PUT && !copy)
         .then(|| {
@@ -136,8 +139,8 @@ pub(crate) fn begin<B>(shared: &Shared, req: &http::Request<B>) -> Option<Pendin
         signature_version,
         auth_type,
         host_header: header(headers, "host"),
-        // The connection does not tell the negotiated version or cipher suite: `-`.
-        tls_version: None,
+        cipher_suite: session.map(|s| s.cipher.to_owned()),
+        tls_version: session.map(|s| s.version.to_owned()),
         access_point_arn,
         ..Record::default()
     };
@@ -182,12 +185,15 @@ pub(crate) fn finish(pending: Option<Pending>, mut resp: HttpResponse) -> HttpRe
                     .flatten()
             });
     }
+    let head = r.operation.starts_with("REST.HEAD.");
     if let Some(bytes) = resp.body().bytes() {
-        // Buffered (XML answers, errors): known now.
+        // Buffered (XML answers, errors): known now. A HEAD's error body is never sent (hyper
+        // drops it), but S3 logs its code all the same.
         if r.status >= 400 {
-            r.error_code = record::error_code(&bytes);
+            r.error_code = record::error_code(&bytes)
+                .or_else(|| head.then(|| record::head_error_code(r.status, r.key.is_some()))?);
         }
-        r.bytes_sent = bytes.len() as u64;
+        r.bytes_sent = if head { 0 } else { bytes.len() as u64 };
         r.total_time_ms = r.turn_around_ms;
         p.submit();
         return resp;

@@ -10,9 +10,13 @@
 //! in the target bucket, named as S3 names them (`prefix + YYYY-mm-DD-HH-MM-SS-UniqueString`),
 //! written every `access_log_flush_ms` or `access_log_max_records` records, whichever comes
 //! first, straight into the store (so writing a log is never itself logged).
+//!
+//! Where log objects go is the [`Sink`] seam: the emulator's own store, or (the gateway) the
+//! target bucket in the remote backend, written with the gateway's backend credentials.
 
 pub(crate) mod hook;
 pub(crate) mod record;
+mod sink;
 mod writer;
 
 use std::sync::Arc;
@@ -21,7 +25,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::store::Store;
+pub(crate) use sink::{RemoteSink, Sink};
 
 /// Where a bucket's records go (`TargetBucket`, `TargetPrefix`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,38 +50,54 @@ pub(crate) struct Limits {
     pub(crate) queue: usize,
 }
 
-/// The logging service of one emulator.
+impl Limits {
+    /// The configured limits (the emulator's and the gateway's keys are the same).
+    pub(crate) fn of(config: &crate::config::Config) -> Self {
+        Self {
+            flush: Duration::from_millis(config.access_log_flush_ms),
+            max_records: config.access_log_max_records,
+            queue: config.access_log_queue,
+        }
+    }
+}
+
+/// The logging service of one emulator or gateway.
 #[derive(Debug)]
 pub(crate) struct AccessLog {
     tx: mpsc::Sender<Entry>,
     dropped: AtomicU64,
-    store: Store,
+    sink: Arc<dyn Sink>,
     /// The account that owns the buckets (Access Point ARNs).
     account: String,
+    /// Log only requests made through an access point or Object Lambda Access Point (the
+    /// gateway: it serves no bucket itself, and the backend logs requests made to it).
+    access_points_only: bool,
 }
 
 impl AccessLog {
     /// Starts the writer; it flushes what it holds and ends when `stop` turns true.
     pub(crate) fn start(
-        store: Store,
+        sink: Arc<dyn Sink>,
         account: &str,
         limits: Limits,
+        access_points_only: bool,
         stop: watch::Receiver<bool>,
     ) -> (Arc<Self>, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(limits.queue.max(1));
-        let task = tokio::spawn(writer::run(store.clone(), rx, limits, stop));
+        let task = tokio::spawn(writer::run(sink.clone(), rx, limits, stop));
         let log = Arc::new(Self {
             tx,
             dropped: AtomicU64::new(0),
-            store,
+            sink,
             account: account.to_owned(),
+            access_points_only,
         });
         (log, task)
     }
 
     /// Where `bucket`'s records go, if it logs.
     pub(crate) fn target(&self, bucket: &str) -> Option<Target> {
-        self.store.logging(bucket)
+        self.sink.target(bucket)
     }
 
     /// Queues a record; never waits.
@@ -113,14 +133,15 @@ mod tests {
     #[tokio::test]
     async fn a_full_queue_drops_and_counts_without_waiting() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), "111122223333").unwrap();
+        let store = crate::store::Store::open(dir.path(), "111122223333").unwrap();
         // No writer drains this queue of two.
         let (tx, _rx) = mpsc::channel(2);
         let log = AccessLog {
             tx,
             dropped: AtomicU64::new(0),
-            store,
+            sink: Arc::new(store),
             account: "111122223333".into(),
+            access_points_only: false,
         };
         for _ in 0..5 {
             log.submit(Entry {

@@ -273,6 +273,20 @@ pub(crate) fn error_code(body: &[u8]) -> Option<String> {
     (!code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric())).then(|| code.to_owned())
 }
 
+/// The code S3 logs for a HEAD that failed without an error body to read it from (a backend
+/// that answered the HEAD with its status only): S3's codes for these statuses.
+pub(crate) fn head_error_code(status: u16, has_key: bool) -> Option<String> {
+    let code = match status {
+        403 => "AccessDenied",
+        404 if has_key => "NoSuchKey",
+        404 => "NoSuchBucket",
+        412 => "PreconditionFailed",
+        416 => "InvalidRange",
+        _ => return None,
+    };
+    Some(code.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +360,9 @@ mod tests {
             Some("NoSuchKey".to_owned())
         );
         assert_eq!(error_code(b"plain"), None);
+        assert_eq!(head_error_code(404, true).as_deref(), Some("NoSuchKey"));
+        assert_eq!(head_error_code(404, false).as_deref(), Some("NoSuchBucket"));
+        assert_eq!(head_error_code(500, true), None);
     }
 
     #[test]

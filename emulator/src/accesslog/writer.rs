@@ -2,16 +2,14 @@
 //! reaches `max_records` or the flush interval passes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use s3s::S3;
-use s3s::dto::{PutObjectInput, StreamingBlob};
 use tokio::sync::{mpsc, watch};
 
-use super::{Entry, Limits, Target};
-use crate::store::Store;
+use super::{Entry, Limits, Sink, Target};
 
 pub(super) async fn run(
-    store: Store,
+    store: Arc<dyn Sink>,
     mut rx: mpsc::Receiver<Entry>,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
@@ -45,7 +43,7 @@ pub(super) async fn run(
     flush_all(&store, &mut batches).await;
 }
 
-async fn flush_all(store: &Store, batches: &mut HashMap<Target, Vec<String>>) {
+async fn flush_all(store: &Arc<dyn Sink>, batches: &mut HashMap<Target, Vec<String>>) {
     for (target, lines) in batches.iter_mut() {
         if !lines.is_empty() {
             let lines = std::mem::take(lines);
@@ -71,23 +69,12 @@ pub(super) fn object_key(prefix: &str, now: time::OffsetDateTime) -> String {
 
 /// Writes one log object. A failure (the target bucket was deleted) loses this batch only,
 /// and says so.
-async fn deliver(store: &Store, target: &Target, lines: Vec<String>) {
+async fn deliver(sink: &Arc<dyn Sink>, target: &Target, lines: Vec<String>) {
     let count = lines.len();
     let mut body = lines.join("\n");
     body.push('\n');
     let key = object_key(&target.prefix, time::OffsetDateTime::now_utc());
-    let input = PutObjectInput {
-        bucket: target.bucket.clone(),
-        key: key.clone(),
-        content_type: Some("text/plain".to_owned()),
-        content_length: i64::try_from(body.len()).ok(),
-        body: Some(StreamingBlob::from(s3s::Body::from(body))),
-        ..Default::default()
-    };
-    match store
-        .put_object(crate::seed::request(input, http::Method::PUT))
-        .await
-    {
+    match sink.put(&target.bucket, &key, body).await {
         Ok(_) => tracing::debug!(bucket = %target.bucket, %key, count, "access log delivered"),
         Err(e) => {
             metrics::counter!("object_lambda_access_log_lost_total").increment(count as u64);

@@ -75,6 +75,11 @@ impl RemoteBackend {
 }
 
 impl RemoteBackend {
+    /// The S3 client with the gateway's backend credentials (server access log delivery).
+    pub(crate) fn client(&self) -> &aws_sdk_s3::Client {
+        &self.client
+    }
+
     /// aws-sdk-s3 cannot presign a LIST: the bucket's URL comes from a presigned GetObject of a
     /// placeholder key (so the SDK's endpoint rules, path or virtual style, still decide it),
     /// and the LIST request is signed here with the same credentials.

@@ -1,6 +1,6 @@
 //! The gateway's TOML configuration (see the crate README, "Run it in production").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -55,10 +55,29 @@ pub struct GatewayConfig {
     /// Callers' SigV4 keys.
     #[serde(default)]
     pub credentials: Vec<Credential>,
-    /// Bucket policies of the backend's buckets, enforced here (`name` and `policy`; the
-    /// bucket itself is the backend's).
+    /// Settings of the backend's buckets that the gateway applies: `policy` (enforced here)
+    /// and `logging` (server access logs of requests through the gateway's access points,
+    /// written into the backend's target bucket); `name` is a bucket of the backend.
     #[serde(default)]
     pub buckets: Vec<BucketConfig>,
+    /// Server access logs: a log object is written at least this often (ms) while records
+    /// wait (as the emulator's key).
+    #[serde(default = "default_log_flush")]
+    pub access_log_flush_ms: u64,
+    /// Server access logs: most records in one log object.
+    #[serde(default = "default_log_records")]
+    pub access_log_max_records: usize,
+    /// Server access logs: records waiting for delivery at most; beyond it they are dropped
+    /// and counted rather than slowing requests down.
+    #[serde(default = "default_log_queue")]
+    pub access_log_queue: usize,
+    /// PEM bundle that process functions (`binary`) get as `AWS_CA_BUNDLE`, to verify the
+    /// gateway's HTTPS (their WGOR) and the backend's (their `inputS3Url` fetch): as in the
+    /// AWS CLI it replaces the system roots. Default: `tls_cert` when the gateway serves HTTPS
+    /// and `public_url` is not set (functions then reach this gateway itself); `""`: none.
+    /// A function's own `environment` wins.
+    #[serde(default)]
+    pub function_ca_bundle: Option<PathBuf>,
     /// Access points on buckets of the backend.
     #[serde(default)]
     pub access_points: Vec<AccessPointConfig>,
@@ -84,6 +103,15 @@ fn default_presign() -> u64 {
 }
 fn default_account() -> String {
     DEFAULT_ACCOUNT_ID.to_owned()
+}
+fn default_log_flush() -> u64 {
+    Config::default().access_log_flush_ms
+}
+fn default_log_records() -> usize {
+    Config::default().access_log_max_records
+}
+fn default_log_queue() -> usize {
+    Config::default().access_log_queue
 }
 fn default_region() -> String {
     "us-east-1".to_owned()
@@ -170,6 +198,11 @@ impl GatewayConfig {
         };
         config.tls_cert.as_mut().map(fix);
         config.tls_key.as_mut().map(fix);
+        config
+            .function_ca_bundle
+            .as_mut()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(fix);
         for f in config.functions.values_mut() {
             f.binary.as_mut().map(fix);
         }
@@ -203,7 +236,50 @@ impl GatewayConfig {
                 ));
             }
         }
+        for b in &self.buckets {
+            let Some(l) = &b.logging else { continue };
+            if l.target_bucket.is_empty() {
+                return bad(format!(
+                    "bucket `{}`: logging.target_bucket is empty",
+                    b.name
+                ));
+            }
+            // The gateway's log writes go straight to the backend and would not loop here, but
+            // the backend's own logs would, and S3 advises against it: refused as in the
+            // emulator.
+            if l.target_bucket == b.name {
+                return bad(format!(
+                    "bucket `{}`: logging.target_bucket is the bucket itself; its own log objects would be logged again (log loop). Use another bucket",
+                    b.name
+                ));
+            }
+        }
         self.olap_config().validate()
+    }
+
+    /// Source bucket → where its server access log records go (`[[buckets]]` `logging`).
+    pub(crate) fn log_targets(&self) -> HashMap<String, crate::accesslog::Target> {
+        self.buckets
+            .iter()
+            .filter_map(|b| {
+                let l = b.logging.as_ref()?;
+                let target = crate::accesslog::Target {
+                    bucket: l.target_bucket.clone(),
+                    prefix: l.target_prefix.clone(),
+                };
+                Some((b.name.clone(), target))
+            })
+            .collect()
+    }
+
+    /// The `AWS_CA_BUNDLE` of process functions (see [`Self::function_ca_bundle`]).
+    pub(crate) fn functions_ca_bundle(&self) -> Option<PathBuf> {
+        match &self.function_ca_bundle {
+            Some(p) if p.as_os_str().is_empty() => None,
+            Some(p) => Some(p.clone()),
+            None if self.public_url.is_none() => self.tls_cert.clone(),
+            None => None,
+        }
     }
 
     /// The access point layer's configuration (buckets are the backend's; none is created).
@@ -233,7 +309,64 @@ impl GatewayConfig {
             access_points: self.access_points.clone(),
             object_lambda_access_points: self.object_lambda_access_points.clone(),
             reserved_concurrency: self.reserved_concurrency.clone(),
+            access_log_flush_ms: self.access_log_flush_ms,
+            access_log_max_records: self.access_log_max_records,
+            access_log_queue: self.access_log_queue,
             ..Config::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &str) -> GatewayConfig {
+        GatewayConfig::from_toml(&format!(
+            "listen = \"127.0.0.1:0\"\nroute_secret = \"s\"\n{extra}\n[[credentials]]\naccess_key_id = \"a\"\nsecret_access_key = \"b\"\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn functions_trust_the_served_certificate_unless_told_otherwise() {
+        let tls = "tls_cert = \"c.pem\"\ntls_key = \"k.pem\"";
+        assert_eq!(config("").functions_ca_bundle(), None);
+        assert_eq!(
+            config(tls).functions_ca_bundle(),
+            Some(PathBuf::from("c.pem"))
+        );
+        // Behind a load balancer the certificate functions see is not known here.
+        let lb = format!("{tls}\npublic_url = \"https://gw.example.com\"");
+        assert_eq!(config(&lb).functions_ca_bundle(), None);
+        let explicit = format!("{lb}\nfunction_ca_bundle = \"ca.pem\"");
+        assert_eq!(
+            config(&explicit).functions_ca_bundle(),
+            Some(PathBuf::from("ca.pem"))
+        );
+        let off = format!("{tls}\nfunction_ca_bundle = \"\"");
+        assert_eq!(config(&off).functions_ca_bundle(), None);
+    }
+
+    #[test]
+    fn access_logs_of_backend_buckets() {
+        let c = config(
+            "access_log_flush_ms = 10\n[[buckets]]\nname = \"data\"\nlogging = { target_bucket = \"logs\", target_prefix = \"d/\" }\n",
+        );
+        c.validate().unwrap();
+        let targets = c.log_targets();
+        assert_eq!(targets.len(), 1);
+        assert_eq!(
+            targets["data"],
+            crate::accesslog::Target {
+                bucket: "logs".into(),
+                prefix: "d/".into()
+            }
+        );
+        assert_eq!(c.olap_config().access_log_flush_ms, 10);
+        let looped =
+            config("[[buckets]]\nname = \"data\"\nlogging = { target_bucket = \"data\" }\n");
+        let err = looped.validate().unwrap_err().to_string();
+        assert!(err.contains("log loop"), "{err}");
     }
 }

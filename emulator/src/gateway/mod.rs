@@ -22,6 +22,7 @@ use tokio::sync::watch;
 
 pub use config::{BackendConfig, FunctionConfig, GatewayConfig};
 
+use crate::accesslog::{self, AccessLog, RemoteSink};
 use crate::backend::{RemoteBackend, RemoteSettings};
 use crate::function::Function;
 use crate::server::Shared;
@@ -84,6 +85,23 @@ impl Gateway {
             connect_timeout: Duration::from_millis(config.backend.connect_timeout_ms),
         })
         .await;
+        // Server access logs, delivered into the backend's target buckets; the writer has its
+        // own stop, sent once in-flight requests have drained, so their records are written.
+        let (log_stop, log_stop_rx) = watch::channel(false);
+        let targets = config.log_targets();
+        let (access_log, log_task) = if targets.is_empty() {
+            (None, None)
+        } else {
+            let sink = Arc::new(RemoteSink::new(backend.client().clone(), targets));
+            let (log, task) = AccessLog::start(
+                sink,
+                &olap.account_id,
+                accesslog::Limits::of(&olap),
+                true,
+                log_stop_rx,
+            );
+            (Some(log), Some(task))
+        };
         let secret = config.route_secret.clone().unwrap_or_default();
         let policies = Arc::new(crate::authz::Policies::from_config(&olap).map_err(Error::Config)?);
         let shared = Arc::new(Shared {
@@ -96,8 +114,7 @@ impl Gateway {
             routes: Some(route::Routes::new(&secret, &replica)),
             verify_wgor_signature: false,
             invoke_api: false,
-            // The backend S3 writes its own server access logs.
-            access_log: None,
+            access_log,
             config: olap,
         });
         let mut builder = s3s::service::S3ServiceBuilder::new(NoBuckets);
@@ -138,6 +155,8 @@ impl Gateway {
             stop: stop_tx,
             ops_stop,
             task: Some(task),
+            log_stop,
+            log_task,
         })
     }
 }
@@ -189,6 +208,31 @@ async fn build_functions(
         };
         out.insert(name.clone(), function);
     }
+    if let Some(bundle) = config.functions_ca_bundle() {
+        if !bundle.is_file() {
+            return Err(Error::Config(crate::ConfigError::Invalid(format!(
+                "`function_ca_bundle`/`tls_cert` {} is not a file",
+                bundle.display()
+            ))));
+        }
+        let https_backend = config
+            .backend
+            .endpoint
+            .as_deref()
+            .is_none_or(|e| e.starts_with("https://"));
+        if config.function_ca_bundle.is_none() && https_backend {
+            // The bundle replaces the functions' system roots: their inputS3Url fetch from an
+            // HTTPS backend fails unless its CA is in the bundle too.
+            tracing::warn!(
+                bundle = %bundle.display(),
+                "process functions get AWS_CA_BUNDLE = tls_cert, which replaces their system roots; the backend is HTTPS: set `function_ca_bundle` to a PEM file holding both this certificate and the backend's CA (or \"\" for none)"
+            );
+        }
+        // Only process functions start with this environment; the others ignore it.
+        for f in out.values() {
+            f.use_ca_bundle(&bundle);
+        }
+    }
     Ok(out)
 }
 
@@ -208,6 +252,9 @@ pub struct RunningGateway {
     stop: watch::Sender<bool>,
     ops_stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Server access logs: stops the writer, which then writes what it holds.
+    log_stop: watch::Sender<bool>,
+    log_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningGateway {
@@ -235,6 +282,10 @@ impl RunningGateway {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        let _ = self.log_stop.send(true);
+        if let Some(task) = self.log_task.take() {
+            let _ = task.await;
+        }
         let _ = self.ops_stop.send(true);
     }
 }
@@ -243,6 +294,8 @@ impl Drop for RunningGateway {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
         let _ = self.ops_stop.send(true);
+        // The writer is not aborted: it writes what it holds if the runtime lives on.
+        let _ = self.log_stop.send(true);
         if let Some(task) = self.task.take() {
             task.abort();
         }

@@ -2,22 +2,20 @@
 //! in S3's format, without secrets; batches are written by size and by time; a bucket that
 //! logs into itself is refused.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled};
+use object_lambda_emulator::test_util::{self, SECRET_KEY as SK, TestEmulator};
 use object_lambda_emulator::{
-    AccessPointConfig, BucketConfig, Config, Credential, Emulator, InProcess, Logging, OlapConfig,
-    RunningEmulator,
+    AccessPointConfig, BucketConfig, Config, Emulator, Function, Logging, OlapConfig,
 };
-
-use crate::{AK, SK, status_and_code};
 
 /// Bucket `data` logging into `logs` under `data/`, an access point and a passthrough OLAP.
 fn config(flush_ms: u64, max_records: usize) -> Config {
     Config {
-        credentials: vec![Credential::new(AK, SK)],
+        credentials: vec![test_util::credential()],
         access_log_flush_ms: flush_ms,
         access_log_max_records: max_records,
         buckets: vec![
@@ -48,56 +46,59 @@ fn config(flush_ms: u64, max_records: usize) -> Config {
     }
 }
 
-async fn start(config: Config) -> (RunningEmulator, aws_sdk_s3::Client) {
-    let cred = Credential::new(AK, SK);
-    let emu = Emulator::builder()
-        .config(config)
-        .function(
-            "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &cred),
-        )
-        .start()
-        .await
-        .expect("emulator starts");
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    (emu, client)
+fn passthrough() -> Arc<dyn Function> {
+    test_util::in_process(passthrough::function::Passthrough)
+}
+
+async fn start(config: Config) -> TestEmulator {
+    TestEmulator::start(config, [("passthrough", passthrough())]).await
 }
 
 /// The log objects under `logs/data/`, each as its lines.
 async fn log_objects(c: &aws_sdk_s3::Client) -> Vec<(String, Vec<String>)> {
+    log_objects_in(c, "logs", "data/").await
+}
+
+/// The log objects in `bucket` under `prefix`, each as its lines.
+async fn log_objects_in(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Vec<(String, Vec<String>)> {
     let listed = c
         .list_objects_v2()
-        .bucket("logs")
-        .prefix("data/")
+        .bucket(bucket)
+        .prefix(prefix)
         .send()
         .await
         .unwrap();
     let mut out = Vec::new();
     for o in listed.contents() {
         let key = o.key().unwrap().to_owned();
-        let body = c
-            .get_object()
-            .bucket("logs")
-            .key(&key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
+        let body = test_util::get_bytes(c, bucket, &key).await;
         let text = String::from_utf8(body.to_vec()).unwrap();
         out.push((key, text.lines().map(str::to_owned).collect()));
     }
     out
 }
 
-/// Waits until at least `n` records were delivered (or `limit` passed).
+/// Waits until at least `n` records were delivered to `logs/data/` (or `limit` passed).
 async fn wait_for_records(c: &aws_sdk_s3::Client, n: usize, limit: Duration) -> Vec<String> {
+    wait_for_records_in(c, "logs", "data/", n, limit).await
+}
+
+/// Waits until at least `n` records were delivered to `bucket` under `prefix` (or `limit`
+/// passed).
+async fn wait_for_records_in(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    n: usize,
+    limit: Duration,
+) -> Vec<String> {
     let start = Instant::now();
     loop {
-        let lines: Vec<String> = log_objects(c)
+        let lines: Vec<String> = log_objects_in(c, bucket, prefix)
             .await
             .into_iter()
             .flat_map(|(_, l)| l)
@@ -157,39 +158,21 @@ fn find<'a>(records: &'a [Vec<String>], op: &str, uri_part: &str) -> &'a Vec<Str
 
 #[tokio::test]
 async fn direct_and_object_lambda_requests_are_logged_in_s3_format() {
-    let (emu, c) = start(config(100, 1000)).await;
-    c.put_object()
-        .bucket("data")
-        .key("dir/new file.txt")
-        .body(ByteStream::from_static(b"hello log"))
-        .send()
-        .await
-        .unwrap();
-    c.get_object()
-        .bucket("data")
-        .key("dir/new file.txt")
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap();
-    c.head_object()
-        .bucket("data")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
+    let env = start(config(100, 1000)).await;
+    let c = &env.s3;
+    test_util::put_object(
+        c,
+        "data",
+        "dir/new file.txt",
+        "text/plain",
+        &b"hello log"[..],
+    )
+    .await;
+    test_util::get_bytes(c, "data", "dir/new file.txt").await;
+    test_util::head_object(c, "data", "report.csv").await;
     c.list_objects_v2().bucket("data").send().await.unwrap();
-    let missing = c
-        .get_object()
-        .bucket("data")
-        .key("missing")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&missing).0, 404);
+    let missing = c.get_object().bucket("data").key("missing").send().await;
+    test_util::assert_s3_error(missing, 404, "NoSuchKey");
     // A presigned GET: its signature must not reach the log.
     let presigned = c
         .get_object()
@@ -210,19 +193,8 @@ async fn direct_and_object_lambda_requests_are_logged_in_s3_format() {
     let status = reqwest::get(presigned.uri()).await.unwrap().status();
     assert_eq!(status, 200);
     // Through the Object Lambda Access Point: the caller's GET and the function's fetch.
-    let through = c
-        .get_object()
-        .bucket("passthrough")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
-    let lines = wait_for_records(&c, 8, Duration::from_secs(10)).await;
+    let through = test_util::get_bytes(c, "passthrough", "report.csv").await;
+    let lines = wait_for_records(c, 8, Duration::from_secs(10)).await;
     assert!(lines.len() >= 8, "{lines:#?}");
     let records: Vec<Vec<String>> = lines.iter().map(|l| fields(l)).collect();
     for (line, f) in lines.iter().zip(&records) {
@@ -283,25 +255,21 @@ async fn direct_and_object_lambda_requests_are_logged_in_s3_format() {
         fetch[8]
     );
     assert!(!fetch[8].contains("x-olap-grant=") || fetch[8].contains("x-olap-grant=REDACTED"));
-    emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn a_full_batch_is_written_at_once() {
     // Time flush far away: only the size can write the batch.
-    let (emu, c) = start(config(600_000, 3)).await;
+    let env = start(config(600_000, 3)).await;
+    let c = &env.s3;
     for key in ["report.csv", "notes.txt", "data.json"] {
-        c.head_object()
-            .bucket("data")
-            .key(key)
-            .send()
-            .await
-            .unwrap();
+        test_util::head_object(c, "data", key).await;
     }
     let objects = {
         let start = Instant::now();
         loop {
-            let o = log_objects(&c).await;
+            let o = log_objects(c).await;
             if !o.is_empty() || start.elapsed() > Duration::from_secs(10) {
                 break o;
             }
@@ -322,31 +290,22 @@ async fn a_full_batch_is_written_at_once() {
         "{key}"
     );
     // A fourth record waits for the next batch.
-    c.head_object()
-        .bucket("data")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
+    test_util::head_object(c, "data", "report.csv").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(log_objects(&c).await.len(), 1);
-    emu.shutdown().await;
+    assert_eq!(log_objects(c).await.len(), 1);
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn records_are_written_after_the_flush_interval() {
-    let (emu, c) = start(config(200, 1000)).await;
+    let env = start(config(200, 1000)).await;
+    let c = &env.s3;
     let asked = Instant::now();
-    c.head_object()
-        .bucket("data")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
-    let lines = wait_for_records(&c, 1, Duration::from_secs(10)).await;
+    test_util::head_object(c, "data", "report.csv").await;
+    let lines = wait_for_records(c, 1, Duration::from_secs(10)).await;
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(asked.elapsed() < Duration::from_secs(5));
-    emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
@@ -358,10 +317,7 @@ async fn logging_into_the_bucket_itself_is_refused() {
     });
     let err = Emulator::builder()
         .config(looped)
-        .function(
-            "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &Credential::new(AK, SK)),
-        )
+        .function("passthrough", passthrough())
         .start()
         .await
         .unwrap_err();
@@ -377,7 +333,8 @@ async fn logging_into_the_bucket_itself_is_refused() {
     );
 
     // Through the API: GetBucketLogging shows the configuration; a loop is refused there too.
-    let (emu, c) = start(config(100, 1000)).await;
+    let env = start(config(100, 1000)).await;
+    let c = &env.s3;
     let got = c.get_bucket_logging().bucket("data").send().await.unwrap();
     let enabled = got.logging_enabled().unwrap();
     assert_eq!(
@@ -399,12 +356,8 @@ async fn logging_into_the_bucket_itself_is_refused() {
                 .build(),
         )
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status_and_code(&refused),
-        (400, "InvalidTargetBucketForLogging".to_owned())
-    );
+        .await;
+    test_util::assert_s3_error(refused, 400, "InvalidTargetBucketForLogging");
     // Turning logging off.
     c.put_bucket_logging()
         .bucket("data")
@@ -414,5 +367,247 @@ async fn logging_into_the_bucket_itself_is_refused() {
         .unwrap();
     let got = c.get_bucket_logging().bucket("data").send().await.unwrap();
     assert!(got.logging_enabled().is_none());
-    emu.shutdown().await;
+    env.stop().await;
+}
+
+/// A HEAD that fails has no body, yet its record names the error code, as S3's does
+/// (`NoSuchKey` for a HEAD 404 of a missing key), directly and through an Object Lambda
+/// Access Point.
+#[tokio::test]
+async fn failed_heads_log_their_error_code() {
+    let env = start(config(100, 1000)).await;
+    let c = &env.s3;
+    let missing = c.head_object().bucket("data").key("missing").send().await;
+    test_util::assert_s3_status(missing, 404);
+    // Through the Object Lambda Access Point (passthrough answers HEAD from the original's).
+    let through = c
+        .head_object()
+        .bucket("passthrough")
+        .key("nope")
+        .send()
+        .await;
+    test_util::assert_s3_status(through, 404);
+    // Three records: the direct HEAD, the function's HEAD of the original, the caller's HEAD.
+    let lines = wait_for_records(c, 3, Duration::from_secs(10)).await;
+    let records: Vec<Vec<String>> = lines.iter().map(|l| fields(l)).collect();
+    let head = find(&records, "REST.HEAD.OBJECT", "/data/missing");
+    assert_eq!((head[9].as_str(), head[10].as_str()), ("404", "NoSuchKey"));
+    assert_eq!(head[11], "-", "no body sent: {head:?}");
+    let olap = find(&records, "REST.HEAD.OBJECT", "/passthrough/nope");
+    assert_eq!((olap[9].as_str(), olap[10].as_str()), ("404", "NoSuchKey"));
+    assert_eq!(olap[11], "-", "no body sent: {olap:?}");
+    env.stop().await;
+}
+
+/// Over HTTPS the record carries the negotiated TLS version and cipher suite as S3 writes
+/// them (OpenSSL names for TLS 1.2, IANA names for TLS 1.3); over plain HTTP both are `-`.
+#[tokio::test]
+async fn https_records_carry_the_tls_version_and_cipher_suite() {
+    let mut cfg = config(100, 1000);
+    cfg.tls_listen = Some("127.0.0.1:0".parse().unwrap());
+    let env = start(cfg).await;
+    let c = &env.s3;
+    let https = env.emulator.tls_endpoint_url().unwrap().to_owned();
+    let pem = std::fs::read(env.emulator.tls_cert().unwrap()).unwrap();
+    let presign = |key: &'static str| {
+        let plain = test_util::client(&https, test_util::ACCESS_KEY, SK);
+        async move {
+            plain
+                .get_object()
+                .bucket("data")
+                .key(key)
+                .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+                .await
+                .unwrap()
+                .uri()
+                .to_owned()
+        }
+    };
+    for (key, version) in [
+        ("notes.txt", reqwest::tls::Version::TLS_1_2),
+        ("data.json", reqwest::tls::Version::TLS_1_3),
+    ] {
+        let client = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+            .tls_version_min(version)
+            .tls_version_max(version)
+            .build()
+            .unwrap();
+        let r = client.get(presign(key).await).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{key}");
+        r.bytes().await.unwrap();
+    }
+    test_util::head_object(c, "data", "report.csv").await;
+    let lines = wait_for_records(c, 3, Duration::from_secs(10)).await;
+    let records: Vec<Vec<String>> = lines.iter().map(|l| fields(l)).collect();
+    // rcgen's certificate is ECDSA: the TLS 1.2 suites are ECDHE-ECDSA ones.
+    let tls12 = find(&records, "REST.GET.OBJECT", "/data/notes.txt");
+    assert_eq!(tls12[23], "TLSv1.2", "{tls12:?}");
+    assert!(
+        [
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "ECDHE-ECDSA-CHACHA20-POLY1305"
+        ]
+        .contains(&tls12[20].as_str()),
+        "{tls12:?}"
+    );
+    let tls13 = find(&records, "REST.GET.OBJECT", "/data/data.json");
+    assert_eq!(tls13[23], "TLSv1.3", "{tls13:?}");
+    assert!(
+        [
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256"
+        ]
+        .contains(&tls13[20].as_str()),
+        "{tls13:?}"
+    );
+    let plain = find(&records, "REST.HEAD.OBJECT", "/data/report.csv");
+    assert_eq!((plain[20].as_str(), plain[23].as_str()), ("-", "-"));
+    env.stop().await;
+}
+
+/// The gateway's `[[buckets]]` entry for `data` logging into the backend's `logs` under `gw/`.
+const GATEWAY_LOGGING: &str = r#"
+[[buckets]]
+name = "data"
+logging = { target_bucket = "logs", target_prefix = "gw/" }
+"#;
+
+/// All objects of a moto bucket (keys).
+async fn keys(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let listed = c.list_objects_v2().bucket(bucket).send().await.unwrap();
+    listed
+        .contents()
+        .iter()
+        .map(|o| o.key().unwrap().to_owned())
+        .collect()
+}
+
+/// The gateway writes the records of requests through its access points into the target
+/// bucket of its backend (moto), in S3's format, with the gateway's backend credentials; records
+/// still waiting at SIGTERM are written; without `logging` nothing is written; a log loop is
+/// refused at start.
+#[tokio::test]
+async fn the_gateway_delivers_access_logs_into_the_backend() {
+    use aws_sdk_s3::operation::RequestId;
+
+    use crate::gateway::{self, GatewayProc, Moto, REPORT};
+    let Some(moto) = Moto::start() else { return };
+    moto.bucket("data", &[("report.csv", REPORT)]).await;
+    moto.bucket("logs", &[]).await;
+    let backend = moto.client();
+    let functions = gateway::binary_functions();
+    let olaps = [("pass", "passthrough")];
+
+    // Not configured: requests go through, nothing is written.
+    let quiet = GatewayProc::start(&gateway::config(
+        &moto.url,
+        "access_log_flush_ms = 50",
+        &olaps,
+        &functions,
+    ));
+    assert_eq!(
+        gateway::get(&quiet.client(), "pass", "report.csv").await,
+        REPORT
+    );
+    drop(quiet);
+
+    let extra = format!("access_log_flush_ms = 100\n{GATEWAY_LOGGING}");
+    let gw = GatewayProc::start(&gateway::config(&moto.url, &extra, &olaps, &functions));
+    let c = gw.client();
+    let got = test_util::get_object(&c, "pass", "report.csv").await;
+    let request_id = got.request_id().unwrap().to_owned();
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(body.as_ref(), REPORT);
+    let missing = c.get_object().bucket("pass").key("missing").send().await;
+    test_util::assert_s3_error(missing, 404, "NoSuchKey");
+    let head = c.head_object().bucket("pass").key("missing").send().await;
+    test_util::assert_s3_status(head, 404);
+    // A presigned GET: its signature must not reach the log.
+    let url = c
+        .get_object()
+        .bucket("pass")
+        .key("report.csv")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+        .await
+        .unwrap()
+        .uri()
+        .to_owned();
+    let signature = url.split("X-Amz-Signature=").nth(1).unwrap().to_owned();
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+
+    let lines = wait_for_records_in(&backend, "logs", "gw/", 4, Duration::from_secs(15)).await;
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let records: Vec<Vec<String>> = lines.iter().map(|l| fields(l)).collect();
+    for (line, f) in lines.iter().zip(&records) {
+        assert_eq!(f.len(), 27, "27 fields: {line}");
+        assert_eq!(f[1], "data", "{line}");
+        assert_eq!(
+            f[24], "arn:aws:s3-object-lambda:us-east-1:111122223333:accesspoint/pass",
+            "{line}"
+        );
+        assert!(!line.contains(&signature), "signature logged: {line}");
+        assert!(!line.contains(gateway::SK), "secret logged: {line}");
+        assert!(!line.contains("jane.doe"), "object contents logged: {line}");
+    }
+    let get = records
+        .iter()
+        .find(|f| f[5] == request_id)
+        .unwrap_or_else(|| panic!("no record of request {request_id}: {records:#?}"));
+    assert_eq!(get[6], "REST.GET.OBJECT");
+    assert_eq!(get[7], "report.csv");
+    assert!(get[8].starts_with("\"GET /pass/report.csv"), "{:?}", get[8]);
+    assert_eq!((get[9].as_str(), get[10].as_str()), ("200", "-"));
+    assert_eq!(get[11], REPORT.len().to_string(), "bytes sent");
+    assert_eq!(get[4], "arn:aws:iam::111122223333:user/alice");
+    assert_eq!(get[3], "127.0.0.1");
+    assert_eq!(
+        (get[19].as_str(), get[21].as_str()),
+        ("SigV4", "AuthHeader")
+    );
+    assert!(
+        get[16].contains("aws-sdk-rust"),
+        "user agent: {:?}",
+        get[16]
+    );
+    let miss = find(&records, "REST.GET.OBJECT", "/pass/missing");
+    assert_eq!((miss[9].as_str(), miss[10].as_str()), ("404", "NoSuchKey"));
+    let head = find(&records, "REST.HEAD.OBJECT", "/pass/missing");
+    assert_eq!((head[9].as_str(), head[10].as_str()), ("404", "NoSuchKey"));
+    assert_eq!(head[11], "-", "no body sent: {head:?}");
+    let pre = records
+        .iter()
+        .find(|f| f[21] == "QueryString")
+        .unwrap_or_else(|| panic!("no presigned record in {records:#?}"));
+    assert!(pre[8].contains("X-Amz-Signature=REDACTED"), "{:?}", pre[8]);
+    drop(gw);
+    // Only log objects were written, and only by the gateway that logs.
+    assert_eq!(keys(&backend, "data").await, ["report.csv"]);
+    assert!(
+        keys(&backend, "logs")
+            .await
+            .iter()
+            .all(|k| k.starts_with("gw/"))
+    );
+
+    // Records still waiting at SIGTERM are written before the gateway exits.
+    let extra = format!("access_log_flush_ms = 600000\n{GATEWAY_LOGGING}");
+    let mut gw = GatewayProc::start(&gateway::config(&moto.url, &extra, &olaps, &functions));
+    let before = keys(&backend, "logs").await.len();
+    assert_eq!(
+        gateway::get(&gw.client(), "pass", "report.csv").await,
+        REPORT
+    );
+    let status = gateway::terminate(&mut gw.child).expect("exits on SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(keys(&backend, "logs").await.len(), before + 1);
+
+    // A bucket logging into itself.
+    let looped = GATEWAY_LOGGING.replace("\"logs\"", "\"data\"");
+    let err = GatewayProc::try_start(&gateway::config(&moto.url, &looped, &olaps, &functions))
+        .err()
+        .expect("a log loop is refused");
+    assert!(err.contains("log loop"), "{err}");
 }

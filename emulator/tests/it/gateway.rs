@@ -144,6 +144,9 @@ impl GatewayProc {
             .env("AWS_SECRET_ACCESS_KEY", SK)
             .env("AWS_REGION", "us-east-1")
             .env("RUST_LOG", "info")
+            // Functions trust only what the gateway hands them (`function_ca_bundle`).
+            .env_remove("AWS_CA_BUNDLE")
+            .env_remove("SSL_CERT_FILE")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()

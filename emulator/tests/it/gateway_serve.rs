@@ -206,11 +206,12 @@ async fn gateway_serves_https_only_with_tls_keys() {
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
-    // The function trusts the certificate for its WGOR (rustls reads SSL_CERT_FILE).
+    // The function trusts the certificate for its WGOR through the `AWS_CA_BUNDLE` the gateway
+    // gives it (`function_ca_bundle`'s default: `tls_cert`, as `public_url` is not set); its
+    // own environment names no bundle.
     let functions = format!(
-        "[functions.passthrough]\nbinary = \"{}\"\nenvironment = {{ SSL_CERT_FILE = \"{}\" }}\n",
+        "[functions.passthrough]\nbinary = \"{}\"\n",
         function_binary("passthrough").display(),
-        cert.display()
     );
     let extra = format!(
         "tls_cert = \"{}\"\ntls_key = \"{}\"",
