@@ -166,14 +166,7 @@ pub fn assert_s3_error<T: Debug, E: ProvideErrorMetadata + Debug>(
     status: u16,
     code: &str,
 ) {
-    match result {
-        Ok(ok) => panic!("expected {status} {code}, got success: {ok:?}"),
-        Err(err) => assert_eq!(
-            status_and_code(&err),
-            (status, code.to_owned()),
-            "unexpected error: {err:?}"
-        ),
-    }
+    expect_s3_error(result, status, code);
 }
 
 /// Assert that an SDK call failed with this HTTP status (for answers without an S3 error code,
@@ -192,22 +185,14 @@ pub fn assert_s3_status<T: Debug, E: ProvideErrorMetadata + Debug>(
 /// GET `bucket`/`key` (a bucket, access point or Object Lambda Access Point); panics on any
 /// failure, naming the status and code.
 pub async fn get_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> GetObjectOutput {
-    s3.get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {bucket}/{key}: {:?}", status_and_code(&e)))
+    let get = s3.get_object().bucket(bucket).key(key).send().await;
+    answered(get, || format!("GET {bucket}/{key}"))
 }
 
 /// HEAD `bucket`/`key`; panics on any failure.
 pub async fn head_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> HeadObjectOutput {
-    s3.head_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("HEAD {bucket}/{key}: {:?}", status_and_code(&e)))
+    let head = s3.head_object().bucket(bucket).key(key).send().await;
+    answered(head, || format!("HEAD {bucket}/{key}"))
 }
 
 /// PUT `body` as `bucket`/`key` with `content_type`; panics on any failure.
@@ -284,13 +269,9 @@ pub async fn put_bytes(
     key: &str,
     body: impl Into<Bytes>,
 ) -> aws_sdk_s3::operation::put_object::PutObjectOutput {
-    s3.put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body.into()))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("PUT {bucket}/{key}: {:?}", status_and_code(&e)))
+    let put = s3.put_object().bucket(bucket).key(key);
+    let put = put.body(ByteStream::from(body.into())).send().await;
+    answered(put, || format!("PUT {bucket}/{key}"))
 }
 
 /// GET `bucket`/`key` with `Range: range`; panics on any failure.
@@ -300,13 +281,8 @@ pub async fn get_range(
     key: &str,
     range: &str,
 ) -> GetObjectOutput {
-    s3.get_object()
-        .bucket(bucket)
-        .key(key)
-        .range(range)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {bucket}/{key} {range}: {:?}", status_and_code(&e)))
+    let get = s3.get_object().bucket(bucket).key(key).range(range);
+    answered(get.send().await, || format!("GET {bucket}/{key} {range}"))
 }
 
 /// The whole body of a GET's answer; panics if the stream breaks.
@@ -335,6 +311,30 @@ pub fn expect_s3_error<T: Debug, E: ProvideErrorMetadata + Debug>(
             );
             err
         }
+    }
+}
+
+/// ListObjectsV2 of `bucket` under `prefix` (none when empty); panics on any failure.
+pub async fn list_v2(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output {
+    let prefix = (!prefix.is_empty()).then(|| prefix.to_owned());
+    let list = s3.list_objects_v2().bucket(bucket).set_prefix(prefix);
+    answered(list.send().await, || format!("LIST {bucket}"))
+}
+
+/// The answer of a call that must succeed; else a panic naming the call (`what`), the status
+/// and the S3 error code.
+#[track_caller]
+fn answered<T, E: ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    what: impl FnOnce() -> String,
+) -> T {
+    match result {
+        Ok(answer) => answer,
+        Err(e) => panic!("{}: {:?}", what(), status_and_code(&e)),
     }
 }
 

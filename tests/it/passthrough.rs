@@ -6,7 +6,7 @@ use integration_tests::start_passthrough;
 use md5::Digest;
 use object_lambda_emulator::test_util::{
     self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, error_message,
-    expect_s3_error, get_object, get_range, head_object, presigned_get,
+    expect_s3_error, get_object, get_range, head_object, list_v2, presigned_get,
 };
 
 const OLAP: &str = "passthrough";
@@ -173,14 +173,7 @@ async fn list_objects_v2_through_the_access_point() {
     for key in ["logs/a.txt", "logs/b.txt", "other/c.txt"] {
         put(&env, key, b"x".to_vec(), "text/plain").await;
     }
-    let list = env
-        .s3
-        .list_objects_v2()
-        .bucket(OLAP)
-        .prefix("logs/")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(&env.s3, OLAP, "logs/").await;
     let keys: Vec<&str> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["logs/a.txt", "logs/b.txt"]);
     let v1 = env

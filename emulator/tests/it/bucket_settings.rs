@@ -5,13 +5,14 @@ use aws_sdk_s3::types::{
     BucketVersioningStatus, ObjectLockMode, ObjectLockRetentionMode, ServerSideEncryption,
 };
 use object_lambda_emulator::test_util::{
-    TestEmulator, assert_s3_error, bare_config, head_object, in_process, put_bytes,
+    TestEmulator, assert_s3_error, bare_config, head_object, in_process, list_v2, put_bytes,
 };
 use object_lambda_emulator::{
     BucketConfig, Config, DefaultRetention, Emulator, Encryption, Logging, ObjectLock, Template,
 };
 
-use crate::common::{delete, get_version};
+use crate::common::{delete, get_version, versioning};
+use crate::template::bucket;
 
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/settings";
 
@@ -40,7 +41,7 @@ fn vault() -> BucketConfig {
 }
 
 /// Bucket `name` with no settings.
-fn bucket(name: &str) -> BucketConfig {
+fn plain_bucket(name: &str) -> BucketConfig {
     BucketConfig {
         name: name.into(),
         ..BucketConfig::default()
@@ -50,35 +51,22 @@ fn bucket(name: &str) -> BucketConfig {
 #[tokio::test]
 async fn config_settings_apply_and_locked_data_survives_refused_deletes() {
     let config = Config {
-        buckets: vec![vault(), bucket("audit")],
+        buckets: vec![vault(), plain_bucket("audit")],
         ..bare_config()
     };
     let emu = TestEmulator::start(config, []).await;
     let c = &emu.s3;
-    let v = c
-        .get_bucket_versioning()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
-    let e = c
-        .get_bucket_encryption()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
+    let v = versioning(c, "vault").await;
+    assert_eq!(v, Some(BucketVersioningStatus::Enabled));
+    let encryption = c.get_bucket_encryption().bucket("vault");
+    let e = encryption.send().await.unwrap();
     let rule = &e.server_side_encryption_configuration().unwrap().rules()[0];
     let default = rule.apply_server_side_encryption_by_default().unwrap();
     assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
     assert_eq!(default.kms_master_key_id(), Some(KMS_KEY));
     assert_eq!(rule.bucket_key_enabled(), Some(true));
-    let lock = c
-        .get_object_lock_configuration()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
+    let lock = c.get_object_lock_configuration().bucket("vault");
+    let lock = lock.send().await.unwrap();
     let retention = lock
         .object_lock_configuration()
         .unwrap()
@@ -118,7 +106,7 @@ async fn config_settings_apply_and_locked_data_survives_refused_deletes() {
 async fn object_lock_cannot_be_added_to_an_existing_bucket() {
     let dir = tempfile::tempdir().unwrap();
     let plain = Config {
-        buckets: vec![bucket("vault")],
+        buckets: vec![plain_bucket("vault")],
         ..bare_config()
     };
     let emu = Emulator::builder()
@@ -145,23 +133,13 @@ async fn object_lock_cannot_be_added_to_an_existing_bucket() {
 #[test]
 fn template_bucket_properties_become_settings() {
     let t = crate::template::repo_template();
-    let data = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "databucket")
-        .unwrap();
+    let data = bucket(&t, "databucket");
     assert_eq!(data.versioning.as_deref(), Some("Enabled"));
     assert_eq!(data.encryption.as_ref().unwrap().algorithm, "AES256");
     let logging = data.logging.as_ref().unwrap();
     assert_eq!(logging.target_bucket, "logbucket");
     assert_eq!(logging.target_prefix, "databucket/");
-    let logs = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "logbucket")
-        .unwrap();
+    let logs = bucket(&t, "logbucket");
     assert!(logs.logging.is_none());
     assert!(!logs.seed_samples, "a log bucket starts empty");
 
@@ -224,13 +202,8 @@ async fn template_settings_are_applied_at_start() {
         .map(|name| (name, in_process(passthrough::function::Passthrough)));
     let emu = TestEmulator::start(t.config.clone(), functions).await;
     let c = &emu.s3;
-    let v = c
-        .get_bucket_versioning()
-        .bucket("databucket")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
+    let v = versioning(c, "databucket").await;
+    assert_eq!(v, Some(BucketVersioningStatus::Enabled));
     let put = put_bytes(c, "databucket", "new.txt", "n").await;
     assert!(put.version_id().is_some());
     assert_eq!(
@@ -239,13 +212,7 @@ async fn template_settings_are_applied_at_start() {
     );
     let start = std::time::Instant::now();
     let logged = loop {
-        let l = c
-            .list_objects_v2()
-            .bucket("logbucket")
-            .prefix("databucket/")
-            .send()
-            .await
-            .unwrap();
+        let l = list_v2(c, "logbucket", "databucket/").await;
         if l.key_count().unwrap_or(0) > 0 || start.elapsed().as_secs() > 10 {
             break l.key_count().unwrap_or(0);
         }

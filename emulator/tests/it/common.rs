@@ -12,9 +12,9 @@ use aws_sdk_s3::operation::complete_multipart_upload::{
 };
 use aws_sdk_s3::operation::delete_object::{DeleteObjectError, DeleteObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{BucketVersioningStatus, CompletedMultipartUpload, CompletedPart};
 use object_lambda_emulator::Function;
-use object_lambda_emulator::test_util::{in_process, status_and_code};
+use object_lambda_emulator::test_util::{body_bytes, in_process, status_and_code};
 
 /// The body of `bucket`/`key` (of `version` when given); panics on any failure.
 pub(crate) async fn get_version(
@@ -23,19 +23,20 @@ pub(crate) async fn get_version(
     key: &str,
     version: Option<&str>,
 ) -> Vec<u8> {
-    c.get_object()
-        .bucket(bucket)
-        .key(key)
-        .set_version_id(version.map(str::to_owned))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {bucket}/{key} {version:?}: {:?}", status_and_code(&e)))
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
+    let get = c.get_object().bucket(bucket).key(key);
+    let out = get.set_version_id(version.map(str::to_owned)).send().await;
+    let out =
+        out.unwrap_or_else(|e| panic!("GET {bucket}/{key} {version:?}: {:?}", status_and_code(&e)));
+    body_bytes(out).await.to_vec()
+}
+
+/// The versioning status of `bucket` (`None`: never enabled).
+pub(crate) async fn versioning(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Option<BucketVersioningStatus> {
+    let got = c.get_bucket_versioning().bucket(bucket).send().await;
+    got.unwrap().status().cloned()
 }
 
 /// DELETE `bucket`/`key` (`version` when given); the result, for tests of refused deletes.

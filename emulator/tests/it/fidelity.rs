@@ -1,6 +1,7 @@
 //! The S3 layer as S3 answers: versioning and delete markers, ownership checks, encryption
 //! headers, checksums, Object Lock, listings, and the Range rule on direct GETs.
 
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, ChecksumAlgorithm, ChecksumMode, EncodingType, ObjectLockLegalHold,
@@ -13,23 +14,27 @@ use object_lambda_emulator::test_util::{
     head_object, in_process, put_bytes,
 };
 
-use crate::common::{delete, get_version as body};
+use crate::common::{delete, get_version as body, versioning};
 use crate::functions::Mode;
 use crate::raw::Request;
 use crate::{data_config, olap, start, test_function};
+
+/// PUT `data/summed` ("hello") with a SHA-256 checksum.
+async fn put_summed(c: &aws_sdk_s3::Client) -> PutObjectOutput {
+    let put = c.put_object().bucket("data").key("summed");
+    let put = put.checksum_algorithm(ChecksumAlgorithm::Sha256);
+    put.body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap()
+}
 
 #[tokio::test]
 async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
     let env = start().await;
     let c = &env.s3;
     c.create_bucket().bucket("ver").send().await.unwrap();
-    let before = c
-        .get_bucket_versioning()
-        .bucket("ver")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(before.status(), None);
+    assert_eq!(versioning(c, "ver").await, None);
     c.put_bucket_versioning()
         .bucket("ver")
         .versioning_configuration(
@@ -40,13 +45,10 @@ async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
         .send()
         .await
         .unwrap();
-    let on = c
-        .get_bucket_versioning()
-        .bucket("ver")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status(), Some(&BucketVersioningStatus::Enabled));
+    assert_eq!(
+        versioning(c, "ver").await,
+        Some(BucketVersioningStatus::Enabled)
+    );
     let mut ids = Vec::new();
     for text in ["one", "two"] {
         let put = put_bytes(c, "ver", "k", text).await;
@@ -93,16 +95,9 @@ async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
     // Removing the marker brings the key back.
     delete(c, "ver", "k", Some(&marker)).await.unwrap();
     assert_eq!(body(c, "ver", "k", None).await, b"two");
-    assert_s3_error(
-        c.get_object()
-            .bucket("ver")
-            .key("k")
-            .version_id("0123456789abcdef0123456789abcdef")
-            .send()
-            .await,
-        404,
-        "NoSuchVersion",
-    );
+    let unknown = c.get_object().bucket("ver").key("k");
+    let unknown = unknown.version_id("0123456789abcdef0123456789abcdef");
+    assert_s3_error(unknown.send().await, 404, "NoSuchVersion");
     env.stop().await;
 }
 
@@ -239,14 +234,7 @@ async fn encryption_headers_and_checksums_are_recorded_and_returned() {
             .is_some_and(|k| k.ends_with(":alias/aws/s3"))
     );
     // A checksum sent with the upload comes back with ChecksumMode=ENABLED.
-    c.put_object()
-        .bucket("data")
-        .key("summed")
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .body(ByteStream::from_static(b"hello"))
-        .send()
-        .await
-        .unwrap();
+    put_summed(c).await;
     let g = c
         .get_object()
         .bucket("data")
@@ -348,13 +336,8 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .await
         .unwrap();
     assert_s3_status(delete(c, "vault", "held", Some(&h1)).await, 403);
-    let lh = c
-        .get_object_legal_hold()
-        .bucket("vault")
-        .key("held")
-        .send()
-        .await
-        .unwrap();
+    let hold = c.get_object_legal_hold().bucket("vault").key("held");
+    let lh = hold.send().await.unwrap();
     assert_eq!(
         lh.legal_hold().and_then(|l| l.status()),
         Some(&ObjectLockLegalHoldStatus::On)
@@ -445,15 +428,7 @@ async fn checksums_and_expected_owner_through_an_access_point() {
     .await;
     let c = &env.s3;
     const SUM: &str = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=";
-    let put = c
-        .put_object()
-        .bucket("data")
-        .key("summed")
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .body(ByteStream::from_static(b"hello"))
-        .send()
-        .await
-        .unwrap();
+    let put = put_summed(c).await;
     assert_eq!(
         put.checksum_sha256(),
         Some(SUM),

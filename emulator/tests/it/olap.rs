@@ -6,7 +6,7 @@ use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
 
 use object_lambda_emulator::test_util::{
-    assert_s3_error, assert_s3_status, body_bytes, get_object, get_range, head_object,
+    assert_s3_error, assert_s3_status, body_bytes, get_object, get_range, head_object, list_v2,
     status_and_code,
 };
 
@@ -92,13 +92,7 @@ async fn get_head_list_through_an_access_point() {
             .is_none_or(|m| !m.contains_key("transformed"))
     );
 
-    let list = c
-        .list_objects_v2()
-        .bucket("upper")
-        .prefix("re")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(c, "upper", "re").await;
     let keys: Vec<_> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["report.csv"]);
     let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
@@ -259,16 +253,9 @@ async fn write_get_object_response_is_authenticated() {
         403,
         "SignatureDoesNotMatch",
     );
-    assert_s3_error(
-        env.s3
-            .write_get_object_response()
-            .request_route("io-x")
-            .request_token("unknown")
-            .send()
-            .await,
-        400,
-        "ValidationError",
-    );
+    let wgor = env.s3.write_get_object_response().request_route("io-x");
+    let unknown = wgor.request_token("unknown").send().await;
+    assert_s3_error(unknown, 400, "ValidationError");
     env.stop().await;
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use object_lambda_emulator::test_util::{
     self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, error_message,
-    expect_s3_error, get_object, get_range, head_object,
+    expect_s3_error, get_object, get_range, head_object, list_v2,
 };
 use object_lambda_emulator::{Function, ProcessFunction, SAMPLES};
 
@@ -159,12 +159,7 @@ async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
         head.content_length(),
         Some(i64::try_from(original.len()).unwrap())
     );
-    let list = client
-        .list_objects_v2()
-        .bucket("passthrough")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(client, "passthrough", "").await;
     assert_eq!(list.contents().len(), SAMPLES.len());
     // One process served everything: warm between invocations.
     assert_eq!(f.processes_started(), 1);

@@ -337,14 +337,8 @@ async fn multipart_upload_as_s3_runs_it() {
     assert_s3_error(late, 404, "NoSuchUpload");
 
     // An oversized CompleteMultipartUpload body is a client error, not a 500.
-    let up = c
-        .create_multipart_upload()
-        .bucket("data")
-        .key("huge.bin")
-        .send()
-        .await
-        .unwrap();
-    let path = format!("/data/huge.bin?uploadId={}", up.upload_id().unwrap());
+    let (huge, _) = upload_parts(c, "data", "huge.bin", Vec::new()).await;
+    let path = format!("/data/huge.bin?uploadId={huge}");
     let mut big = Request::new("POST", &path);
     let mut xml = String::from("<CompleteMultipartUpload>");
     while xml.len() < 21 * 1024 * 1024 {

@@ -5,7 +5,7 @@ use std::path::Path;
 use object_lambda_emulator::test_util::{
     self, TestEmulator, assert_s3_error, body_bytes, get_object, in_process, put_bytes, sample,
 };
-use object_lambda_emulator::{Action, Credential, Feature, Template};
+use object_lambda_emulator::{Action, BucketConfig, Credential, Feature, Template};
 use serde_json::Value;
 
 use crate::common::real_functions;
@@ -14,6 +14,12 @@ use crate::common::real_functions;
 pub(crate) fn repo_template() -> Template {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     Template::from_file(&path, &[]).expect("template.yaml parses")
+}
+
+/// The bucket `name` of template `t`.
+pub(crate) fn bucket<'t>(t: &'t Template, name: &str) -> &'t BucketConfig {
+    let found = t.config.buckets.iter().find(|b| b.name == name);
+    found.unwrap_or_else(|| panic!("no bucket {name} in the template"))
 }
 
 pub(crate) const FUNCTIONS: [&str; 4] = [
@@ -153,12 +159,7 @@ async fn emulator_from_template_serves_every_access_point() {
 #[test]
 fn repo_template_policies_are_loaded() {
     let t = repo_template();
-    let bucket = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "databucket")
-        .unwrap();
+    let bucket = bucket(&t, "databucket");
     let policy: Value = serde_json::from_str(bucket.policy.as_deref().unwrap()).unwrap();
     let sids: Vec<&str> = policy["Statement"]
         .as_array()
