@@ -35,6 +35,11 @@ fn through(env: &TestEmulator, key: &str) -> GetObjectFluentBuilder {
     env.s3.get_object().bucket(OLAP).key(key)
 }
 
+/// The `owner` user metadata that [`put`] sets.
+fn owner(metadata: Option<&std::collections::HashMap<String, String>>) -> Option<&str> {
+    metadata?.get("owner").map(String::as_str)
+}
+
 fn digits(n: usize) -> Vec<u8> {
     (0..n).map(|i| b'0' + (i % 10) as u8).collect()
 }
@@ -49,12 +54,7 @@ async fn get_returns_the_object_with_its_headers() {
     let got = get_object(&env.s3, OLAP, "docs/team list.csv").await;
     assert_eq!(got.content_type(), Some("text/csv"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
-    assert_eq!(
-        got.metadata()
-            .and_then(|m| m.get("owner"))
-            .map(String::as_str),
-        Some("data-team")
-    );
+    assert_eq!(owner(got.metadata()), Some("data-team"));
     // Unchanged bytes keep their ETag and length.
     assert_eq!(got.e_tag(), direct.e_tag());
     assert_eq!(got.content_length(), Some(body.len() as i64));
@@ -157,12 +157,7 @@ async fn head_through_the_access_point() {
     let head = head_object(&env.s3, OLAP, "h.csv").await;
     assert_eq!(head.content_length(), Some(1234));
     assert_eq!(head.content_type(), Some("text/csv"));
-    assert_eq!(
-        head.metadata()
-            .and_then(|m| m.get("owner"))
-            .map(String::as_str),
-        Some("data-team")
-    );
+    assert_eq!(owner(head.metadata()), Some("data-team"));
     let missing = env.s3.head_object().bucket(OLAP).key("missing.csv");
     assert_s3_status(missing.send().await, 404);
 }

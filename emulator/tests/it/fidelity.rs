@@ -134,13 +134,8 @@ async fn ownership_listing_and_content_type_as_s3() {
         .await
         .unwrap();
     // fetch-owner and V1's Owner.
-    let v2 = c
-        .list_objects_v2()
-        .bucket("data")
-        .fetch_owner(true)
-        .send()
-        .await
-        .unwrap();
+    let v2 = c.list_objects_v2().bucket("data").fetch_owner(true);
+    let v2 = v2.send().await.unwrap();
     assert!(v2.contents().iter().all(|o| o.owner().is_some()));
     let v1 = c.list_objects().bucket("data").send().await.unwrap();
     assert!(v1.contents().iter().all(|o| o.owner().is_some()));
@@ -270,17 +265,20 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .unwrap()
             + 3600,
     );
-    let put = c
-        .put_object()
-        .bucket("vault")
-        .key("ledger")
-        .object_lock_mode(ObjectLockMode::Compliance)
-        .object_lock_retain_until_date(until)
-        .body(ByteStream::from_static(b"v1"))
-        .send()
-        .await
-        .unwrap();
-    let v1 = put.version_id().unwrap().to_owned();
+    // PUT `key` into `vault` locked in `mode` until `until`; the new version's id.
+    let put_locked = async |key: &str, mode: ObjectLockMode, body: &'static [u8]| {
+        let put = c.put_object().bucket("vault").key(key);
+        let put = put
+            .object_lock_mode(mode)
+            .object_lock_retain_until_date(until);
+        let put = put
+            .body(ByteStream::from_static(body))
+            .send()
+            .await
+            .unwrap();
+        put.version_id().unwrap().to_owned()
+    };
+    let v1 = put_locked("ledger", ObjectLockMode::Compliance, b"v1").await;
     let h = head_object(c, "vault", "ledger").await;
     assert_eq!(h.object_lock_mode(), Some(&ObjectLockMode::Compliance));
     assert!(h.object_lock_retain_until_date().is_some());
@@ -301,17 +299,7 @@ async fn object_lock_refuses_to_lose_locked_versions() {
     put_bytes(c, "vault", "ledger", "v2").await;
     assert_eq!(body(c, "vault", "ledger", Some(&v1)).await, b"v1");
     // Governance: only with the bypass header.
-    let gov = c
-        .put_object()
-        .bucket("vault")
-        .key("draft")
-        .object_lock_mode(ObjectLockMode::Governance)
-        .object_lock_retain_until_date(until)
-        .body(ByteStream::from_static(b"g"))
-        .send()
-        .await
-        .unwrap();
-    let g1 = gov.version_id().unwrap().to_owned();
+    let g1 = put_locked("draft", ObjectLockMode::Governance, b"g").await;
     assert_s3_status(delete(c, "vault", "draft", Some(&g1)).await, 403);
     c.delete_object()
         .bucket("vault")

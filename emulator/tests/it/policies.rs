@@ -51,6 +51,29 @@ pub(crate) fn config() -> Config {
               "Resource":"arn:aws:s3:::data/*",
               "Condition":{{"Null":{{"s3:x-amz-server-side-encryption":"true"}}}}}}]}}"#
     );
+    // Per team: its access point, limited to its prefix, and its Object Lambda Access Point.
+    let (access_points, object_lambda_access_points) = TEAMS
+        .iter()
+        .map(|t| {
+            let lower = t.to_ascii_lowercase();
+            let ap = AccessPointConfig {
+                name: format!("{lower}-ap"),
+                bucket: "data".into(),
+                policy: Some(format!(
+                    r#"{{"Statement":[{{"Effect":"Allow",
+                        "Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/{lower}"}},
+                        "Action":"s3:GetObject",
+                        "Resource":"arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/{lower}-ap/object/{t}/*"}}]}}"#
+                )),
+            };
+            let olap = OlapConfig {
+                name: format!("{lower}-olap"),
+                supporting_access_point: format!("{lower}-ap"),
+                ..OlapConfig::default_for("upper")
+            };
+            (ap, olap)
+        })
+        .unzip();
     Config {
         credentials,
         buckets: vec![
@@ -71,33 +94,8 @@ pub(crate) fn config() -> Config {
                 ..BucketConfig::default()
             },
         ],
-        access_points: TEAMS
-            .iter()
-            .map(|t| {
-                let lower = t.to_ascii_lowercase();
-                AccessPointConfig {
-                    name: format!("{lower}-ap"),
-                    bucket: "data".into(),
-                    policy: Some(format!(
-                        r#"{{"Statement":[{{"Effect":"Allow",
-                            "Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/{lower}"}},
-                            "Action":"s3:GetObject",
-                            "Resource":"arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/{lower}-ap/object/{t}/*"}}]}}"#
-                    )),
-                }
-            })
-            .collect(),
-        object_lambda_access_points: TEAMS
-            .iter()
-            .map(|t| {
-                let lower = t.to_ascii_lowercase();
-                OlapConfig {
-                    name: format!("{lower}-olap"),
-                    supporting_access_point: format!("{lower}-ap"),
-                    ..OlapConfig::default_for("upper")
-                }
-            })
-            .collect(),
+        access_points,
+        object_lambda_access_points,
         ..Config::default()
     }
 }
