@@ -248,13 +248,6 @@ pub fn sample(key: &str) -> &'static [u8] {
 }
 
 impl TestEmulator {
-    /// Wrap an emulator started by the caller (with a data directory or options of its own)
-    /// and give it a client signed with the test credential.
-    pub fn wrap(emulator: RunningEmulator) -> Self {
-        let s3 = client(emulator.endpoint_url(), ACCESS_KEY, SECRET_KEY);
-        Self { emulator, s3 }
-    }
-
     /// Another client of this emulator, signed with `access_key`/`secret`.
     pub fn client_as(&self, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
         client(self.endpoint_url(), access_key, secret)
