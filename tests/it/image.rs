@@ -1,9 +1,10 @@
 //! `image-transform` through its Object Lambda Access Point, with the caller's identity in the
 //! watermark.
 
-use aws_sdk_s3::primitives::ByteStream;
 use image_transform::{CallerInfo, Config};
-use object_lambda_emulator::test_util::{TestEmulator, get_object, in_process, status_and_code};
+use object_lambda_emulator::test_util::{
+    TestEmulator, body_bytes, get_error, get_object, in_process, put_bytes, sample, status_and_code,
+};
 
 const AP: &str = "image-transform";
 const PAYLOAD: &str = r#"{"width":300,"quality":85,"watermark":{"text":"{user_name} @ {account_id}","position":"southeast","font_size":0.08}}"#;
@@ -19,11 +20,7 @@ async fn env(payload: &str) -> TestEmulator {
 
 /// What the library makes of the sample photo for a caller named `user`.
 fn expected_for(user: &str) -> Vec<u8> {
-    let photo = object_lambda_emulator::SAMPLES
-        .iter()
-        .find(|s| s.0 == "photo.jpg")
-        .expect("sample")
-        .2;
+    let photo = sample("photo.jpg");
     let config: Config = serde_json::from_str(PAYLOAD).expect("payload");
     let caller = CallerInfo {
         principal_id: String::new(),
@@ -44,7 +41,7 @@ async fn resized_upright_and_watermarked_with_the_callers_name() {
     let env = env(PAYLOAD).await;
     let got = get_object(&env.s3, AP, "photo.jpg").await;
     assert_eq!(got.content_type(), Some("image/jpeg"));
-    let bytes = got.body.collect().await.unwrap().into_bytes().to_vec();
+    let bytes = body_bytes(got).await.to_vec();
     let img = image::load_from_memory(&bytes).expect("a JPEG");
     // Stored 450x600 with EXIF orientation 6: displayed 600x450, so 300 wide is 300x225.
     assert_eq!((img.width(), img.height()), (300, 225));
@@ -75,22 +72,8 @@ async fn hostile_images_are_4xx() {
         ),
     ];
     for (key, body, code) in cases {
-        env.s3
-            .put_object()
-            .bucket("demo")
-            .key(key)
-            .body(ByteStream::from(body.to_vec()))
-            .send()
-            .await
-            .expect("put");
-        let err = env
-            .s3
-            .get_object()
-            .bucket(AP)
-            .key(key)
-            .send()
-            .await
-            .unwrap_err();
+        put_bytes(&env.s3, "demo", key, body).await;
+        let err = get_error(&env.s3, AP, key).await;
         assert_eq!(
             status_and_code(&err),
             (400, code.to_owned()),

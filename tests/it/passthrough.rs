@@ -1,11 +1,12 @@
 //! GET, HEAD and LIST through the `passthrough` Object Lambda Access Point.
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::get_object::builders::GetObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use integration_tests::start_passthrough;
 use md5::Digest;
 use object_lambda_emulator::test_util::{
-    self, TestEmulator, assert_s3_error, assert_s3_status, get_object, head_object, status_and_code,
+    self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, error_message,
+    expect_s3_error, get_object, get_range, head_object, list_v2, presigned_get,
 };
 
 const OLAP: &str = "passthrough";
@@ -29,6 +30,16 @@ async fn put(env: &TestEmulator, key: &str, body: Vec<u8>, content_type: &str) {
         .expect("put");
 }
 
+/// A GET of `key` through the access point, to add headers to.
+fn through(env: &TestEmulator, key: &str) -> GetObjectFluentBuilder {
+    env.s3.get_object().bucket(OLAP).key(key)
+}
+
+/// The `owner` user metadata that [`put`] sets.
+fn owner(metadata: Option<&std::collections::HashMap<String, String>>) -> Option<&str> {
+    metadata?.get("owner").map(String::as_str)
+}
+
 fn digits(n: usize) -> Vec<u8> {
     (0..n).map(|i| b'0' + (i % 10) as u8).collect()
 }
@@ -43,19 +54,11 @@ async fn get_returns_the_object_with_its_headers() {
     let got = get_object(&env.s3, OLAP, "docs/team list.csv").await;
     assert_eq!(got.content_type(), Some("text/csv"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
-    assert_eq!(
-        got.metadata()
-            .and_then(|m| m.get("owner"))
-            .map(String::as_str),
-        Some("data-team")
-    );
+    assert_eq!(owner(got.metadata()), Some("data-team"));
     // Unchanged bytes keep their ETag and length.
     assert_eq!(got.e_tag(), direct.e_tag());
     assert_eq!(got.content_length(), Some(body.len() as i64));
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().to_vec(),
-        body
-    );
+    assert_eq!(body_bytes(got).await.to_vec(), body);
 }
 
 #[tokio::test]
@@ -68,18 +71,10 @@ async fn range_forms_apply_to_the_transformed_bytes() {
         ("bytes=-5", "bytes 95-99/100", 95, 100),
         ("bytes=95-500", "bytes 95-99/100", 95, 100),
     ] {
-        let got = env
-            .s3
-            .get_object()
-            .bucket(OLAP)
-            .key("digits.txt")
-            .range(range)
-            .send()
-            .await
-            .unwrap();
+        let got = get_range(&env.s3, OLAP, "digits.txt", range).await;
         assert_eq!(got.content_range(), Some(expect_range), "{range}");
         assert_eq!(got.content_length(), Some((end - start) as i64), "{range}");
-        let bytes = got.body.collect().await.unwrap().into_bytes();
+        let bytes = body_bytes(got).await;
         assert_eq!(&bytes[..], &digits(100)[start..end], "{range}");
     }
 }
@@ -88,29 +83,12 @@ async fn range_forms_apply_to_the_transformed_bytes() {
 async fn bad_ranges_fail_like_s3() {
     let env = env().await;
     put(&env, "digits.txt", digits(100), "text/plain").await;
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("digits.txt")
-            .range("bytes=100-")
-            .send()
-            .await,
-        416,
-        "InvalidRange",
-    );
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("digits.txt")
-            .range("bytes=0-1")
-            .part_number(1)
-            .send()
-            .await,
-        400,
-        "InvalidRequest",
-    );
+    let past_the_end = through(&env, "digits.txt").range("bytes=100-");
+    assert_s3_error(past_the_end.send().await, 416, "InvalidRange");
+    let both = through(&env, "digits.txt")
+        .range("bytes=0-1")
+        .part_number(1);
+    assert_s3_error(both.send().await, 400, "InvalidRequest");
 }
 
 #[tokio::test]
@@ -120,45 +98,20 @@ async fn part_numbers_are_5_mib_slices() {
     let data = digits(size);
     put(&env, "big.bin", data.clone(), "application/octet-stream").await;
     let part = 5 * 1024 * 1024;
-    let got = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("big.bin")
-        .part_number(2)
-        .send()
-        .await
-        .unwrap();
+    let part_of = |n| through(&env, "big.bin").part_number(n).send();
+    let got = part_of(2).await.unwrap();
     assert_eq!(got.parts_count(), Some(3));
     assert_eq!(
         got.content_range(),
         Some(format!("bytes {}-{}/{size}", part, 2 * part - 1).as_str())
     );
-    let bytes = got.body.collect().await.unwrap().into_bytes();
+    let bytes = body_bytes(got).await;
     assert_eq!(&bytes[..], &data[part..2 * part]);
 
-    let got = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("big.bin")
-        .part_number(3)
-        .send()
-        .await
-        .unwrap();
+    let got = part_of(3).await.unwrap();
     assert_eq!(got.content_length(), Some((size - 2 * part) as i64));
 
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("big.bin")
-            .part_number(4)
-            .send()
-            .await,
-        400,
-        "InvalidPart",
-    );
+    assert_s3_error(part_of(4).await, 400, "InvalidPart");
 }
 
 #[tokio::test]
@@ -171,55 +124,18 @@ async fn conditional_requests_are_evaluated_on_the_original() {
         .unwrap()
         .to_owned();
 
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("c.txt")
-            .if_match("\"0000\"")
-            .send()
-            .await,
-        412,
-        "PreconditionFailed",
-    );
-    assert_s3_status(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("c.txt")
-            .if_none_match(&etag)
-            .send()
-            .await,
-        304,
-    );
-    let ok = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("c.txt")
-        .if_match(&etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"conditional"
-    );
+    let other = through(&env, "c.txt").if_match("\"0000\"").send().await;
+    assert_s3_error(other, 412, "PreconditionFailed");
+    let same = through(&env, "c.txt").if_none_match(&etag).send().await;
+    assert_s3_status(same, 304);
+    let ok = through(&env, "c.txt").if_match(&etag).send().await.unwrap();
+    assert_eq!(body_bytes(ok).await.as_ref(), b"conditional");
 }
 
 #[tokio::test]
 async fn missing_key_is_no_such_key() {
     let env = env().await;
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("nope.txt")
-            .send()
-            .await,
-        404,
-        "NoSuchKey",
-    );
+    assert_s3_error(through(&env, "nope.txt").send().await, 404, "NoSuchKey");
 }
 
 #[tokio::test]
@@ -228,23 +144,9 @@ async fn bad_payload_names_the_key() {
     config.object_lambda_access_points[0].payload = r#"{"compression":"zstd"}"#.into();
     let env = start_passthrough(config).await;
     put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap_err();
-    let message = err
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(
-        status_and_code(&err),
-        (400, "InvalidFunctionPayload".into())
-    );
+    let refused = through(&env, "a.txt").send().await;
+    let err = expect_s3_error(refused, 400, "InvalidFunctionPayload");
+    let message = error_message(&err);
     assert!(message.contains("`compression`"), "{message}");
 }
 
@@ -255,21 +157,9 @@ async fn head_through_the_access_point() {
     let head = head_object(&env.s3, OLAP, "h.csv").await;
     assert_eq!(head.content_length(), Some(1234));
     assert_eq!(head.content_type(), Some("text/csv"));
-    assert_eq!(
-        head.metadata()
-            .and_then(|m| m.get("owner"))
-            .map(String::as_str),
-        Some("data-team")
-    );
-    assert_s3_status(
-        env.s3
-            .head_object()
-            .bucket(OLAP)
-            .key("missing.csv")
-            .send()
-            .await,
-        404,
-    );
+    assert_eq!(owner(head.metadata()), Some("data-team"));
+    let missing = env.s3.head_object().bucket(OLAP).key("missing.csv");
+    assert_s3_status(missing.send().await, 404);
 }
 
 #[tokio::test]
@@ -278,14 +168,7 @@ async fn list_objects_v2_through_the_access_point() {
     for key in ["logs/a.txt", "logs/b.txt", "other/c.txt"] {
         put(&env, key, b"x".to_vec(), "text/plain").await;
     }
-    let list = env
-        .s3
-        .list_objects_v2()
-        .bucket(OLAP)
-        .prefix("logs/")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(&env.s3, OLAP, "logs/").await;
     let keys: Vec<&str> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["logs/a.txt", "logs/b.txt"]);
     let v1 = env
@@ -321,39 +204,21 @@ async fn sse_c_objects_are_refused() {
             .await,
         400,
     );
-    assert_s3_status(
-        env.s3
-            .get_object()
-            .bucket(BUCKET)
-            .key("secret.txt")
-            .send()
-            .await,
-        404,
-    );
+    let stored = env.s3.get_object().bucket(BUCKET).key("secret.txt");
+    assert_s3_status(stored.send().await, 404);
     put(&env, "secret.txt", b"plain".to_vec(), "text/plain").await;
-    assert_s3_status(
-        env.s3
-            .get_object()
-            .bucket(OLAP)
-            .key("secret.txt")
-            .sse_customer_algorithm("AES256")
-            .sse_customer_key(b64(&key))
-            .sse_customer_key_md5(&md5)
-            .send()
-            .await,
-        400,
-    );
+    let with_key = through(&env, "secret.txt")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(b64(&key))
+        .sse_customer_key_md5(&md5);
+    assert_s3_status(with_key.send().await, 400);
 }
 
 #[tokio::test]
 async fn wrong_secret_is_refused() {
     let env = env().await;
     put(&env, "a.txt", b"a".to_vec(), "text/plain").await;
-    let bad = test_util::client(
-        env.emulator.endpoint_url(),
-        test_util::ACCESS_KEY,
-        "wrong-secret",
-    );
+    let bad = env.client_as(test_util::ACCESS_KEY, "wrong-secret");
     assert_s3_status(bad.get_object().bucket(OLAP).key("a.txt").send().await, 403);
 }
 
@@ -361,32 +226,14 @@ async fn wrong_secret_is_refused() {
 async fn expired_presigned_urls_are_refused() {
     let env = env().await;
     put(&env, "p.txt", b"presigned".to_vec(), "text/plain").await;
-    let presign = |secs| {
-        aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(secs))
-            .unwrap()
-    };
-    let fresh = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("p.txt")
-        .presigned(presign(60))
-        .await
-        .unwrap();
-    let resp = reqwest::get(fresh.uri()).await.unwrap();
+    let fresh = presigned_get(&env.s3, OLAP, "p.txt", 60).await;
+    let resp = reqwest::get(&fresh).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "presigned");
 
-    let short = env
-        .s3
-        .get_object()
-        .bucket(OLAP)
-        .key("p.txt")
-        .presigned(presign(1))
-        .await
-        .unwrap();
+    let short = presigned_get(&env.s3, OLAP, "p.txt", 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let resp = reqwest::get(short.uri()).await.unwrap();
+    let resp = reqwest::get(&short).await.unwrap();
     assert_eq!(resp.status(), 403);
     assert!(resp.text().await.unwrap().contains("AccessDenied"));
 }

@@ -1,7 +1,8 @@
 //! `pii-redactor` through its Object Lambda Access Point.
 
 use object_lambda_emulator::test_util::{
-    TestEmulator, assert_s3_error, get_object, in_process, put_object,
+    TestEmulator, assert_s3_error, body_bytes, get_bytes, get_object, get_range, in_process,
+    put_object,
 };
 
 const AP: &str = "pii-redactor";
@@ -15,16 +16,7 @@ async fn put(env: &TestEmulator, key: &str, content_type: &str, body: &[u8]) {
 }
 
 async fn get_text(env: &TestEmulator, key: &str) -> String {
-    let got = get_object(&env.s3, AP, key).await;
-    String::from_utf8(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .to_vec(),
-    )
-    .expect("utf-8")
+    String::from_utf8(get_bytes(&env.s3, AP, key).await.to_vec()).expect("utf-8")
 }
 
 const TICKET: &str = "Ticket #48213 (build 3.14.2, trace 9f86d081-884c-4d63-a6e1-2f5d0e6b7a11)\n\
@@ -56,16 +48,8 @@ async fn text_is_masked_keeping_length_and_look_alikes() {
         assert!(out.contains(kept), "{kept} was destroyed: {out}");
     }
     // Range applies to the redacted bytes.
-    let got = env
-        .s3
-        .get_object()
-        .bucket(AP)
-        .key("ticket.txt")
-        .range("bytes=0-40")
-        .send()
-        .await
-        .unwrap();
-    let head = got.body.collect().await.unwrap().into_bytes();
+    let got = get_range(&env.s3, AP, "ticket.txt", "bytes=0-40").await;
+    let head = body_bytes(got).await;
     assert_eq!(head.as_ref(), &out.as_bytes()[..41]);
 }
 
@@ -115,16 +99,14 @@ async fn deny_mode_refuses_objects_with_pii() {
         b"release 3.14.2 shipped on time",
     )
     .await;
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket(AP)
-            .key("ticket.txt")
-            .send()
-            .await,
-        403,
-        "AccessDenied",
-    );
+    let denied = env
+        .s3
+        .get_object()
+        .bucket(AP)
+        .key("ticket.txt")
+        .send()
+        .await;
+    assert_s3_error(denied, 403, "AccessDenied");
     assert_eq!(
         get_text(&env, "clean.txt").await,
         "release 3.14.2 shipped on time"
@@ -145,8 +127,5 @@ async fn non_utf8_fails_or_passes_as_configured() {
     let pass = env(r#"{"unsupported_content":"pass"}"#).await;
     put(&pass, "blob.bin", "application/octet-stream", &binary).await;
     let got = get_object(&pass.s3, AP, "blob.bin").await;
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().as_ref(),
-        binary.as_slice()
-    );
+    assert_eq!(body_bytes(got).await.as_ref(), binary.as_slice());
 }

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::primitives::ByteStream as SdkBody;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+
 use bytes::Bytes;
 use object_lambda::{
     ByteStream, NoConfig, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
 };
 use object_lambda_emulator::test_util::{
-    self, TestEmulator, assert_s3_error, get_object, in_process,
+    self, TestEmulator, assert_s3_error, body_bytes, get_object, get_range, in_process, put_object,
 };
 
 /// Upper-cases the object, streaming, with unknown output length.
@@ -97,17 +98,26 @@ async fn env_with<T: Transform + Clone>(name: &'static str, t: T, timeout_ms: u6
     let mut config = test_util::config(&[name]);
     config.function_timeout_ms = timeout_ms;
     let env = TestEmulator::start(config, vec![(name, in_process(t))]).await;
-    env.s3
-        .put_object()
-        .bucket("demo")
-        .key("t.txt")
-        .content_type("text/plain")
-        .body(SdkBody::from_static(b"hello object lambda"))
-        .send()
-        .await
-        .expect("put");
+    put_object(
+        &env.s3,
+        "demo",
+        "t.txt",
+        "text/plain",
+        "hello object lambda",
+    )
+    .await;
     env
 }
+
+/// GET `t.txt` through the access point `name`; the result, for tests of failures.
+async fn get_t(env: &TestEmulator, name: &str) -> Result<GetObjectOutput, GetError> {
+    env.s3.get_object().bucket(name).key("t.txt").send().await
+}
+
+type GetError = aws_sdk_s3::error::SdkError<
+    aws_sdk_s3::operation::get_object::GetObjectError,
+    aws_sdk_s3::config::http::HttpResponse,
+>;
 
 #[tokio::test]
 async fn changed_objects_get_new_type_and_length_and_no_etag() {
@@ -116,53 +126,23 @@ async fn changed_objects_get_new_type_and_length_and_no_etag() {
     assert_eq!(got.content_type(), Some("text/plain; charset=upper"));
     assert_eq!(got.content_length(), Some(19));
     assert_eq!(got.e_tag(), None, "the original's ETag no longer holds");
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"HELLO OBJECT LAMBDA"
-    );
+    assert_eq!(body_bytes(got).await.as_ref(), b"HELLO OBJECT LAMBDA");
 
-    let got = env
-        .s3
-        .get_object()
-        .bucket("upper")
-        .key("t.txt")
-        .range("bytes=-6")
-        .send()
-        .await
-        .unwrap();
+    let got = get_range(&env.s3, "upper", "t.txt", "bytes=-6").await;
     assert_eq!(got.content_range(), Some("bytes 13-18/19"));
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"LAMBDA"
-    );
+    assert_eq!(body_bytes(got).await.as_ref(), b"LAMBDA");
 }
 
 #[tokio::test]
 async fn an_early_failure_is_a_clean_error() {
     let env = env_with("fail-early", FailLate { good: 65536 }, 60_000).await;
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket("fail-early")
-            .key("t.txt")
-            .send()
-            .await,
-        400,
-        "InvalidObjectContent",
-    );
+    assert_s3_error(get_t(&env, "fail-early").await, 400, "InvalidObjectContent");
 }
 
 #[tokio::test]
 async fn a_late_failure_never_looks_like_success() {
     let env = env_with("fail-late", FailLate { good: 3 << 20 }, 60_000).await;
-    match env
-        .s3
-        .get_object()
-        .bucket("fail-late")
-        .key("t.txt")
-        .send()
-        .await
-    {
+    match get_t(&env, "fail-late").await {
         Ok(out) => assert!(
             out.body.collect().await.is_err(),
             "a failed transform must not end cleanly"
@@ -176,16 +156,7 @@ async fn the_deadline_guard_answers_before_lambda_gives_up() {
     // Lambda timeout 2.5 s, default margin 2 s: the runtime answers after about 0.5 s.
     let env = env_with("stuck", Stuck, 2500).await;
     let started = std::time::Instant::now();
-    assert_s3_error(
-        env.s3
-            .get_object()
-            .bucket("stuck")
-            .key("t.txt")
-            .send()
-            .await,
-        503,
-        "TransformTimeout",
-    );
+    assert_s3_error(get_t(&env, "stuck").await, 503, "TransformTimeout");
     assert!(
         started.elapsed() < Duration::from_millis(2400),
         "answered in {:?}",

@@ -1,8 +1,8 @@
 //! `xml-to-json` through its Object Lambda Access Point.
 
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use object_lambda_emulator::test_util::{
-    TestEmulator, get_object, in_process, put_object, status_and_code,
+    TestEmulator, body_bytes, error_message, get_error, get_object, get_range, in_process,
+    put_object, status_and_code,
 };
 use serde_json::{Value, json};
 
@@ -24,8 +24,7 @@ async fn converts_with_xmltodict_defaults() {
     let env = env("{}").await;
     let got = get_object(&env.s3, "xml-to-json", "catalog.xml").await;
     assert_eq!(got.content_type(), Some("application/json"));
-    let doc: Value =
-        serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap();
+    let doc: Value = serde_json::from_slice(&body_bytes(got).await).unwrap();
     let items = &doc["catalog"]["item"];
     assert_eq!(items[0]["@id"], "sku-1001");
     assert_eq!(items[0]["dc:title"], "Trail running shoe");
@@ -47,7 +46,7 @@ async fn item_depth_gives_ndjson_records_and_ranges_apply_to_them() {
     let env = env(r#"{"item_depth": 2}"#).await;
     let got = get_object(&env.s3, "xml-to-json", "catalog.xml").await;
     assert_eq!(got.content_type(), Some("application/x-ndjson"));
-    let text = String::from_utf8(got.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
+    let text = String::from_utf8(body_bytes(got).await.to_vec()).unwrap();
     let records: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -55,22 +54,14 @@ async fn item_depth_gives_ndjson_records_and_ranges_apply_to_them() {
     assert_eq!(records.len(), 2);
     assert_eq!(records[1]["item"]["@id"], "sku-1002");
 
-    let tail = env
-        .s3
-        .get_object()
-        .bucket("xml-to-json")
-        .key("catalog.xml")
-        .range("bytes=-20")
-        .send()
-        .await
-        .unwrap();
+    let tail = get_range(&env.s3, "xml-to-json", "catalog.xml", "bytes=-20").await;
     let total = text.len();
     assert_eq!(
         tail.content_range(),
         Some(format!("bytes {}-{}/{total}", total - 20, total - 1).as_str())
     );
     assert_eq!(
-        tail.body.collect().await.unwrap().into_bytes().as_ref(),
+        body_bytes(tail).await.as_ref(),
         &text.as_bytes()[total - 20..]
     );
 }
@@ -91,23 +82,13 @@ async fn attacks_and_broken_documents_are_400() {
     ];
     for (key, body) in attacks {
         put(&env, key, body).await;
-        let err = env
-            .s3
-            .get_object()
-            .bucket("xml-to-json")
-            .key(key)
-            .send()
-            .await
-            .unwrap_err();
+        let err = get_error(&env.s3, "xml-to-json", key).await;
         assert_eq!(
             status_and_code(&err),
             (400, "InvalidObjectContent".to_owned()),
             "{key}"
         );
-        let message = err
-            .as_service_error()
-            .and_then(|e| e.message())
-            .unwrap_or_default();
+        let message = error_message(&err);
         assert!(message.contains("line"), "{key}: {message}");
     }
 }
@@ -115,22 +96,7 @@ async fn attacks_and_broken_documents_are_400() {
 #[tokio::test]
 async fn unknown_payload_keys_are_refused() {
     let env = env(r#"{"attr_prefx": "_"}"#).await;
-    let err = env
-        .s3
-        .get_object()
-        .bucket("xml-to-json")
-        .key("catalog.xml")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.as_service_error().and_then(|e| e.code()),
-        Some("InvalidFunctionPayload")
-    );
-    assert!(
-        err.as_service_error()
-            .and_then(|e| e.message())
-            .unwrap_or_default()
-            .contains("attr_prefx")
-    );
+    let err = get_error(&env.s3, "xml-to-json", "catalog.xml").await;
+    assert_eq!(status_and_code(&err).1, "InvalidFunctionPayload");
+    assert!(error_message(&err).contains("attr_prefx"));
 }

@@ -14,12 +14,17 @@ static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Resident set size now (VmRSS), in bytes.
 fn rss() -> u64 {
+    status_bytes("VmRSS")
+}
+
+/// A size field of `/proc/self/status` (given in kB there), in bytes.
+fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     let kb: u64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS");
+        .unwrap_or_else(|| panic!("{field}"));
     kb * 1024
 }
 
@@ -116,13 +121,7 @@ async fn abandoned_downloads_leave_no_memory_or_descriptors() {
 
 /// Peak resident set size of this process (VmHWM), in bytes.
 fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM");
-    kb * 1024
+    status_bytes("VmHWM")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

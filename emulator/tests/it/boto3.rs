@@ -6,13 +6,14 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
+use object_lambda_emulator::test_util::{TestEmulator, in_process};
 use object_lambda_emulator::{
-    AccessPointConfig, BucketConfig, Credential, Emulator, Feature, InProcess, OlapConfig,
+    AccessPointConfig, BucketConfig, Credential, Function, InProcess, OlapConfig,
 };
 
-use crate::functions::s3_client;
 use crate::{AK, SK};
 
 fn python_with_boto3() -> Option<std::ffi::OsString> {
@@ -37,7 +38,9 @@ async fn boto3_cases() {
     // Access Point per team, each limited to its prefix), plus an admin and a bucket `plain`
     // behind the `passthrough` Object Lambda Access Point.
     let mut config = crate::policies::config();
-    config.credentials.push(Credential::new(AK, SK));
+    config
+        .credentials
+        .push(object_lambda_emulator::test_util::credential());
     config.buckets.push(BucketConfig {
         name: "plain".into(),
         ..BucketConfig::default()
@@ -48,35 +51,25 @@ async fn boto3_cases() {
         policy: None,
     });
     config.object_lambda_access_points.push(OlapConfig {
-        name: "passthrough".into(),
-        alias: None,
         supporting_access_point: "plain-ap".into(),
-        function: "passthrough".into(),
-        payload: "{}".into(),
-        allowed_features: Feature::ALL.to_vec(),
-        actions: object_lambda_emulator::Action::ALL.to_vec(),
-        policy: None,
+        ..OlapConfig::default_for("passthrough")
     });
     config.tls_listen = Some("127.0.0.1:0".parse().unwrap());
-    let emu = Emulator::builder()
-        .config(config)
-        // The teams' access points run the passthrough transform here: a real `object-lambda`
-        // handler, which trusts the emulator's certificate (the test helper does not).
-        .function(
+    // The teams' access points run the passthrough transform here: a real `object-lambda`
+    // handler, which trusts the emulator's certificate (the test helper does not).
+    let role = Credential::new("AKROLE", "role-secret");
+    let functions: [(&str, Arc<dyn Function>); 2] = [
+        (
             "upper",
-            InProcess::new(
-                passthrough::function::Passthrough,
-                &Credential::new("AKROLE", "role-secret"),
-            ),
-        )
-        .function(
+            InProcess::new(passthrough::function::Passthrough, &role),
+        ),
+        (
             "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &Credential::new(AK, SK)),
-        )
-        .start()
-        .await
-        .expect("emulator starts");
-    let admin = s3_client(emu.endpoint_url(), AK, SK);
+            in_process(passthrough::function::Passthrough),
+        ),
+    ];
+    let emu = TestEmulator::start(config, functions).await;
+    let admin = &emu.s3;
     for (key, text) in [
         ("Finance/q1.csv", "finance q1"),
         ("Sales/q1.csv", "sales q1"),
@@ -94,8 +87,8 @@ async fn boto3_cases() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3_cases.py");
     let (endpoint, https, ca) = (
         emu.endpoint_url().to_owned(),
-        emu.tls_endpoint_url().unwrap().to_owned(),
-        emu.tls_cert().unwrap().to_owned(),
+        emu.emulator.tls_endpoint_url().unwrap().to_owned(),
+        emu.emulator.tls_cert().unwrap().to_owned(),
     );
     let out = tokio::task::spawn_blocking(move || {
         Command::new(python)
@@ -138,5 +131,5 @@ async fn boto3_cases() {
             "case {case} did not run\n{stdout}"
         );
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }

@@ -1,16 +1,18 @@
 //! Bucket settings given at start (config `[[buckets]]` keys and the SAM template):
 //! versioning, default encryption, Object Lock with a default retention, logging.
 
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, ObjectLockMode, ObjectLockRetentionMode, ServerSideEncryption,
 };
+use object_lambda_emulator::test_util::{
+    TestEmulator, assert_s3_error, bare_config, head_object, in_process, list_v2, put_bytes,
+};
 use object_lambda_emulator::{
-    BucketConfig, Config, Credential, DefaultRetention, Emulator, Encryption, Logging, ObjectLock,
-    Template,
+    BucketConfig, Config, DefaultRetention, Emulator, Encryption, Logging, ObjectLock, Template,
 };
 
-use crate::{AK, SK, status_and_code};
+use crate::common::{delete, get_version, versioning};
+use crate::template::bucket;
 
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/settings";
 
@@ -38,61 +40,33 @@ fn vault() -> BucketConfig {
     }
 }
 
-async fn read(c: &aws_sdk_s3::Client, key: &str, version: &str) -> Vec<u8> {
-    c.get_object()
-        .bucket("vault")
-        .key(key)
-        .version_id(version)
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
+/// Bucket `name` with no settings.
+fn plain_bucket(name: &str) -> BucketConfig {
+    BucketConfig {
+        name: name.into(),
+        ..BucketConfig::default()
+    }
 }
 
 #[tokio::test]
 async fn config_settings_apply_and_locked_data_survives_refused_deletes() {
     let config = Config {
-        credentials: vec![Credential::new(AK, SK)],
-        buckets: vec![
-            vault(),
-            BucketConfig {
-                name: "audit".into(),
-                ..BucketConfig::default()
-            },
-        ],
-        ..Config::default()
+        buckets: vec![vault(), plain_bucket("audit")],
+        ..bare_config()
     };
-    let emu = Emulator::builder().config(config).start().await.unwrap();
-    let c = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let v = c
-        .get_bucket_versioning()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
-    let e = c
-        .get_bucket_encryption()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
+    let emu = TestEmulator::start(config, []).await;
+    let c = &emu.s3;
+    let v = versioning(c, "vault").await;
+    assert_eq!(v, Some(BucketVersioningStatus::Enabled));
+    let encryption = c.get_bucket_encryption().bucket("vault");
+    let e = encryption.send().await.unwrap();
     let rule = &e.server_side_encryption_configuration().unwrap().rules()[0];
     let default = rule.apply_server_side_encryption_by_default().unwrap();
     assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
     assert_eq!(default.kms_master_key_id(), Some(KMS_KEY));
     assert_eq!(rule.bucket_key_enabled(), Some(true));
-    let lock = c
-        .get_object_lock_configuration()
-        .bucket("vault")
-        .send()
-        .await
-        .unwrap();
+    let lock = c.get_object_lock_configuration().bucket("vault");
+    let lock = lock.send().await.unwrap();
     let retention = lock
         .object_lock_configuration()
         .unwrap()
@@ -106,70 +80,34 @@ async fn config_settings_apply_and_locked_data_survives_refused_deletes() {
     assert_eq!(logging.logging_enabled().unwrap().target_bucket(), "audit");
 
     // A new object gets the default encryption and the default retention.
-    let put = c
-        .put_object()
-        .bucket("vault")
-        .key("ledger")
-        .body(ByteStream::from_static(b"v1"))
-        .send()
-        .await
-        .unwrap();
+    let put = put_bytes(c, "vault", "ledger", "v1").await;
     assert_eq!(
         put.server_side_encryption(),
         Some(&ServerSideEncryption::AwsKms)
     );
     let v1 = put.version_id().unwrap().to_owned();
-    let h = c
-        .head_object()
-        .bucket("vault")
-        .key("ledger")
-        .send()
-        .await
-        .unwrap();
+    let h = head_object(c, "vault", "ledger").await;
     assert_eq!(h.object_lock_mode(), Some(&ObjectLockMode::Governance));
     assert!(h.object_lock_retain_until_date().is_some());
     assert_eq!(h.ssekms_key_id(), Some(KMS_KEY));
     // Deleting the locked version without the bypass is refused; the bytes survive.
-    let err = c
-        .delete_object()
-        .bucket("vault")
-        .key("ledger")
-        .version_id(&v1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
-    assert_eq!(read(&c, "ledger", &v1).await, b"v1");
+    let locked = delete(c, "vault", "ledger", Some(&v1)).await;
+    assert_s3_error(locked, 403, "AccessDenied");
+    assert_eq!(get_version(c, "vault", "ledger", Some(&v1)).await, b"v1");
     // Overwriting and deleting the key only add versions: v1 is still there.
-    c.put_object()
-        .bucket("vault")
-        .key("ledger")
-        .body(ByteStream::from_static(b"v2"))
-        .send()
-        .await
-        .unwrap();
-    let del = c
-        .delete_object()
-        .bucket("vault")
-        .key("ledger")
-        .send()
-        .await
-        .unwrap();
+    put_bytes(c, "vault", "ledger", "v2").await;
+    let del = delete(c, "vault", "ledger", None).await.unwrap();
     assert_eq!(del.delete_marker(), Some(true));
-    assert_eq!(read(&c, "ledger", &v1).await, b"v1");
-    emu.shutdown().await;
+    assert_eq!(get_version(c, "vault", "ledger", Some(&v1)).await, b"v1");
+    emu.stop().await;
 }
 
 #[tokio::test]
 async fn object_lock_cannot_be_added_to_an_existing_bucket() {
     let dir = tempfile::tempdir().unwrap();
     let plain = Config {
-        credentials: vec![Credential::new(AK, SK)],
-        buckets: vec![BucketConfig {
-            name: "vault".into(),
-            ..BucketConfig::default()
-        }],
-        ..Config::default()
+        buckets: vec![plain_bucket("vault")],
+        ..bare_config()
     };
     let emu = Emulator::builder()
         .config(plain.clone())
@@ -195,23 +133,13 @@ async fn object_lock_cannot_be_added_to_an_existing_bucket() {
 #[test]
 fn template_bucket_properties_become_settings() {
     let t = crate::template::repo_template();
-    let data = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "databucket")
-        .unwrap();
+    let data = bucket(&t, "databucket");
     assert_eq!(data.versioning.as_deref(), Some("Enabled"));
     assert_eq!(data.encryption.as_ref().unwrap().algorithm, "AES256");
     let logging = data.logging.as_ref().unwrap();
     assert_eq!(logging.target_bucket, "logbucket");
     assert_eq!(logging.target_prefix, "databucket/");
-    let logs = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "logbucket")
-        .unwrap();
+    let logs = bucket(&t, "logbucket");
     assert!(logs.logging.is_none());
     assert!(!logs.seed_samples, "a log bucket starts empty");
 
@@ -263,37 +191,20 @@ Resources:
 #[tokio::test]
 async fn template_settings_are_applied_at_start() {
     let mut t = crate::template::repo_template();
-    t.config.credentials = vec![Credential::new(AK, SK)];
+    t.config.credentials = bare_config().credentials;
     t.config.access_log_flush_ms = 100;
     // This test reads settings over plain HTTP; the TLS-only bucket policy is another test's.
     for b in &mut t.config.buckets {
         b.policy = None;
     }
-    let mut builder = Emulator::builder().config(t.config.clone());
-    let cred = Credential::new(AK, SK);
-    for name in crate::template::FUNCTIONS {
-        builder = builder.function(
-            name,
-            object_lambda_emulator::InProcess::new(passthrough::function::Passthrough, &cred),
-        );
-    }
-    let emu = builder.start().await.unwrap();
-    let c = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let v = c
-        .get_bucket_versioning()
-        .bucket("databucket")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
-    let put = c
-        .put_object()
-        .bucket("databucket")
-        .key("new.txt")
-        .body(ByteStream::from_static(b"n"))
-        .send()
-        .await
-        .unwrap();
+    // Passthrough under every function's name: this test is about the buckets.
+    let functions = crate::template::FUNCTIONS
+        .map(|name| (name, in_process(passthrough::function::Passthrough)));
+    let emu = TestEmulator::start(t.config.clone(), functions).await;
+    let c = &emu.s3;
+    let v = versioning(c, "databucket").await;
+    assert_eq!(v, Some(BucketVersioningStatus::Enabled));
+    let put = put_bytes(c, "databucket", "new.txt", "n").await;
     assert!(put.version_id().is_some());
     assert_eq!(
         put.server_side_encryption(),
@@ -301,18 +212,12 @@ async fn template_settings_are_applied_at_start() {
     );
     let start = std::time::Instant::now();
     let logged = loop {
-        let l = c
-            .list_objects_v2()
-            .bucket("logbucket")
-            .prefix("databucket/")
-            .send()
-            .await
-            .unwrap();
+        let l = list_v2(c, "logbucket", "databucket/").await;
         if l.key_count().unwrap_or(0) > 0 || start.elapsed().as_secs() > 10 {
             break l.key_count().unwrap_or(0);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert!(logged > 0, "no log object in logbucket");
-    emu.shutdown().await;
+    emu.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The S3 layer as S3 answers: versioning and delete markers, ownership checks, encryption
 //! headers, checksums, Object Lock, listings, and the Range rule on direct GETs.
 
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, ChecksumAlgorithm, ChecksumMode, EncodingType, ObjectLockLegalHold,
@@ -8,37 +9,32 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, VersioningConfiguration,
 };
 
-use crate::raw::Request;
-use crate::{start, status_and_code};
+use object_lambda_emulator::test_util::{
+    TestEmulator, assert_s3_error, assert_s3_status, body_bytes, expect_s3_error, get_object,
+    head_object, in_process, put_bytes,
+};
 
-async fn body(c: &aws_sdk_s3::Client, bucket: &str, key: &str, version: Option<&str>) -> Vec<u8> {
-    c.get_object()
-        .bucket(bucket)
-        .key(key)
-        .set_version_id(version.map(str::to_owned))
+use crate::common::{delete, get_version as body, versioning};
+use crate::functions::Mode;
+use crate::raw::Request;
+use crate::{data_config, olap, start, test_function};
+
+/// PUT `data/summed` ("hello") with a SHA-256 checksum.
+async fn put_summed(c: &aws_sdk_s3::Client) -> PutObjectOutput {
+    let put = c.put_object().bucket("data").key("summed");
+    let put = put.checksum_algorithm(ChecksumAlgorithm::Sha256);
+    put.body(ByteStream::from_static(b"hello"))
         .send()
         .await
         .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
 }
 
 #[tokio::test]
 async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     c.create_bucket().bucket("ver").send().await.unwrap();
-    let before = c
-        .get_bucket_versioning()
-        .bucket("ver")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(before.status(), None);
+    assert_eq!(versioning(c, "ver").await, None);
     c.put_bucket_versioning()
         .bucket("ver")
         .versioning_configuration(
@@ -49,23 +45,13 @@ async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
         .send()
         .await
         .unwrap();
-    let on = c
-        .get_bucket_versioning()
-        .bucket("ver")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status(), Some(&BucketVersioningStatus::Enabled));
+    assert_eq!(
+        versioning(c, "ver").await,
+        Some(BucketVersioningStatus::Enabled)
+    );
     let mut ids = Vec::new();
     for text in ["one", "two"] {
-        let put = c
-            .put_object()
-            .bucket("ver")
-            .key("k")
-            .body(ByteStream::from_static(text.as_bytes()))
-            .send()
-            .await
-            .unwrap();
+        let put = put_bytes(c, "ver", "k", text).await;
         ids.push(put.version_id().unwrap().to_owned());
     }
     assert_ne!(ids[0], ids[1]);
@@ -81,23 +67,14 @@ async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
         .unwrap();
     assert_eq!(head.version_id(), Some(ids[0].as_str()));
     // A delete adds a marker; the key is gone, its versions are not.
-    let del = c
-        .delete_object()
-        .bucket("ver")
-        .key("k")
-        .send()
-        .await
-        .unwrap();
+    let del = delete(c, "ver", "k", None).await.unwrap();
     assert_eq!(del.delete_marker(), Some(true));
     let marker = del.version_id().unwrap().to_owned();
-    let err = c
-        .get_object()
-        .bucket("ver")
-        .key("k")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (404, "NoSuchKey".to_owned()));
+    let err = expect_s3_error(
+        c.get_object().bucket("ver").key("k").send().await,
+        404,
+        "NoSuchKey",
+    );
     let headers = err.raw_response().unwrap().headers();
     assert_eq!(headers.get("x-amz-delete-marker"), Some("true"));
     assert_eq!(body(c, "ver", "k", Some(&ids[1])).await, b"two");
@@ -116,65 +93,39 @@ async fn versioning_keeps_every_version_and_delete_markers_hide_the_key() {
     );
     assert_eq!(versions.delete_markers()[0].is_latest(), Some(true));
     // Removing the marker brings the key back.
-    c.delete_object()
-        .bucket("ver")
-        .key("k")
-        .version_id(&marker)
-        .send()
-        .await
-        .unwrap();
+    delete(c, "ver", "k", Some(&marker)).await.unwrap();
     assert_eq!(body(c, "ver", "k", None).await, b"two");
-    let err = c
-        .get_object()
-        .bucket("ver")
-        .key("k")
-        .version_id("0123456789abcdef0123456789abcdef")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (404, "NoSuchVersion".to_owned()));
-    env.emu.shutdown().await;
+    let unknown = c.get_object().bucket("ver").key("k");
+    let unknown = unknown.version_id("0123456789abcdef0123456789abcdef");
+    assert_s3_error(unknown.send().await, 404, "NoSuchVersion");
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn ownership_listing_and_content_type_as_s3() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     let other = "999999999999";
-    let e = c
-        .get_object()
-        .bucket("data")
-        .key("report.csv")
-        .expected_bucket_owner(other)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
-    let e = c
-        .head_object()
-        .bucket("data")
-        .key("report.csv")
-        .expected_bucket_owner(other)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(e.raw_response().unwrap().status().as_u16(), 403);
-    let e = c
-        .list_objects_v2()
-        .bucket("data")
-        .expected_bucket_owner(other)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
-    let e = c
-        .list_objects()
-        .bucket("data")
-        .expected_bucket_owner(other)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&e), (403, "AccessDenied".to_owned()));
+    let get = c.get_object().bucket("data").key("report.csv");
+    assert_s3_error(
+        get.expected_bucket_owner(other).send().await,
+        403,
+        "AccessDenied",
+    );
+    let head = c.head_object().bucket("data").key("report.csv");
+    assert_s3_status(head.expected_bucket_owner(other).send().await, 403);
+    let v2 = c.list_objects_v2().bucket("data");
+    assert_s3_error(
+        v2.expected_bucket_owner(other).send().await,
+        403,
+        "AccessDenied",
+    );
+    let v1 = c.list_objects().bucket("data");
+    assert_s3_error(
+        v1.expected_bucket_owner(other).send().await,
+        403,
+        "AccessDenied",
+    );
     c.get_object()
         .bucket("data")
         .key("report.csv")
@@ -183,24 +134,15 @@ async fn ownership_listing_and_content_type_as_s3() {
         .await
         .unwrap();
     // fetch-owner and V1's Owner.
-    let v2 = c
-        .list_objects_v2()
-        .bucket("data")
-        .fetch_owner(true)
-        .send()
-        .await
-        .unwrap();
+    let v2 = c.list_objects_v2().bucket("data").fetch_owner(true);
+    let v2 = v2.send().await.unwrap();
     assert!(v2.contents().iter().all(|o| o.owner().is_some()));
     let v1 = c.list_objects().bucket("data").send().await.unwrap();
     assert!(v1.contents().iter().all(|o| o.owner().is_some()));
-    let r = Request::new("GET", "/data?list-type=2&encoding-type=base64")
-        .send(env.emu.endpoint_url())
-        .await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "InvalidArgument"),
-        "{r:?}"
-    );
+    Request::new("GET", "/data?list-type=2&encoding-type=base64")
+        .send(env.endpoint_url())
+        .await
+        .assert_error(400, "InvalidArgument");
     let url = c
         .list_objects_v2()
         .bucket("data")
@@ -211,40 +153,21 @@ async fn ownership_listing_and_content_type_as_s3() {
     assert!(url.key_count().unwrap() > 0);
     // No Content-Type stored: S3's default. (The SDK sends a Content-Type of its own; a raw
     // PUT sends none.)
-    let mut put = Request::new("PUT", "/data/untyped");
-    put.body = b"x".to_vec();
-    assert_eq!(put.send(env.emu.endpoint_url()).await.status, 200);
-    let got = c
-        .get_object()
-        .bucket("data")
-        .key("untyped")
-        .send()
-        .await
-        .unwrap();
+    let put = Request::new("PUT", "/data/untyped").with_body(*b"x");
+    assert_eq!(put.send(env.endpoint_url()).await.status, 200);
+    let got = get_object(c, "data", "untyped").await;
     assert_eq!(got.content_type(), Some("binary/octet-stream"));
     assert_eq!(got.accept_ranges(), Some("bytes"));
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn encryption_headers_and_checksums_are_recorded_and_returned() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     // S3 encrypts every new object: SSE-S3 unless asked otherwise.
-    c.put_object()
-        .bucket("data")
-        .key("plain")
-        .body(ByteStream::from_static(b"p"))
-        .send()
-        .await
-        .unwrap();
-    let h = c
-        .head_object()
-        .bucket("data")
-        .key("plain")
-        .send()
-        .await
-        .unwrap();
+    put_bytes(c, "data", "plain", "p").await;
+    let h = head_object(c, "data", "plain").await;
     assert_eq!(
         h.server_side_encryption(),
         Some(&ServerSideEncryption::Aes256)
@@ -264,13 +187,7 @@ async fn encryption_headers_and_checksums_are_recorded_and_returned() {
         put.server_side_encryption(),
         Some(&ServerSideEncryption::AwsKms)
     );
-    let g = c
-        .get_object()
-        .bucket("data")
-        .key("kms")
-        .send()
-        .await
-        .unwrap();
+    let g = get_object(c, "data", "kms").await;
     assert_eq!(
         g.server_side_encryption(),
         Some(&ServerSideEncryption::AwsKms)
@@ -301,20 +218,8 @@ async fn encryption_headers_and_checksums_are_recorded_and_returned() {
         .send()
         .await
         .unwrap();
-    c.put_object()
-        .bucket("data")
-        .key("defaulted")
-        .body(ByteStream::from_static(b"d"))
-        .send()
-        .await
-        .unwrap();
-    let h = c
-        .head_object()
-        .bucket("data")
-        .key("defaulted")
-        .send()
-        .await
-        .unwrap();
+    put_bytes(c, "data", "defaulted", "d").await;
+    let h = head_object(c, "data", "defaulted").await;
     assert_eq!(
         h.server_side_encryption(),
         Some(&ServerSideEncryption::AwsKms)
@@ -324,14 +229,7 @@ async fn encryption_headers_and_checksums_are_recorded_and_returned() {
             .is_some_and(|k| k.ends_with(":alias/aws/s3"))
     );
     // A checksum sent with the upload comes back with ChecksumMode=ENABLED.
-    c.put_object()
-        .bucket("data")
-        .key("summed")
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .body(ByteStream::from_static(b"hello"))
-        .send()
-        .await
-        .unwrap();
+    put_summed(c).await;
     let g = c
         .get_object()
         .bucket("data")
@@ -344,13 +242,13 @@ async fn encryption_headers_and_checksums_are_recorded_and_returned() {
         g.checksum_sha256(),
         Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
     );
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn object_lock_refuses_to_lose_locked_versions() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     c.create_bucket()
         .bucket("vault")
         .object_lock_enabled_for_bucket(true)
@@ -367,68 +265,42 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .unwrap()
             + 3600,
     );
-    let put = c
-        .put_object()
-        .bucket("vault")
-        .key("ledger")
-        .object_lock_mode(ObjectLockMode::Compliance)
-        .object_lock_retain_until_date(until)
-        .body(ByteStream::from_static(b"v1"))
-        .send()
-        .await
-        .unwrap();
-    let v1 = put.version_id().unwrap().to_owned();
-    let h = c
-        .head_object()
-        .bucket("vault")
-        .key("ledger")
-        .send()
-        .await
-        .unwrap();
+    // PUT `key` into `vault` locked in `mode` until `until`; the new version's id.
+    let put_locked = async |key: &str, mode: ObjectLockMode, body: &'static [u8]| {
+        let put = c.put_object().bucket("vault").key(key);
+        let put = put
+            .object_lock_mode(mode)
+            .object_lock_retain_until_date(until);
+        let put = put
+            .body(ByteStream::from_static(body))
+            .send()
+            .await
+            .unwrap();
+        put.version_id().unwrap().to_owned()
+    };
+    let v1 = put_locked("ledger", ObjectLockMode::Compliance, b"v1").await;
+    let h = head_object(c, "vault", "ledger").await;
     assert_eq!(h.object_lock_mode(), Some(&ObjectLockMode::Compliance));
     assert!(h.object_lock_retain_until_date().is_some());
     // Deleting the locked version is refused; the bytes survive.
-    let err = c
-        .delete_object()
-        .bucket("vault")
-        .key("ledger")
-        .version_id(&v1)
-        .bypass_governance_retention(true)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
+    assert_s3_error(
+        c.delete_object()
+            .bucket("vault")
+            .key("ledger")
+            .version_id(&v1)
+            .bypass_governance_retention(true)
+            .send()
+            .await,
+        403,
+        "AccessDenied",
+    );
     assert_eq!(body(c, "vault", "ledger", Some(&v1)).await, b"v1");
     // Overwriting makes a new version; the locked one stays.
-    c.put_object()
-        .bucket("vault")
-        .key("ledger")
-        .body(ByteStream::from_static(b"v2"))
-        .send()
-        .await
-        .unwrap();
+    put_bytes(c, "vault", "ledger", "v2").await;
     assert_eq!(body(c, "vault", "ledger", Some(&v1)).await, b"v1");
     // Governance: only with the bypass header.
-    let gov = c
-        .put_object()
-        .bucket("vault")
-        .key("draft")
-        .object_lock_mode(ObjectLockMode::Governance)
-        .object_lock_retain_until_date(until)
-        .body(ByteStream::from_static(b"g"))
-        .send()
-        .await
-        .unwrap();
-    let g1 = gov.version_id().unwrap().to_owned();
-    let err = c
-        .delete_object()
-        .bucket("vault")
-        .key("draft")
-        .version_id(&g1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 403);
+    let g1 = put_locked("draft", ObjectLockMode::Governance, b"g").await;
+    assert_s3_status(delete(c, "vault", "draft", Some(&g1)).await, 403);
     c.delete_object()
         .bucket("vault")
         .key("draft")
@@ -438,14 +310,7 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .await
         .unwrap();
     // Legal hold.
-    let held = c
-        .put_object()
-        .bucket("vault")
-        .key("held")
-        .body(ByteStream::from_static(b"h"))
-        .send()
-        .await
-        .unwrap();
+    let held = put_bytes(c, "vault", "held", "h").await;
     let h1 = held.version_id().unwrap().to_owned();
     c.put_object_legal_hold()
         .bucket("vault")
@@ -458,28 +323,15 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .send()
         .await
         .unwrap();
-    let err = c
-        .delete_object()
-        .bucket("vault")
-        .key("held")
-        .version_id(&h1)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 403);
-    let lh = c
-        .get_object_legal_hold()
-        .bucket("vault")
-        .key("held")
-        .send()
-        .await
-        .unwrap();
+    assert_s3_status(delete(c, "vault", "held", Some(&h1)).await, 403);
+    let hold = c.get_object_legal_hold().bucket("vault").key("held");
+    let lh = hold.send().await.unwrap();
     assert_eq!(
         lh.legal_hold().and_then(|l| l.status()),
         Some(&ObjectLockLegalHoldStatus::On)
     );
     // Compliance retention cannot be shortened.
-    let err = c
+    let shorter = c
         .put_object_retention()
         .bucket("vault")
         .key("ledger")
@@ -493,11 +345,10 @@ async fn object_lock_refuses_to_lose_locked_versions() {
                 .build(),
         )
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 403);
+        .await;
+    assert_s3_status(shorter, 403);
     // A bucket without Object Lock refuses lock headers.
-    let err = c
+    let unlocked = c
         .put_object()
         .bucket("data")
         .key("x")
@@ -505,24 +356,17 @@ async fn object_lock_refuses_to_lose_locked_versions() {
         .object_lock_retain_until_date(until)
         .body(ByteStream::from_static(b"x"))
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 400);
-    env.emu.shutdown().await;
+        .await;
+    assert_s3_status(unlocked, 400);
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn direct_range_headers_follow_s3() {
     let env = start().await;
-    let c = &env.client;
-    c.put_object()
-        .bucket("data")
-        .key("ten")
-        .body(ByteStream::from_static(b"0123456789"))
-        .send()
-        .await
-        .unwrap();
-    let url = env.emu.endpoint_url();
+    let c = &env.s3;
+    put_bytes(c, "data", "ten", "0123456789").await;
+    let url = env.endpoint_url();
     for (range, status, content_range, bytes) in [
         ("bytes=0-8", 206, Some("bytes 0-8/10"), &b"012345678"[..]),
         ("bytes=-2", 206, Some("bytes 8-9/10"), b"89"),
@@ -546,9 +390,8 @@ async fn direct_range_headers_follow_s3() {
     }
     let mut r = Request::new("GET", "/data/ten");
     r.headers.push(("range", "bytes=100-200".to_owned()));
-    let r = r.send(url).await;
-    assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
-    env.emu.shutdown().await;
+    r.send(url).await.assert_error(416, "InvalidRange");
+    env.stop().await;
 }
 
 /// Through an Object Lambda Access Point: the stored checksum comes back when the function
@@ -556,56 +399,24 @@ async fn direct_range_headers_follow_s3() {
 /// changed the bytes; `x-amz-expected-bucket-owner` naming another account is refused.
 #[tokio::test]
 async fn checksums_and_expected_owner_through_an_access_point() {
-    use object_lambda_emulator::{
-        AccessPointConfig, BucketConfig, Config, Credential, Emulator, InProcess, OlapConfig,
-    };
-    let olap = |name: &str| OlapConfig {
-        supporting_access_point: "data-ap".into(),
-        ..OlapConfig::default_for(name)
-    };
-    let config = Config {
-        credentials: vec![Credential::new(crate::AK, crate::SK)],
-        buckets: vec![BucketConfig {
-            name: "data".into(),
-            ..BucketConfig::default()
-        }],
-        access_points: vec![AccessPointConfig {
-            policy: None,
-            name: "data-ap".into(),
-            bucket: "data".into(),
-        }],
-        object_lambda_access_points: vec![olap("passthrough"), olap("upper")],
-        ..Config::default()
-    };
-    let cred = Credential::new(crate::AK, crate::SK);
-    let emu = Emulator::builder()
-        .config(config)
-        .function(
-            "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &cred),
-        )
-        .function(
-            "upper",
-            std::sync::Arc::new(crate::functions::TestFunction::new(
-                crate::functions::Mode::Upper,
-                crate::AK,
-                crate::SK,
-            )),
-        )
-        .start()
-        .await
-        .unwrap();
-    let c = crate::functions::s3_client(emu.endpoint_url(), crate::AK, crate::SK);
+    let config = data_config(vec![
+        olap("passthrough", "passthrough"),
+        olap("upper", "upper"),
+    ]);
+    let env = TestEmulator::start(
+        config,
+        [
+            (
+                "passthrough",
+                in_process(passthrough::function::Passthrough),
+            ),
+            ("upper", test_function(Mode::Upper)),
+        ],
+    )
+    .await;
+    let c = &env.s3;
     const SUM: &str = "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=";
-    let put = c
-        .put_object()
-        .bucket("data")
-        .key("summed")
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .body(ByteStream::from_static(b"hello"))
-        .send()
-        .await
-        .unwrap();
+    let put = put_summed(c).await;
     assert_eq!(
         put.checksum_sha256(),
         Some(SUM),
@@ -619,26 +430,17 @@ async fn checksums_and_expected_owner_through_an_access_point() {
     };
     let whole = get("passthrough").send().await.unwrap();
     assert_eq!(whole.checksum_sha256(), Some(SUM));
-    assert_eq!(
-        whole.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"hello"
-    );
+    assert_eq!(body_bytes(whole).await.as_ref(), b"hello");
     let part = get("passthrough").range("bytes=0-1").send().await.unwrap();
     assert_eq!(
         part.checksum_sha256(),
         None,
         "a range has no stored checksum"
     );
-    assert_eq!(
-        part.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"he"
-    );
+    assert_eq!(body_bytes(part).await.as_ref(), b"he");
     let changed = get("upper").send().await.unwrap();
     assert_eq!(changed.checksum_sha256(), None, "changed bytes: dropped");
-    assert_eq!(
-        changed.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"HELLO"
-    );
+    assert_eq!(body_bytes(changed).await.as_ref(), b"HELLO");
 
     // Only the expected owner differs between these two requests.
     let owned = get("passthrough")
@@ -650,8 +452,7 @@ async fn checksums_and_expected_owner_through_an_access_point() {
     let other = get("passthrough")
         .expected_bucket_owner("444455556666")
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&other), (403, "AccessDenied".to_owned()));
-    emu.shutdown().await;
+        .await;
+    assert_s3_error(other, 403, "AccessDenied");
+    env.stop().await;
 }

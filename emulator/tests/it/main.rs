@@ -5,6 +5,7 @@
 mod accesslog;
 mod boto3;
 mod bucket_settings;
+mod common;
 mod fidelity;
 mod functions;
 mod gateway;
@@ -24,26 +25,45 @@ mod tls;
 use std::sync::Arc;
 
 use functions::{Mode, TestFunction};
-use object_lambda_emulator::test_util::{self, ACCESS_KEY as AK, SECRET_KEY as SK};
+use object_lambda_emulator::test_util::{self, ACCESS_KEY as AK, SECRET_KEY as SK, TestEmulator};
 use object_lambda_emulator::{
-    AccessPointConfig, Action, BucketConfig, Config, Emulator, Feature, OlapConfig, RunningEmulator,
+    AccessPointConfig, Action, BucketConfig, Config, Function, OlapConfig,
 };
 
 // The harness is the emulator's `test_util`; these names are what the test files import.
 pub(crate) use test_util::status_and_code;
 
+/// The emulator of [`start`] (through `Deref`: `env.s3`, `env.endpoint_url()`,
+/// `env.emulator`) and the two test functions whose state the tests read.
 pub(crate) struct Env {
-    pub(crate) emu: RunningEmulator,
-    pub(crate) client: aws_sdk_s3::Client,
+    emu: TestEmulator,
     pub(crate) reuse: TestFunction,
     pub(crate) upper: TestFunction,
+}
+
+impl std::ops::Deref for Env {
+    type Target = TestEmulator;
+    fn deref(&self) -> &TestEmulator {
+        &self.emu
+    }
+}
+
+impl Env {
+    /// Stop the server and wait for it.
+    pub(crate) async fn stop(self) {
+        self.emu.stop().await;
+    }
+}
+
+/// A [`TestFunction`] in `mode`, signing with the test credential, as the emulator takes it.
+pub(crate) fn test_function(mode: Mode) -> Arc<dyn Function> {
+    Arc::new(TestFunction::new(mode, AK, SK))
 }
 
 /// The test credential, bucket `data` (with the sample objects) behind access point
 /// `data-ap`, and `olaps` on it.
 pub(crate) fn data_config(olaps: Vec<OlapConfig>) -> Config {
     Config {
-        credentials: vec![test_util::credential()],
         buckets: vec![BucketConfig {
             policy: None,
             name: "data".into(),
@@ -57,7 +77,7 @@ pub(crate) fn data_config(olaps: Vec<OlapConfig>) -> Config {
             bucket: "data".into(),
         }],
         object_lambda_access_points: olaps,
-        ..Config::default()
+        ..test_util::bare_config()
     }
 }
 
@@ -65,14 +85,9 @@ pub(crate) fn data_config(olaps: Vec<OlapConfig>) -> Config {
 /// all actions.
 pub(crate) fn olap(name: &str, function: &str) -> OlapConfig {
     OlapConfig {
-        policy: None,
         name: name.to_owned(),
-        alias: None,
         supporting_access_point: "data-ap".to_owned(),
-        function: function.to_owned(),
-        payload: "{}".to_owned(),
-        allowed_features: Feature::ALL.to_vec(),
-        actions: Action::ALL.to_vec(),
+        ..OlapConfig::default_for(function)
     }
 }
 
@@ -102,26 +117,21 @@ pub(crate) async fn start() -> Env {
         [("sleeper-limited".into(), 1), ("upper-closed".into(), 0)].into();
     let upper = TestFunction::new(Mode::Upper, AK, SK);
     let reuse = TestFunction::new(Mode::ReuseToken, AK, SK);
-    let f = |m| Arc::new(TestFunction::new(m, AK, SK)) as Arc<dyn object_lambda_emulator::Function>;
-    let emu = Emulator::builder()
-        .config(config)
-        .function("upper", Arc::new(upper.clone()))
-        .function("no-wgor", f(Mode::NoWgor))
-        .function("sleeper", f(Mode::Sleep))
-        .function("failing", f(Mode::Fail))
-        .function("bad-code", f(Mode::BadCode))
-        .function("reuse", Arc::new(reuse.clone()))
-        .function("broken", f(Mode::BrokenStream))
-        .function("sleeper-limited", f(Mode::Sleep))
-        .function("upper-closed", f(Mode::Upper))
-        .start()
-        .await
-        .expect("emulator starts");
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
-    Env {
-        emu,
-        client,
-        reuse,
-        upper,
-    }
+    let f = test_function;
+    let emu = TestEmulator::start(
+        config,
+        [
+            ("upper", Arc::new(upper.clone()) as Arc<dyn Function>),
+            ("no-wgor", f(Mode::NoWgor)),
+            ("sleeper", f(Mode::Sleep)),
+            ("failing", f(Mode::Fail)),
+            ("bad-code", f(Mode::BadCode)),
+            ("reuse", Arc::new(reuse.clone())),
+            ("broken", f(Mode::BrokenStream)),
+            ("sleeper-limited", f(Mode::Sleep)),
+            ("upper-closed", f(Mode::Upper)),
+        ],
+    )
+    .await;
+    Env { emu, reuse, upper }
 }

@@ -1,23 +1,36 @@
 //! Requests through Object Lambda Access Points.
 
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
 
 use object_lambda_emulator::test_util::{
-    self, assert_s3_error, assert_s3_status, get_object, head_object,
+    assert_s3_error, assert_s3_status, body_bytes, get_object, get_range, head_object, list_v2,
+    status_and_code,
 };
 
-use crate::{AK, start, status_and_code};
+use crate::{AK, start};
 
 const SSE_KEY: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+
+/// GET `report.csv` through `olap`, as a future that borrows nothing (to run several at once
+/// or spawn one) and answers with the result (for failures).
+fn get_report(
+    c: &aws_sdk_s3::Client,
+    olap: &str,
+) -> impl Future<Output = Result<GetObjectOutput, SdkError<GetObjectError, HttpResponse>>> + use<> {
+    c.get_object().bucket(olap).key("report.csv").send()
+}
 
 #[tokio::test]
 async fn get_head_list_through_an_access_point() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     let got = get_object(c, "upper", "report.csv").await;
     assert_eq!(got.content_type(), Some("text/csv"));
     assert_eq!(got.metadata().unwrap()["transformed"], "upper");
-    let body = got.body.collect().await.unwrap().into_bytes();
+    let body = body_bytes(got).await;
     assert!(body.starts_with(b"ORDER_ID,DATE,CUSTOMER"));
 
     // The event is AWS's shape.
@@ -25,7 +38,7 @@ async fn get_head_list_through_an_access_point() {
     let ctx = &ev["getObjectContext"];
     let url = ctx["inputS3Url"].as_str().unwrap();
     assert!(
-        url.starts_with(&format!("{}/data/report.csv?", env.emu.endpoint_url())),
+        url.starts_with(&format!("{}/data/report.csv?", env.endpoint_url())),
         "{url}"
     );
     assert!(
@@ -47,23 +60,8 @@ async fn get_head_list_through_an_access_point() {
     assert_eq!(ev["protocolVersion"], "1.00");
 
     // By alias, with Range (allowed: the function sees it in userRequest.headers).
-    let by_alias = c
-        .get_object()
-        .bucket("upper-abc123--ol-s3")
-        .key("notes.txt")
-        .range("bytes=0-3")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        by_alias
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes()
-            .starts_with(b"QUARTERLY")
-    );
+    let by_alias = get_range(c, "upper-abc123--ol-s3", "notes.txt", "bytes=0-3").await;
+    assert!(body_bytes(by_alias).await.starts_with(b"QUARTERLY"));
     let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
     assert_eq!(ev["userRequest"]["headers"]["Range"], "bytes=0-3");
     assert!(
@@ -94,13 +92,7 @@ async fn get_head_list_through_an_access_point() {
             .is_none_or(|m| !m.contains_key("transformed"))
     );
 
-    let list = c
-        .list_objects_v2()
-        .bucket("upper")
-        .prefix("re")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(c, "upper", "re").await;
     let keys: Vec<_> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["report.csv"]);
     let ev = env.upper.last_event.lock().unwrap().clone().unwrap();
@@ -131,15 +123,7 @@ async fn get_head_list_through_an_access_point() {
 
     // WGOR token reuse: the first answers the caller, the second is refused.
     let reused = get_object(c, "reuse", "data.json").await;
-    assert!(
-        reused
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes()
-            .starts_with(b"{")
-    );
+    assert!(body_bytes(reused).await.starts_with(b"{"));
     // The function sends its second WGOR after the caller has the whole body.
     for _ in 0..100 {
         if env.reuse.second_wgor_status.lock().unwrap().is_some() {
@@ -148,32 +132,17 @@ async fn get_head_list_through_an_access_point() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(*env.reuse.second_wgor_status.lock().unwrap(), Some(400));
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn features_and_sse_c_are_enforced() {
     let env = start().await;
-    let c = &env.client;
-    assert_s3_error(
-        c.get_object()
-            .bucket("no-range")
-            .key("report.csv")
-            .range("bytes=0-1")
-            .send()
-            .await,
-        501,
-        "NotImplemented",
-    );
-    assert_s3_status(
-        c.get_object()
-            .bucket("no-range")
-            .key("report.csv")
-            .part_number(1)
-            .send()
-            .await,
-        501,
-    );
+    let c = &env.s3;
+    let no_range = || c.get_object().bucket("no-range").key("report.csv");
+    let ranged = no_range().range("bytes=0-1").send().await;
+    assert_s3_error(ranged, 501, "NotImplemented");
+    assert_s3_status(no_range().part_number(1).send().await, 501);
     assert_s3_status(
         c.head_object()
             .bucket("no-range")
@@ -214,19 +183,18 @@ async fn features_and_sse_c_are_enforced() {
         400,
         "InvalidRequest",
     );
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn misbehaving_functions_get_aws_codes() {
     let env = start().await;
-    let c = &env.client;
-    let get = |olap: &'static str| c.get_object().bucket(olap).key("report.csv").send();
+    let c = &env.s3;
     let (no_wgor, slow, failing, bad) = tokio::join!(
-        get("no-wgor"),
-        get("sleeper"),
-        get("failing"),
-        get("bad-code")
+        get_report(c, "no-wgor"),
+        get_report(c, "sleeper"),
+        get_report(c, "failing"),
+        get_report(c, "bad-code")
     );
     assert_s3_error(no_wgor, 500, "LambdaResponseNotReceived");
     assert_s3_error(slow, 500, "LambdaTimeout");
@@ -249,20 +217,14 @@ async fn misbehaving_functions_get_aws_codes() {
     );
 
     // A WGOR body that breaks mid-way aborts the caller's response.
-    match c
-        .get_object()
-        .bucket("broken")
-        .key("report.csv")
-        .send()
-        .await
-    {
+    match get_report(c, "broken").await {
         Ok(out) => assert!(
             out.body.collect().await.is_err(),
             "a broken stream must not end cleanly"
         ),
         Err(e) => assert_ne!(status_and_code(&e).0, 200),
     }
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
@@ -270,7 +232,7 @@ async fn write_get_object_response_is_authenticated() {
     let env = start().await;
     let url = format!(
         "{}/WriteGetObjectResponse?x-id=WriteGetObjectResponse",
-        env.emu.endpoint_url()
+        env.endpoint_url()
     );
     let resp = reqwest::Client::new()
         .post(&url)
@@ -280,7 +242,7 @@ async fn write_get_object_response_is_authenticated() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    let wrong = test_util::client(env.emu.endpoint_url(), AK, "wrong");
+    let wrong = env.client_as(AK, "wrong");
     assert_s3_error(
         wrong
             .write_get_object_response()
@@ -291,17 +253,10 @@ async fn write_get_object_response_is_authenticated() {
         403,
         "SignatureDoesNotMatch",
     );
-    assert_s3_error(
-        env.client
-            .write_get_object_response()
-            .request_route("io-x")
-            .request_token("unknown")
-            .send()
-            .await,
-        400,
-        "ValidationError",
-    );
-    env.emu.shutdown().await;
+    let wgor = env.s3.write_get_object_response().request_route("io-x");
+    let unknown = wgor.request_token("unknown").send().await;
+    assert_s3_error(unknown, 400, "ValidationError");
+    env.stop().await;
 }
 
 /// Reserved concurrency: an invocation past the limit is throttled at once with 503 SlowDown
@@ -309,8 +264,8 @@ async fn write_get_object_response_is_authenticated() {
 #[tokio::test]
 async fn reserved_concurrency_throttles_with_slow_down() {
     let env = start().await;
-    let c = &env.client;
-    let get = |olap: &'static str| c.get_object().bucket(olap).key("report.csv").send();
+    let c = &env.s3;
+    let get = |olap| get_report(c, olap);
 
     // Limit 0: every invocation is throttled.
     assert_s3_error(get("closed").await, 503, "SlowDown");
@@ -326,5 +281,5 @@ async fn reserved_concurrency_throttles_with_slow_down() {
 
     // The slot is free again: the next call runs (and times out) instead of being throttled.
     assert_s3_error(get("one-at-a-time").await, 500, "LambdaTimeout");
-    env.emu.shutdown().await;
+    env.stop().await;
 }

@@ -6,12 +6,14 @@
 use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
+use object_lambda_emulator::test_util::{
+    TestEmulator, assert_s3_error, body_bytes, status_and_code,
+};
 use object_lambda_emulator::{
-    AccessPointConfig, Action, BucketConfig, Config, Credential, Emulator, Feature, OlapConfig,
+    AccessPointConfig, BucketConfig, Config, Credential, Emulator, Function, OlapConfig,
 };
 
-use crate::functions::{Mode, TestFunction, s3_client};
-use crate::status_and_code;
+use crate::functions::{Mode, TestFunction};
 
 const ACCOUNT: &str = "111122223333";
 const TEAMS: [&str; 3] = ["Finance", "Sales", "Analytics"];
@@ -49,6 +51,29 @@ pub(crate) fn config() -> Config {
               "Resource":"arn:aws:s3:::data/*",
               "Condition":{{"Null":{{"s3:x-amz-server-side-encryption":"true"}}}}}}]}}"#
     );
+    // Per team: its access point, limited to its prefix, and its Object Lambda Access Point.
+    let (access_points, object_lambda_access_points) = TEAMS
+        .iter()
+        .map(|t| {
+            let lower = t.to_ascii_lowercase();
+            let ap = AccessPointConfig {
+                name: format!("{lower}-ap"),
+                bucket: "data".into(),
+                policy: Some(format!(
+                    r#"{{"Statement":[{{"Effect":"Allow",
+                        "Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/{lower}"}},
+                        "Action":"s3:GetObject",
+                        "Resource":"arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/{lower}-ap/object/{t}/*"}}]}}"#
+                )),
+            };
+            let olap = OlapConfig {
+                name: format!("{lower}-olap"),
+                supporting_access_point: format!("{lower}-ap"),
+                ..OlapConfig::default_for("upper")
+            };
+            (ap, olap)
+        })
+        .unzip();
     Config {
         credentials,
         buckets: vec![
@@ -69,63 +94,31 @@ pub(crate) fn config() -> Config {
                 ..BucketConfig::default()
             },
         ],
-        access_points: TEAMS
-            .iter()
-            .map(|t| {
-                let lower = t.to_ascii_lowercase();
-                AccessPointConfig {
-                    name: format!("{lower}-ap"),
-                    bucket: "data".into(),
-                    policy: Some(format!(
-                        r#"{{"Statement":[{{"Effect":"Allow",
-                            "Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/{lower}"}},
-                            "Action":"s3:GetObject",
-                            "Resource":"arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/{lower}-ap/object/{t}/*"}}]}}"#
-                    )),
-                }
-            })
-            .collect(),
-        object_lambda_access_points: TEAMS
-            .iter()
-            .map(|t| {
-                let lower = t.to_ascii_lowercase();
-                OlapConfig {
-                    name: format!("{lower}-olap"),
-                    alias: None,
-                    supporting_access_point: format!("{lower}-ap"),
-                    function: "upper".into(),
-                    payload: "{}".into(),
-                    allowed_features: Feature::ALL.to_vec(),
-                    actions: Action::ALL.to_vec(),
-                    policy: None,
-                }
-            })
-            .collect(),
+        access_points,
+        object_lambda_access_points,
         ..Config::default()
     }
 }
 
+/// The upper-casing test function, signing WriteGetObjectResponse as the execution role.
+fn role_function() -> TestFunction {
+    TestFunction::new(Mode::Upper, "AKROLE", "role-secret")
+}
+
 #[tokio::test]
 async fn each_team_reads_its_prefix_and_no_other() {
-    let upper = TestFunction::new(Mode::Upper, "AKROLE", "role-secret");
-    let emu = Emulator::builder()
-        .config(config())
-        .function("upper", Arc::new(upper))
-        .start()
-        .await
-        .unwrap();
-    let url = emu.endpoint_url().to_owned();
-    let admin = s3_client(&url, "AKROLE", "role-secret");
+    let upper: Arc<dyn Function> = Arc::new(role_function());
+    let emu = TestEmulator::start(config(), [("upper", upper)]).await;
+    let admin = emu.client_as("AKROLE", "role-secret");
     // Forced encryption: a PUT without x-amz-server-side-encryption is refused.
-    let err = admin
+    let unencrypted = admin
         .put_object()
         .bucket("data")
         .key("Finance/q1.txt")
         .body(ByteStream::from_static(b"x"))
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
+        .await;
+    assert_s3_error(unencrypted, 403, "AccessDenied");
     for t in TEAMS {
         admin
             .put_object()
@@ -139,7 +132,7 @@ async fn each_team_reads_its_prefix_and_no_other() {
     }
     for me in TEAMS {
         let c = user(me);
-        let client = s3_client(&url, &c.access_key_id, &c.secret_access_key);
+        let client = emu.client_as(&c.access_key_id, &c.secret_access_key);
         for other in TEAMS {
             let key = format!("{other}/q1.txt");
             let direct = client.get_object().bucket("data").key(&key).send().await;
@@ -153,13 +146,7 @@ async fn each_team_reads_its_prefix_and_no_other() {
                 .send()
                 .await;
             if me == other {
-                let body = through_mine
-                    .unwrap()
-                    .body
-                    .collect()
-                    .await
-                    .unwrap()
-                    .into_bytes();
+                let body = body_bytes(through_mine.unwrap()).await;
                 assert_eq!(
                     body.as_ref(),
                     format!("{me} figures").to_uppercase().as_bytes()
@@ -178,15 +165,9 @@ async fn each_team_reads_its_prefix_and_no_other() {
         }
     }
     // TLS-only bucket over plain HTTP: refused even for an admin.
-    let err = admin
-        .get_object()
-        .bucket("tls-only")
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
-    emu.shutdown().await;
+    let insecure = admin.get_object().bucket("tls-only").key("report.csv");
+    assert_s3_error(insecure.send().await, 403, "AccessDenied");
+    emu.stop().await;
 }
 
 #[tokio::test]
@@ -195,10 +176,7 @@ async fn a_malformed_policy_refuses_to_start() {
     config.buckets[0].policy = Some(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Principal":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#.into());
     let err = Emulator::builder()
         .config(config)
-        .function(
-            "upper",
-            Arc::new(TestFunction::new(Mode::Upper, "AKROLE", "role-secret")),
-        )
+        .function("upper", Arc::new(role_function()))
         .start()
         .await
         .unwrap_err();

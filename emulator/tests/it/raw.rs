@@ -31,6 +31,16 @@ impl Raw {
             .to_owned()
     }
 
+    /// Assert this answer's status and S3 error code.
+    #[track_caller]
+    pub(crate) fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code().as_str()),
+            (status, code),
+            "{self:?}"
+        );
+    }
+
     /// A response header's value (first match, case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|l| {
@@ -61,6 +71,12 @@ impl<'a> Request<'a> {
             region: "us-east-1",
             payload_hash: None,
         }
+    }
+
+    /// This request with `body`.
+    pub(crate) fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
     }
 
     pub(crate) async fn send(self, endpoint: &str) -> Raw {

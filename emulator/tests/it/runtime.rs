@@ -7,13 +7,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use object_lambda_emulator::test_util::{
-    self, assert_s3_error, assert_s3_status, get_object, head_object,
+    self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, error_message,
+    expect_s3_error, get_object, get_range, head_object, list_v2,
 };
-use object_lambda_emulator::{
-    Credential, Emulator, Function, ProcessFunction, RunningEmulator, SAMPLES,
-};
+use object_lambda_emulator::{Function, ProcessFunction, SAMPLES};
 
-use crate::{AK, SK, data_config, olap, status_and_code};
+use crate::{AK, SK, data_config, olap};
 
 /// `<target dir>/<profile>`, from this test binary's path (`…/target/debug/deps/it-xxxx`).
 fn profile_dir() -> PathBuf {
@@ -62,20 +61,25 @@ fn passthrough_binary() -> PathBuf {
 }
 
 /// An emulator with one Object Lambda Access Point per function, all on bucket `data`.
-async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> RunningEmulator {
+async fn start(timeout_ms: u64, functions: &[(&str, Arc<dyn Function>)]) -> TestEmulator {
     let mut config = data_config(functions.iter().map(|(name, _)| olap(name, name)).collect());
     config.function_timeout_ms = timeout_ms;
-    let mut builder = Emulator::builder().config(config);
-    for (name, f) in functions {
-        builder = builder.function(*name, f.clone());
-    }
-    builder.start().await.expect("emulator starts")
+    TestEmulator::start(config, functions.iter().cloned()).await
 }
 
 fn process(name: &str, program: &Path) -> ProcessFunction {
     ProcessFunction::builder(name, program)
-        .credential(Credential::new(AK, SK))
+        .credential(test_util::credential())
         .build()
+}
+
+/// GET `report.csv` through `olap`, which must fail with 500 LambdaRuntimeError whose message
+/// contains `detail`.
+async fn assert_runtime_error(client: &aws_sdk_s3::Client, olap: &str, detail: &str) {
+    let get = client.get_object().bucket(olap).key("report.csv");
+    let err = expect_s3_error(get.send().await, 500, "LambdaRuntimeError");
+    let message = error_message(&err);
+    assert!(message.contains(detail), "{olap}: {message:?}");
 }
 
 /// Writes an executable script into `dir`.
@@ -133,7 +137,7 @@ async fn settle(f: &ProcessFunction) {
 async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
     let f = process("passthrough", &passthrough_binary());
     let emu = start(20_000, &[("passthrough", Arc::new(f.clone()))]).await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     let (key, _, original) = SAMPLES[0];
     for round in 0..2 {
         let out = client
@@ -143,40 +147,25 @@ async fn passthrough_binary_serves_get_head_list_and_stays_warm() {
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {round}: {e:?}"));
-        let body = out.body.collect().await.unwrap().into_bytes();
+        let body = body_bytes(out).await;
         assert_eq!(&body[..], original, "round {round}");
         settle(&f).await;
     }
-    let ranged = client
-        .get_object()
-        .bucket("passthrough")
-        .key(key)
-        .range("bytes=0-3")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        &ranged.body.collect().await.unwrap().into_bytes()[..],
-        &original[..4]
-    );
+    let ranged = get_range(client, "passthrough", key, "bytes=0-3").await;
+    assert_eq!(&body_bytes(ranged).await[..], &original[..4]);
     settle(&f).await;
-    let head = head_object(&client, "passthrough", key).await;
+    let head = head_object(client, "passthrough", key).await;
     assert_eq!(
         head.content_length(),
         Some(i64::try_from(original.len()).unwrap())
     );
-    let list = client
-        .list_objects_v2()
-        .bucket("passthrough")
-        .send()
-        .await
-        .unwrap();
+    let list = list_v2(client, "passthrough", "").await;
     assert_eq!(list.contents().len(), SAMPLES.len());
     // One process served everything: warm between invocations.
     assert_eq!(f.processes_started(), 1);
     assert_eq!(f.cold_starts().len(), 1);
     assert_eq!(f.idle_processes(), 1);
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 #[tokio::test]
@@ -197,7 +186,7 @@ async fn crashing_binary_is_a_runtime_error() {
         ],
     )
     .await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     for (olap, f, detail) in [
         ("exits", &exits, "exit status: 1"),
         ("crash", &crash, "exit status: 3"),
@@ -205,29 +194,13 @@ async fn crashing_binary_is_a_runtime_error() {
     ] {
         for round in 1..=2 {
             let started = Instant::now();
-            let err = client
-                .get_object()
-                .bucket(olap)
-                .key("report.csv")
-                .send()
-                .await
-                .unwrap_err();
-            assert_eq!(
-                status_and_code(&err),
-                (500, "LambdaRuntimeError".to_owned()),
-                "{olap}"
-            );
-            let message = err.as_service_error().and_then(|e| e.meta().message());
-            assert!(
-                message.is_some_and(|m| m.contains(detail)),
-                "{olap}: {message:?}"
-            );
+            assert_runtime_error(client, olap, detail).await;
             assert!(started.elapsed() < Duration::from_secs(10), "{olap}");
             // A dead process is never reused.
             assert_eq!(f.processes_started(), round, "{olap}");
         }
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 #[tokio::test]
@@ -235,27 +208,12 @@ async fn function_error_keeps_the_process_warm() {
     let dir = tempfile::tempdir().unwrap();
     let f = process("failing", &python_runtime(dir.path(), "error"));
     let emu = start(20_000, &[("failing", Arc::new(f.clone()))]).await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     for _ in 0..2 {
-        let err = client
-            .get_object()
-            .bucket("failing")
-            .key("report.csv")
-            .send()
-            .await
-            .unwrap_err();
-        assert_eq!(
-            status_and_code(&err),
-            (500, "LambdaRuntimeError".to_owned())
-        );
-        let message = err.as_service_error().and_then(|e| e.meta().message());
-        assert!(
-            message.is_some_and(|m| m.contains("Boom: it broke")),
-            "{message:?}"
-        );
+        assert_runtime_error(client, "failing", "Boom: it broke").await;
     }
     assert_eq!(f.processes_started(), 1);
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// A binary that never calls `next` gets the invocation's timeout: 500 LambdaTimeout, and the
@@ -270,7 +228,7 @@ async fn binary_that_never_calls_next_times_out() {
     );
     let f = process("stuck", &script(dir.path(), "stuck.sh", &text));
     let emu = start(1_500, &[("stuck", Arc::new(f.clone()))]).await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     let started = Instant::now();
     assert_s3_error(
         client
@@ -300,7 +258,7 @@ async fn binary_that_never_calls_next_times_out() {
         500,
     );
     assert_eq!(f.processes_started(), 2);
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// Waits up to 5 s until process `pid` is gone, or a zombie waiting to be reaped: either way
@@ -337,7 +295,7 @@ async fn a_timed_out_function_takes_its_children_with_it() {
     );
     let f = process("spawner", &script(dir.path(), "spawner.sh", &text));
     let emu = start(1_000, &[("spawner", Arc::new(f.clone()))]).await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     assert_s3_error(
         client
             .get_object()
@@ -354,7 +312,7 @@ async fn a_timed_out_function_takes_its_children_with_it() {
     for pid in started {
         wait_until_gone(pid, &format!("process {pid} of the timed-out function")).await;
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// Concurrent invocations get their own processes, up to the cap; the rest wait for one.
@@ -362,11 +320,11 @@ async fn a_timed_out_function_takes_its_children_with_it() {
 async fn concurrency_is_capped_per_function() {
     let dir = tempfile::tempdir().unwrap();
     let f = ProcessFunction::builder("slow", python_runtime(dir.path(), "slow-head"))
-        .credential(Credential::new(AK, SK))
+        .credential(test_util::credential())
         .max_processes(2)
         .build();
     let emu = start(20_000, &[("slow", Arc::new(f.clone()))]).await;
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+    let client = &emu.s3;
     let heads = (0..4).map(|_| {
         let client = client.clone();
         async move {
@@ -383,7 +341,7 @@ async fn concurrency_is_capped_per_function() {
     }
     assert_eq!(f.processes_started(), 2);
     assert_eq!(f.idle_processes(), 2);
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// The binary: `--template` with a small SAM template, `--functions-dir` holding the
@@ -450,10 +408,7 @@ Resources:
     let client = test_util::client(&endpoint, AK, SK);
     let (key, _, original) = SAMPLES[0];
     let out = get_object(&client, "via-binary", key).await;
-    assert_eq!(
-        &out.body.collect().await.unwrap().into_bytes()[..],
-        original
-    );
+    assert_eq!(&body_bytes(out).await[..], original);
     // HEAD is not in Actions: it passes through to the supporting bucket `store`.
     let head = head_object(&client, "via-binary", key).await;
     assert_eq!(
@@ -468,26 +423,26 @@ Resources:
 #[tokio::test]
 async fn template_functions_as_spawned_binaries() {
     let mut t = crate::template::repo_template();
-    t.config.credentials = vec![Credential::new(AK, SK)];
-    let mut builder = Emulator::builder().config(t.config.clone());
-    let mut functions = Vec::new();
-    for name in crate::template::FUNCTIONS {
+    t.config.credentials = vec![test_util::credential()];
+    let functions = crate::template::FUNCTIONS.map(|name| {
         let spec = t.function(name).unwrap();
-        let f = ProcessFunction::builder(name, function_binary(name))
-            .credential(Credential::new(AK, SK))
+        ProcessFunction::builder(name, function_binary(name))
+            .credential(test_util::credential())
             .memory_mb(spec.memory_mb)
             .log_format(spec.log_format.clone().unwrap())
-            .build();
-        builder = builder.function(name, Arc::new(f.clone()));
-        functions.push(f);
-    }
-    let emu = builder.start().await.expect("emulator starts");
-    let client = test_util::client(emu.endpoint_url(), AK, SK);
+            .build()
+    });
+    let named = crate::template::FUNCTIONS
+        .iter()
+        .zip(&functions)
+        .map(|(name, f)| (*name, Arc::new(f.clone()) as Arc<dyn Function>));
+    let emu = TestEmulator::start(t.config.clone(), named).await;
+    let client = &emu.s3;
     for (name, f) in crate::template::FUNCTIONS.iter().zip(&functions) {
         let olap = t.config.olap(name).unwrap();
-        crate::template::check_get(&client, name, &olap.name).await;
+        crate::template::check_get(client, name, &olap.name).await;
         settle(f).await;
-        crate::template::check_get(&client, name, olap.alias.as_deref().unwrap()).await;
+        crate::template::check_get(client, name, olap.alias.as_deref().unwrap()).await;
         settle(f).await;
         assert_eq!(
             f.processes_started(),
@@ -495,5 +450,5 @@ async fn template_functions_as_spawned_binaries() {
             "{name}: warm between the two GETs"
         );
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }

@@ -3,48 +3,28 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
 use object_lambda_emulator::test_util::{
-    assert_s3_error, assert_s3_status, get_object, head_object,
+    assert_s3_error, assert_s3_status, body_bytes, get_object, get_range, head_object,
+    presigned_get, put_object,
 };
 
+use crate::common::{complete_upload, delete, upload_parts};
 use crate::{AK, SK, start};
 
 #[tokio::test]
 async fn bucket_object_lifecycle_with_range_list_and_multipart() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     c.create_bucket().bucket("fresh").send().await.unwrap();
-    c.put_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .content_type("text/plain")
-        .body(ByteStream::from_static(b"hello world"))
-        .send()
-        .await
-        .unwrap();
+    put_object(c, "fresh", "dir/hello.txt", "text/plain", "hello world").await;
     let got = get_object(c, "fresh", "dir/hello.txt").await;
     assert_eq!(got.content_type(), Some("text/plain"));
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"hello world"
-    );
+    assert_eq!(body_bytes(got).await.as_ref(), b"hello world");
 
-    let ranged = c
-        .get_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .range("bytes=6-")
-        .send()
-        .await
-        .unwrap();
+    let ranged = get_range(c, "fresh", "dir/hello.txt", "bytes=6-").await;
     assert_eq!(ranged.content_range(), Some("bytes 6-10/11"));
-    assert_eq!(
-        ranged.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"world"
-    );
+    assert_eq!(body_bytes(ranged).await.as_ref(), b"world");
 
     let head = head_object(c, "fresh", "dir/hello.txt").await;
     assert_eq!(head.content_length(), Some(11));
@@ -52,15 +32,9 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
 
     // Conditional GET, which s3s-fs lacks and the emulator adds.
     // The SDK reports 304 as success with an empty body, so look at the raw status.
-    let presigned = c
-        .get_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
-        .await
-        .unwrap();
+    let presigned = presigned_get(c, "fresh", "dir/hello.txt", 60).await;
     let nm = reqwest::Client::new()
-        .get(presigned.uri())
+        .get(&presigned)
         .header("if-none-match", &etag)
         .send()
         .await
@@ -68,9 +42,8 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
     assert_eq!(
         nm.status().as_u16(),
         304,
-        "{:?} {}",
+        "{:?} {presigned}",
         nm.headers().clone(),
-        presigned.uri()
     );
     assert_s3_error(
         c.get_object()
@@ -94,43 +67,8 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
 
     // Multipart, as the aws CLI does for large files.
     let part = vec![b'x'; 5 * 1024 * 1024];
-    let up = c
-        .create_multipart_upload()
-        .bucket("fresh")
-        .key("big.bin")
-        .send()
-        .await
-        .unwrap();
-    let id = up.upload_id().unwrap();
-    let mut parts = Vec::new();
-    for (n, body) in [(1, part.clone()), (2, b"tail".to_vec())] {
-        let r = c
-            .upload_part()
-            .bucket("fresh")
-            .key("big.bin")
-            .upload_id(id)
-            .part_number(n)
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .unwrap();
-        parts.push(
-            CompletedPart::builder()
-                .part_number(n)
-                .e_tag(r.e_tag().unwrap())
-                .build(),
-        );
-    }
-    c.complete_multipart_upload()
-        .bucket("fresh")
-        .key("big.bin")
-        .upload_id(id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
-        .send()
+    let (id, parts) = upload_parts(c, "fresh", "big.bin", vec![part, b"tail".to_vec()]).await;
+    complete_upload(c, "fresh", "big.bin", &id, &parts)
         .await
         .unwrap();
     let big = head_object(c, "fresh", "big.bin").await;
@@ -140,12 +78,7 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
     let keys: Vec<_> = list.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["big.bin", "dir/hello.txt"]);
 
-    c.delete_object()
-        .bucket("fresh")
-        .key("dir/hello.txt")
-        .send()
-        .await
-        .unwrap();
+    delete(c, "fresh", "dir/hello.txt", None).await.unwrap();
     assert_s3_error(
         c.get_object()
             .bucket("fresh")
@@ -164,19 +97,19 @@ async fn bucket_object_lifecycle_with_range_list_and_multipart() {
             .iter()
             .any(|o| o.key() == Some("report.csv"))
     );
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn authentication_is_enforced() {
     let env = start().await;
-    let wrong = crate::functions::s3_client(env.emu.endpoint_url(), AK, "not-the-secret");
+    let wrong = env.client_as(AK, "not-the-secret");
     assert_s3_error(
         wrong.list_objects_v2().bucket("data").send().await,
         403,
         "SignatureDoesNotMatch",
     );
-    let unknown = crate::functions::s3_client(env.emu.endpoint_url(), "nobody", SK);
+    let unknown = env.client_as("nobody", SK);
     assert_s3_status(
         unknown
             .get_object()
@@ -188,23 +121,16 @@ async fn authentication_is_enforced() {
     );
 
     // Anonymous requests are refused.
-    let url = format!("{}/data/report.csv", env.emu.endpoint_url());
+    let url = format!("{}/data/report.csv", env.endpoint_url());
     assert_eq!(reqwest::get(&url).await.unwrap().status().as_u16(), 403);
 
     // A presigned URL works until it expires.
-    let fresh = env
-        .client
-        .get_object()
-        .bucket("data")
-        .key("report.csv")
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
-        .await
-        .unwrap();
-    let ok = reqwest::get(fresh.uri()).await.unwrap();
+    let fresh = presigned_get(&env.s3, "data", "report.csv", 60).await;
+    let ok = reqwest::get(&fresh).await.unwrap();
     assert_eq!(ok.status().as_u16(), 200);
     assert!(ok.text().await.unwrap().starts_with("order_id,"));
     let expired = env
-        .client
+        .s3
         .get_object()
         .bucket("data")
         .key("report.csv")
@@ -226,5 +152,5 @@ async fn authentication_is_enforced() {
             .unwrap()
             .contains("<Code>AccessDenied</Code>")
     );
-    env.emu.shutdown().await;
+    env.stop().await;
 }

@@ -5,10 +5,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use object_lambda_emulator::test_util::{
+    self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, put_bytes,
+};
 
+use crate::common::{complete_upload, delete, upload_parts};
 use crate::raw::Request;
-use crate::{start, status_and_code};
+use crate::start;
 
 /// Every file the emulator wrote is inside `buckets/<a known bucket>/` or `.tmp/`.
 fn assert_files_inside(data_dir: &Path, buckets: &[&str]) {
@@ -59,24 +62,13 @@ async fn bucket_names(c: &aws_sdk_s3::Client) -> Vec<String> {
 }
 
 async fn get_bytes(c: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    c.get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {key:?}: {e:?}"))
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
+    test_util::get_bytes(c, bucket, key).await.to_vec()
 }
 
 #[tokio::test]
 async fn keys_that_look_like_paths_stay_keys() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     c.create_bucket().bucket("other").send().await.unwrap();
     let before = bucket_names(c).await;
     let long = "k".repeat(1024);
@@ -97,13 +89,7 @@ async fn keys_that_look_like_paths_stay_keys() {
         deep.as_str(),
     ];
     for (i, key) in keys.iter().enumerate() {
-        c.put_object()
-            .bucket("data")
-            .key(*key)
-            .body(ByteStream::from(format!("body {i}").into_bytes()))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("PUT {key:?}: {e:?}"));
+        put_bytes(c, "data", key, format!("body {i}")).await;
     }
     for (i, key) in keys.iter().enumerate() {
         assert_eq!(
@@ -116,7 +102,7 @@ async fn keys_that_look_like_paths_stay_keys() {
     let other = c.list_objects_v2().bucket("other").send().await.unwrap();
     assert_eq!(other.key_count(), Some(0));
     assert_eq!(bucket_names(c).await, before);
-    assert_files_inside(env.emu.data_dir(), &["data", "other"]);
+    assert_files_inside(env.emulator.data_dir(), &["data", "other"]);
     // Listing returns the keys as they were written.
     let mut listed = Vec::new();
     let mut token = None;
@@ -143,31 +129,24 @@ async fn keys_that_look_like_paths_stay_keys() {
         assert!(listed.iter().any(|k| k == key), "{key:?} not listed");
     }
     // A NUL byte is a valid key character too (listings need encoding-type=url for it).
-    c.put_object()
-        .bucket("data")
-        .key("nul\u{0}byte")
-        .body(ByteStream::from_static(b"nul"))
-        .send()
-        .await
-        .unwrap();
+    put_bytes(c, "data", "nul\u{0}byte", "nul").await;
     assert_eq!(get_bytes(c, "data", "nul\u{0}byte").await, b"nul");
     // S3's limit: 1 024 bytes.
-    let err = c
+    let too_long = c
         .put_object()
         .bucket("data")
         .key("k".repeat(1025))
         .body(ByteStream::from_static(b"x"))
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "KeyTooLongError".to_owned()));
-    env.emu.shutdown().await;
+        .await;
+    assert_s3_error(too_long, 400, "KeyTooLongError");
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn percent_encoded_dot_segments_reach_no_internal_file() {
     let env = start().await;
-    let url = env.emu.endpoint_url();
+    let url = env.endpoint_url();
     for path in [
         "/data/..%2Fsse-c.json",
         "/data/..%2F..%2Fbuckets",
@@ -183,16 +162,15 @@ async fn percent_encoded_dot_segments_reach_no_internal_file() {
             "GET {path}: {r:?}"
         );
     }
-    let mut put = Request::new("PUT", "/data/..%2F..%2Fother-bucket%2Fx");
-    put.body = b"written".to_vec();
+    let put = Request::new("PUT", "/data/..%2F..%2Fother-bucket%2Fx").with_body(*b"written");
     let r = put.send(url).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
-        get_bytes(&env.client, "data", "../../other-bucket/x").await,
+        get_bytes(&env.s3, "data", "../../other-bucket/x").await,
         b"written"
     );
-    assert_files_inside(env.emu.data_dir(), &["data"]);
-    env.emu.shutdown().await;
+    assert_files_inside(env.emulator.data_dir(), &["data"]);
+    env.stop().await;
 }
 
 #[test]
@@ -223,161 +201,83 @@ fn any_key_round_trips_and_stays_in_its_bucket() {
     runner
         .run(&(key, any::<Vec<u8>>()), |(key, body)| {
             rt.block_on(async {
-                env.client
-                    .put_object()
-                    .bucket("data")
-                    .key(&key)
-                    .body(ByteStream::from(body.clone()))
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("PUT {key:?}: {e:?}"));
-                assert_eq!(get_bytes(&env.client, "data", &key).await, body, "{key:?}");
+                put_bytes(&env.s3, "data", &key, body.clone()).await;
+                assert_eq!(get_bytes(&env.s3, "data", &key).await, body, "{key:?}");
             });
             Ok(())
         })
         .unwrap();
-    assert_files_inside(env.emu.data_dir(), &["data"]);
+    assert_files_inside(env.emulator.data_dir(), &["data"]);
     rt.block_on(async {
-        assert_eq!(bucket_names(&env.client).await, ["data"]);
+        assert_eq!(bucket_names(&env.s3).await, ["data"]);
     });
 }
 
 #[tokio::test]
 async fn a_rejected_write_changes_nothing() {
     let env = start().await;
-    let c = &env.client;
-    c.put_object()
-        .bucket("data")
-        .key("kept.txt")
-        .body(ByteStream::from_static(b"original"))
-        .send()
-        .await
-        .unwrap();
+    let c = &env.s3;
+    put_bytes(c, "data", "kept.txt", "original").await;
     // Body not matching its signed x-amz-content-sha256.
-    let mut put = Request::new("PUT", "/data/kept.txt");
-    put.body = b"tampered".to_vec();
+    let mut put = Request::new("PUT", "/data/kept.txt").with_body(*b"tampered");
     put.payload_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
         b"original",
     )));
-    let r = put.send(env.emu.endpoint_url()).await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "XAmzContentSHA256Mismatch"),
-        "{r:?}"
-    );
+    let r = put.send(env.endpoint_url()).await;
+    r.assert_error(400, "XAmzContentSHA256Mismatch");
     assert_eq!(get_bytes(c, "data", "kept.txt").await, b"original");
     // Content-MD5 of other bytes.
-    let err = c
-        .put_object()
-        .bucket("data")
-        .key("kept.txt")
-        .content_md5("1B2M2Y8AsgTpgAmY7PhCfg==")
-        .body(ByteStream::from_static(b"tampered"))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "BadDigest".to_owned()));
+    let put = || {
+        c.put_object()
+            .bucket("data")
+            .key("kept.txt")
+            .body(ByteStream::from_static(b"tampered"))
+    };
+    let md5 = put().content_md5("1B2M2Y8AsgTpgAmY7PhCfg==").send().await;
+    assert_s3_error(md5, 400, "BadDigest");
     assert_eq!(get_bytes(c, "data", "kept.txt").await, b"original");
     // A checksum of other bytes.
-    let err = c
-        .put_object()
-        .bucket("data")
-        .key("kept.txt")
-        .checksum_crc32("AAAAAA==")
-        .body(ByteStream::from_static(b"tampered"))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "BadDigest".to_owned()));
+    let crc = put().checksum_crc32("AAAAAA==").send().await;
+    assert_s3_error(crc, 400, "BadDigest");
     assert_eq!(get_bytes(c, "data", "kept.txt").await, b"original");
     // No temporary file is left behind.
-    let tmp: Vec<_> = std::fs::read_dir(env.emu.data_dir().join(".tmp"))
+    let tmp: Vec<_> = std::fs::read_dir(env.emulator.data_dir().join(".tmp"))
         .unwrap()
         .collect();
     assert!(tmp.is_empty(), "{tmp:?}");
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn a_bucket_with_objects_is_not_deleted() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     c.create_bucket().bucket("full").send().await.unwrap();
-    c.put_object()
-        .bucket("full")
-        .key("a")
-        .body(ByteStream::from_static(b"a"))
-        .send()
-        .await
-        .unwrap();
-    let err = c.delete_bucket().bucket("full").send().await.unwrap_err();
-    assert_eq!(status_and_code(&err), (409, "BucketNotEmpty".to_owned()));
+    put_bytes(c, "full", "a", "a").await;
+    let refused = c.delete_bucket().bucket("full").send().await;
+    assert_s3_error(refused, 409, "BucketNotEmpty");
     assert_eq!(get_bytes(c, "full", "a").await, b"a");
-    c.delete_object()
-        .bucket("full")
-        .key("a")
-        .send()
-        .await
-        .unwrap();
+    delete(c, "full", "a", None).await.unwrap();
     c.delete_bucket().bucket("full").send().await.unwrap();
-    let err = c.head_bucket().bucket("full").send().await.unwrap_err();
-    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
-    env.emu.shutdown().await;
+    assert_s3_status(c.head_bucket().bucket("full").send().await, 404);
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn multipart_upload_as_s3_runs_it() {
     let env = start().await;
-    let c = &env.client;
+    let c = &env.s3;
     let part1 = vec![b'x'; 5 * 1024 * 1024];
-    let up = c
-        .create_multipart_upload()
-        .bucket("data")
-        .key("mp.bin")
-        .send()
-        .await
-        .unwrap();
-    let id = up.upload_id().unwrap();
-    let mut parts = Vec::new();
-    for (n, body) in [(1, part1.clone()), (2, b"tail".to_vec())] {
-        let r = c
-            .upload_part()
-            .bucket("data")
-            .key("mp.bin")
-            .upload_id(id)
-            .part_number(n)
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .unwrap();
-        parts.push((n, r.e_tag().unwrap().to_owned()));
-    }
-    let complete = |etags: &[(i32, String)]| {
-        c.complete_multipart_upload()
-            .bucket("data")
-            .key("mp.bin")
-            .upload_id(id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(
-                        etags
-                            .iter()
-                            .map(|(n, e)| CompletedPart::builder().part_number(*n).e_tag(e).build())
-                            .collect(),
-                    ))
-                    .build(),
-            )
-            .send()
-    };
+    let (id, parts) =
+        upload_parts(c, "data", "mp.bin", vec![part1.clone(), b"tail".to_vec()]).await;
+    let complete = |etags| complete_upload(c, "data", "mp.bin", &id, etags);
     let wrong = [
         (1, parts[0].1.clone()),
         (2, "\"0123456789abcdef0123456789abcdef\"".to_owned()),
     ];
-    let err = complete(&wrong).await.unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "InvalidPart".to_owned()));
+    assert_s3_error(complete(&wrong).await, 400, "InvalidPart");
     let reversed = [parts[1].clone(), parts[0].clone()];
-    let err = complete(&reversed).await.unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "InvalidPartOrder".to_owned()));
+    assert_s3_error(complete(&reversed).await, 400, "InvalidPartOrder");
     // The upload survived the failed completes.
     let done = complete(&parts).await.unwrap();
     assert!(
@@ -400,92 +300,45 @@ async fn multipart_upload_as_s3_runs_it() {
         Some(format!("bytes {}-{}/{total}", part1.len(), total - 1).as_str())
     );
     assert_eq!(p2.parts_count(), Some(2));
-    assert_eq!(
-        p2.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"tail"
-    );
-    let err = c
-        .get_object()
-        .bucket("data")
-        .key("mp.bin")
-        .part_number(3)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (416, "InvalidPartNumber".to_owned()));
+    assert_eq!(body_bytes(p2).await.as_ref(), b"tail");
+    let part = |key: &'static str, n| c.get_object().bucket("data").key(key).part_number(n).send();
+    assert_s3_error(part("mp.bin", 3).await, 416, "InvalidPartNumber");
     // A single-part object: part 1 is the whole object (206), part 2 is 416.
-    let one = c
-        .get_object()
-        .bucket("data")
-        .key("report.csv")
-        .part_number(1)
-        .send()
-        .await
-        .unwrap();
+    let one = part("report.csv", 1).await.unwrap();
     assert!(
         one.content_range()
             .is_some_and(|r| r.starts_with("bytes 0-"))
     );
-    let err = c
-        .get_object()
-        .bucket("data")
-        .key("report.csv")
-        .part_number(2)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).1, "InvalidPartNumber");
+    let err = part("report.csv", 2).await.unwrap_err();
+    assert_eq!(test_util::status_and_code(&err).1, "InvalidPartNumber");
 
     // Aborted and completed uploads leave no part files.
-    let up = c
-        .create_multipart_upload()
-        .bucket("data")
-        .key("gone.bin")
-        .send()
-        .await
-        .unwrap();
-    let gone = up.upload_id().unwrap();
-    c.upload_part()
-        .bucket("data")
-        .key("gone.bin")
-        .upload_id(gone)
-        .part_number(1)
-        .body(ByteStream::from_static(b"bytes"))
-        .send()
-        .await
-        .unwrap();
+    let (gone, _) = upload_parts(c, "data", "gone.bin", vec![b"bytes".to_vec()]).await;
     c.abort_multipart_upload()
         .bucket("data")
         .key("gone.bin")
-        .upload_id(gone)
+        .upload_id(&gone)
         .send()
         .await
         .unwrap();
-    let left: Vec<_> = std::fs::read_dir(env.emu.data_dir().join("buckets/data/uploads"))
+    let left: Vec<_> = std::fs::read_dir(env.emulator.data_dir().join("buckets/data/uploads"))
         .unwrap()
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    let err = c
+    let late = c
         .upload_part()
         .bucket("data")
         .key("gone.bin")
-        .upload_id(gone)
+        .upload_id(&gone)
         .part_number(2)
         .body(ByteStream::from_static(b"bytes"))
         .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (404, "NoSuchUpload".to_owned()));
+        .await;
+    assert_s3_error(late, 404, "NoSuchUpload");
 
     // An oversized CompleteMultipartUpload body is a client error, not a 500.
-    let up = c
-        .create_multipart_upload()
-        .bucket("data")
-        .key("huge.bin")
-        .send()
-        .await
-        .unwrap();
-    let path = format!("/data/huge.bin?uploadId={}", up.upload_id().unwrap());
+    let (huge, _) = upload_parts(c, "data", "huge.bin", Vec::new()).await;
+    let path = format!("/data/huge.bin?uploadId={huge}");
     let mut big = Request::new("POST", &path);
     let mut xml = String::from("<CompleteMultipartUpload>");
     while xml.len() < 21 * 1024 * 1024 {
@@ -493,19 +346,15 @@ async fn multipart_upload_as_s3_runs_it() {
     }
     xml.push_str("</CompleteMultipartUpload>");
     big.body = xml.into_bytes();
-    let r = big.send(env.emu.endpoint_url()).await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "MaxMessageLengthExceeded"),
-        "{r:?}"
-    );
-    env.emu.shutdown().await;
+    let r = big.send(env.endpoint_url()).await;
+    r.assert_error(400, "MaxMessageLengthExceeded");
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn signatures_for_other_regions_and_week_long_presigns_are_refused() {
     let env = start().await;
-    let url = env.emu.endpoint_url();
+    let url = env.endpoint_url();
     for path in ["/data/report.csv", "/upper/report.csv"] {
         let mut r = Request::new("GET", path);
         r.region = "eu-west-1";
@@ -521,19 +370,8 @@ async fn signatures_for_other_regions_and_week_long_presigns_are_refused() {
             "{text}"
         );
     }
-    let presigned = env
-        .client
-        .get_object()
-        .bucket("upper")
-        .key("report.csv")
-        .presigned(
-            aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60)).unwrap(),
-        )
-        .await
-        .unwrap();
-    let too_long = presigned
-        .uri()
-        .replace("X-Amz-Expires=60", "X-Amz-Expires=604801");
+    let presigned = test_util::presigned_get(&env.s3, "upper", "report.csv", 60).await;
+    let too_long = presigned.replace("X-Amz-Expires=60", "X-Amz-Expires=604801");
     let resp = reqwest::get(&too_long).await.unwrap();
     assert_eq!(resp.status().as_u16(), 400);
     assert!(
@@ -542,34 +380,18 @@ async fn signatures_for_other_regions_and_week_long_presigns_are_refused() {
             .unwrap()
             .contains("<Code>AuthorizationQueryParametersError</Code>")
     );
-    env.emu.shutdown().await;
+    env.stop().await;
 }
 
 #[tokio::test]
 async fn stalled_connections_are_closed_and_do_not_starve_others() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let config = object_lambda_emulator::Config {
-        credentials: vec![object_lambda_emulator::Credential::new(
-            crate::AK,
-            crate::SK,
-        )],
-        buckets: vec![object_lambda_emulator::BucketConfig {
-            policy: None,
-            name: "data".into(),
-            seed_dir: None,
-            seed_samples: true,
-            ..Default::default()
-        }],
-        max_connections: 32,
-        header_read_timeout_ms: 400,
-        ..object_lambda_emulator::Config::default()
-    };
-    let emu = object_lambda_emulator::Emulator::builder()
-        .config(config)
-        .start()
-        .await
-        .unwrap();
-    let addr = emu.addr();
+    let mut config = crate::data_config(Vec::new());
+    config.access_points.clear();
+    config.max_connections = 32;
+    config.header_read_timeout_ms = 400;
+    let emu = TestEmulator::start(config, []).await;
+    let addr = emu.emulator.addr();
     // More stalled clients than connection slots, each sending half a request head.
     let mut stalled = Vec::new();
     for _ in 0..64 {
@@ -580,10 +402,9 @@ async fn stalled_connections_are_closed_and_do_not_starve_others() {
         stalled.push(s);
     }
     // A real client still gets through once the stalled ones time out.
-    let client = crate::functions::s3_client(emu.endpoint_url(), crate::AK, crate::SK);
     let got = tokio::time::timeout(
         Duration::from_secs(10),
-        client.get_object().bucket("data").key("report.csv").send(),
+        emu.s3.get_object().bucket("data").key("report.csv").send(),
     )
     .await
     .expect("a request is served while stalled clients hold connections")
@@ -600,5 +421,5 @@ async fn stalled_connections_are_closed_and_do_not_starve_others() {
         let text = String::from_utf8_lossy(&buf[..n]);
         assert!(n == 0 || text.starts_with("HTTP/1.1 408"), "{text}");
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }

@@ -2,15 +2,24 @@
 
 use std::path::Path;
 
-use object_lambda_emulator::{Action, Credential, Emulator, Feature, InProcess, SAMPLES, Template};
+use object_lambda_emulator::test_util::{
+    self, TestEmulator, assert_s3_error, body_bytes, get_object, in_process, put_bytes, sample,
+};
+use object_lambda_emulator::{Action, BucketConfig, Credential, Feature, Template};
 use serde_json::Value;
 
-use crate::{AK, SK};
+use crate::common::real_functions;
 
 /// The repository's template (the one `sam deploy` uses).
 pub(crate) fn repo_template() -> Template {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     Template::from_file(&path, &[]).expect("template.yaml parses")
+}
+
+/// The bucket `name` of template `t`.
+pub(crate) fn bucket<'t>(t: &'t Template, name: &str) -> &'t BucketConfig {
+    let found = t.config.buckets.iter().find(|b| b.name == name);
+    found.unwrap_or_else(|| panic!("no bucket {name} in the template"))
 }
 
 pub(crate) const FUNCTIONS: [&str; 4] = [
@@ -76,14 +85,6 @@ fn repo_template_parameter_overrides() {
     assert_eq!(t.function("pii-redactor").unwrap().memory_mb, 2048);
 }
 
-fn sample(key: &str) -> &'static [u8] {
-    SAMPLES
-        .iter()
-        .find(|(k, ..)| *k == key)
-        .map(|(.., b)| *b)
-        .unwrap()
-}
-
 /// A GET through `bucket` (the Object Lambda Access Point of `function`, by name or alias) with
 /// the template's payload does what that function does.
 pub(crate) async fn check_get(client: &aws_sdk_s3::Client, function: &str, bucket: &str) {
@@ -94,15 +95,9 @@ pub(crate) async fn check_get(client: &aws_sdk_s3::Client, function: &str, bucke
         "image-transform" => "photo.jpg",
         other => panic!("no check for {other}"),
     };
-    let out = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {bucket}/{key}: {e:?}"));
+    let out = get_object(client, bucket, key).await;
     let content_type = out.content_type().unwrap_or_default().to_owned();
-    let body = out.body.collect().await.unwrap().into_bytes();
+    let body = body_bytes(out).await;
     let original = sample(key);
     match function {
         "passthrough" => assert_eq!(&body[..], original, "{bucket}"),
@@ -143,48 +138,19 @@ pub(crate) async fn check_get(client: &aws_sdk_s3::Client, function: &str, bucke
 #[tokio::test]
 async fn emulator_from_template_serves_every_access_point() {
     let mut t = repo_template();
-    t.config.credentials = vec![Credential::new(AK, SK)];
-    let cred = Credential::new(AK, SK);
-    let emu = Emulator::builder()
-        .config(t.config.clone())
-        .function(
-            "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &cred),
-        )
-        .function(
-            "pii-redactor",
-            InProcess::new(pii_redactor::function::PiiRedactor, &cred),
-        )
-        .function(
-            "xml-to-json",
-            InProcess::new(xml_to_json::function::XmlToJson, &cred),
-        )
-        .function(
-            "image-transform",
-            InProcess::new(image_transform::function::ImageTransform, &cred),
-        )
-        .start()
-        .await
-        .expect("emulator starts");
-    let client = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
+    t.config.credentials = vec![test_util::credential()];
+    let emu = TestEmulator::start(t.config.clone(), real_functions()).await;
+    let client = &emu.s3;
     for name in FUNCTIONS {
         let olap = t.config.olap(name).unwrap();
-        check_get(&client, name, &olap.name).await;
-        check_get(&client, name, olap.alias.as_deref().unwrap()).await;
+        check_get(client, name, &olap.name).await;
+        check_get(client, name, olap.alias.as_deref().unwrap()).await;
     }
     // The bucket itself is there too, but its policy (DenyInsecureTransport) refuses plain
     // HTTP: its samples are listed over HTTPS in `tls::template_denies_insecure_transport`.
-    let err = client
-        .list_objects_v2()
-        .bucket("databucket")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        crate::status_and_code(&err),
-        (403, "AccessDenied".to_owned())
-    );
-    emu.shutdown().await;
+    let listed = client.list_objects_v2().bucket("databucket").send().await;
+    assert_s3_error(listed, 403, "AccessDenied");
+    emu.stop().await;
 }
 
 /// The template's resource policies are loaded with their intrinsics resolved: the bucket
@@ -193,12 +159,7 @@ async fn emulator_from_template_serves_every_access_point() {
 #[test]
 fn repo_template_policies_are_loaded() {
     let t = repo_template();
-    let bucket = t
-        .config
-        .buckets
-        .iter()
-        .find(|b| b.name == "databucket")
-        .unwrap();
+    let bucket = bucket(&t, "databucket");
     let policy: Value = serde_json::from_str(bucket.policy.as_deref().unwrap()).unwrap();
     let sids: Vec<&str> = policy["Statement"]
         .as_array()
@@ -280,49 +241,30 @@ async fn template_policies_are_enforced() {
     let mut t = Template::parse(TEAMS, &[]).expect("template parses");
     let mut intern = Credential::new("intern-key", "intern-secret");
     intern.user_name = "intern".into();
-    t.config.credentials = vec![Credential::new(AK, SK), intern];
-    let cred = Credential::new(AK, SK);
-    let emu = Emulator::builder()
-        .config(t.config.clone())
-        .function(
-            "passthrough",
-            InProcess::new(passthrough::function::Passthrough, &cred),
-        )
-        .start()
-        .await
-        .expect("emulator starts");
-    let admin = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let intern = crate::functions::s3_client(emu.endpoint_url(), "intern-key", "intern-secret");
+    t.config.credentials = vec![test_util::credential(), intern];
+    let passthrough = in_process(passthrough::function::Passthrough);
+    let emu = TestEmulator::start(t.config.clone(), [("passthrough", passthrough)]).await;
+    let admin = &emu.s3;
+    let intern = &emu.client_as("intern-key", "intern-secret");
     for key in ["open/a.txt", "secret/b.txt"] {
-        admin
-            .put_object()
-            .bucket("teams")
-            .key(key)
-            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"data"))
-            .send()
-            .await
-            .unwrap();
+        put_bytes(admin, "teams", key, "data").await;
     }
     let get = |c: &aws_sdk_s3::Client, bucket: &str, key: &str| {
         c.get_object().bucket(bucket).key(key).send()
     };
-    assert!(get(&admin, "teams-olap", "open/a.txt").await.is_ok());
-    let err = get(&intern, "teams-olap", "open/a.txt").await.unwrap_err();
-    assert_eq!(
-        crate::status_and_code(&err),
-        (403, "AccessDenied".to_owned())
-    );
+    assert!(get(admin, "teams-olap", "open/a.txt").await.is_ok());
+    let denied = get(intern, "teams-olap", "open/a.txt").await;
+    assert_s3_error(denied, 403, "AccessDenied");
     // The intern may still read the bucket directly (no policy denies it there).
-    assert!(get(&intern, "teams", "open/a.txt").await.is_ok());
+    assert!(get(intern, "teams", "open/a.txt").await.is_ok());
     for bucket in ["teams", "teams-olap"] {
-        let err = get(&admin, bucket, "secret/b.txt").await.unwrap_err();
-        assert_eq!(
-            crate::status_and_code(&err),
-            (403, "AccessDenied".to_owned()),
-            "{bucket}"
+        assert_s3_error(
+            get(admin, bucket, "secret/b.txt").await,
+            403,
+            "AccessDenied",
         );
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// A policy for a bucket or Object Lambda Access Point the template does not declare, or one

@@ -7,11 +7,14 @@ use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
 use object_lambda::{ClientSettings, s3_client};
-use object_lambda_emulator::{
-    Config, Credential, Emulator, Function, InProcess, ProcessFunction, RunningEmulator, SAMPLES,
+use object_lambda_emulator::test_util::{
+    self, TestEmulator, assert_s3_error, assert_s3_status, body_bytes, get_bytes, get_object,
+    in_process, put_bytes, sample,
 };
+use object_lambda_emulator::{Config, Emulator, Function, ProcessFunction, SAMPLES};
 
-use crate::{AK, SK, status_and_code};
+use crate::common::real_functions;
+use crate::{AK, SK};
 
 /// An aws-sdk-s3 client for `endpoint` that trusts only `ca` (the runtime's own
 /// `AWS_CA_BUNDLE` support, as a function uses it).
@@ -26,22 +29,29 @@ async fn https_client(endpoint: &str, ca: &Path) -> aws_sdk_s3::Client {
     .expect("client")
 }
 
-fn sample(key: &str) -> &'static [u8] {
-    SAMPLES
-        .iter()
-        .find(|(k, ..)| *k == key)
-        .map(|(.., b)| *b)
-        .unwrap()
+/// `config` with the test credential and HTTPS on a free port beside plain HTTP.
+async fn start<'n>(
+    mut config: Config,
+    functions: impl IntoIterator<Item = (&'n str, Arc<dyn Function>)>,
+) -> TestEmulator {
+    config.credentials = vec![test_util::credential()];
+    config.tls_listen = Some("127.0.0.1:0".parse().unwrap());
+    TestEmulator::start(config, functions).await
 }
 
-async fn start(mut config: Config, functions: &[(&str, Arc<dyn Function>)]) -> RunningEmulator {
-    config.credentials = vec![Credential::new(AK, SK)];
-    config.tls_listen = Some("127.0.0.1:0".parse().unwrap());
-    let mut b = Emulator::builder().config(config);
-    for (name, f) in functions {
-        b = b.function(*name, f.clone());
-    }
-    b.start().await.expect("emulator starts")
+/// An HTTPS client of `emu` that trusts its certificate.
+async fn tls_client(emu: &TestEmulator) -> aws_sdk_s3::Client {
+    let (url, cert) = (emu.emulator.tls_endpoint_url(), emu.emulator.tls_cert());
+    https_client(url.unwrap(), cert.unwrap()).await
+}
+
+/// The built-in default with the passthrough function, over HTTP and HTTPS.
+async fn start_passthrough(function: Arc<dyn Function>) -> TestEmulator {
+    start(
+        test_util::config(&["passthrough"]),
+        [("passthrough", function)],
+    )
+    .await
 }
 
 /// Only `tls_listen`: a self-signed certificate is generated into the data directory; the
@@ -49,64 +59,31 @@ async fn start(mut config: Config, functions: &[(&str, Arc<dyn Function>)]) -> R
 /// on its own port. A client that does not trust the certificate is refused.
 #[tokio::test]
 async fn https_with_the_generated_certificate() {
-    let cred = Credential::new(AK, SK);
-    let pass: Arc<dyn Function> = InProcess::new(passthrough::function::Passthrough, &cred);
-    let emu = start(
-        Config::default_for(&["passthrough"]),
-        &[("passthrough", pass)],
-    )
-    .await;
-    let https = emu.tls_endpoint_url().expect("https endpoint").to_owned();
+    let emu = start_passthrough(in_process(passthrough::function::Passthrough)).await;
+    let https = emu
+        .emulator
+        .tls_endpoint_url()
+        .expect("https endpoint")
+        .to_owned();
     assert!(https.starts_with("https://127.0.0.1:"), "{https}");
-    let cert = emu.tls_cert().unwrap().to_owned();
+    let cert = emu.emulator.tls_cert().unwrap().to_owned();
     assert!(
-        cert.starts_with(emu.data_dir().join("tls")),
+        cert.starts_with(emu.emulator.data_dir().join("tls")),
         "{}",
         cert.display()
     );
 
     let s3 = https_client(&https, &cert).await;
-    s3.put_object()
-        .bucket("demo")
-        .key("over-tls.txt")
-        .body(ByteStream::from_static(b"secret-free text"))
-        .send()
-        .await
-        .expect("PUT over HTTPS");
-    let got = s3
-        .get_object()
-        .bucket("demo")
-        .key("over-tls.txt")
-        .send()
-        .await
-        .expect("GET over HTTPS");
-    assert_eq!(
-        &got.body.collect().await.unwrap().into_bytes()[..],
-        b"secret-free text"
-    );
+    put_bytes(&s3, "demo", "over-tls.txt", "secret-free text").await;
+    let got = get_bytes(&s3, "demo", "over-tls.txt").await;
+    assert_eq!(&got[..], b"secret-free text");
     // Through an Object Lambda Access Point: the in-process function was handed the HTTPS
     // endpoint and the certificate as its CA bundle.
-    let through = s3
-        .get_object()
-        .bucket("passthrough")
-        .key("report.csv")
-        .send()
-        .await
-        .expect("GET through passthrough over HTTPS");
-    assert_eq!(
-        &through.body.collect().await.unwrap().into_bytes()[..],
-        sample("report.csv")
-    );
+    let through = get_bytes(&s3, "passthrough", "report.csv").await;
+    assert_eq!(&through[..], sample("report.csv"));
 
     // Plain HTTP, side by side.
-    let plain = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let got = plain
-        .get_object()
-        .bucket("demo")
-        .key("over-tls.txt")
-        .send()
-        .await
-        .expect("GET over HTTP");
+    let got = get_object(&emu.s3, "demo", "over-tls.txt").await;
     assert_eq!(got.content_length(), Some(16));
 
     // A client with the system roots only does not trust the self-signed certificate.
@@ -125,7 +102,7 @@ async fn https_with_the_generated_certificate() {
         err.raw_response().is_none(),
         "no HTTP answer expected: {err:?}"
     );
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// `tls_cert`/`tls_key` of our own are served as given.
@@ -138,46 +115,34 @@ async fn https_with_our_own_certificate() {
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
-    let mut config = Config::default_for(&[]);
+    let mut config = test_util::config(&[]);
     config.tls_cert = Some(cert.clone());
     config.tls_key = Some(key);
-    let emu = start(config, &[]).await;
-    assert_eq!(emu.tls_cert(), Some(cert.as_path()));
-    let s3 = https_client(emu.tls_endpoint_url().unwrap(), &cert).await;
+    let emu = start(config, []).await;
+    assert_eq!(emu.emulator.tls_cert(), Some(cert.as_path()));
+    let s3 = https_client(emu.emulator.tls_endpoint_url().unwrap(), &cert).await;
     let listed = s3.list_objects_v2().bucket("demo").send().await.unwrap();
     assert_eq!(listed.contents().len(), SAMPLES.len());
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// A certificate without its key (or a key without `tls_listen`) stops the start with a
 /// message naming the setting.
 #[tokio::test]
 async fn tls_settings_are_checked_at_start() {
-    let mut config = Config::default_for(&[]);
-    config.credentials = vec![Credential::new(AK, SK)];
+    async fn refused(config: &Config) -> String {
+        let start = Emulator::builder().config(config.clone()).start().await;
+        start.unwrap_err().to_string()
+    }
+    let mut config = test_util::config(&[]);
     config.tls_cert = Some("cert.pem".into());
-    let err = Emulator::builder()
-        .config(config.clone())
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = refused(&config).await;
     assert!(err.contains("tls_key"), "{err}");
     config.tls_key = Some("key.pem".into());
-    let err = Emulator::builder()
-        .config(config.clone())
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = refused(&config).await;
     assert!(err.contains("tls_listen"), "{err}");
     config.tls_listen = Some("127.0.0.1:0".parse().unwrap());
-    let err = Emulator::builder()
-        .config(config)
-        .start()
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = refused(&config).await;
     assert!(err.contains("cert.pem"), "{err}");
 }
 
@@ -188,75 +153,33 @@ async fn tls_settings_are_checked_at_start() {
 #[tokio::test]
 async fn template_denies_insecure_transport() {
     let t = crate::template::repo_template();
-    let cred = Credential::new(AK, SK);
-    let pass: Arc<dyn Function> = InProcess::new(passthrough::function::Passthrough, &cred);
-    let pii: Arc<dyn Function> = InProcess::new(pii_redactor::function::PiiRedactor, &cred);
-    let xml: Arc<dyn Function> = InProcess::new(xml_to_json::function::XmlToJson, &cred);
-    let img: Arc<dyn Function> = InProcess::new(image_transform::function::ImageTransform, &cred);
-    let emu = start(
-        t.config.clone(),
-        &[
-            ("passthrough", pass),
-            ("pii-redactor", pii),
-            ("xml-to-json", xml),
-            ("image-transform", img),
-        ],
-    )
-    .await;
-    let plain = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let tls = https_client(emu.tls_endpoint_url().unwrap(), emu.tls_cert().unwrap()).await;
+    let emu = start(t.config.clone(), real_functions()).await;
+    let plain = &emu.s3;
+    let tls = tls_client(&emu).await;
 
-    let err = plain
-        .get_object()
-        .bucket("databucket")
-        .key("report.csv")
-        .send()
-        .await
-        .expect_err("plain HTTP must be denied");
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
-    let err = plain
-        .put_object()
-        .bucket("databucket")
-        .key("new.txt")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect_err("plain HTTP PUT must be denied");
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
-    let err = plain
-        .list_objects_v2()
-        .bucket("databucket")
-        .send()
-        .await
-        .expect_err("plain HTTP LIST must be denied");
-    assert_eq!(status_and_code(&err), (403, "AccessDenied".to_owned()));
-
-    let got = tls
-        .get_object()
-        .bucket("databucket")
-        .key("report.csv")
-        .send()
-        .await
-        .expect("HTTPS GET is allowed");
-    assert_eq!(
-        &got.body.collect().await.unwrap().into_bytes()[..],
-        sample("report.csv")
+    // Plain HTTP: GET, PUT and LIST are denied.
+    let get = plain.get_object().bucket("databucket").key("report.csv");
+    assert_s3_error(get.send().await, 403, "AccessDenied");
+    let put = plain.put_object().bucket("databucket").key("new.txt");
+    assert_s3_error(
+        put.body(ByteStream::from_static(b"x")).send().await,
+        403,
+        "AccessDenied",
     );
-    // Nothing was written by the refused PUT.
-    let err = tls
-        .head_object()
-        .bucket("databucket")
-        .key("new.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 404);
+    let list = plain.list_objects_v2().bucket("databucket");
+    assert_s3_error(list.send().await, 403, "AccessDenied");
 
-    for client in [&plain, &tls] {
+    let got = get_bytes(&tls, "databucket", "report.csv").await;
+    assert_eq!(&got[..], sample("report.csv"));
+    // Nothing was written by the refused PUT.
+    let head = tls.head_object().bucket("databucket").key("new.txt");
+    assert_s3_status(head.send().await, 404);
+
+    for client in [plain, &tls] {
         crate::template::check_get(client, "passthrough", "passthrough").await;
         crate::template::check_get(client, "pii-redactor", "pii-redactor").await;
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// SSE-C needs TLS, as in S3: over plain HTTP 400 InvalidRequest (PUT and GET, nothing
@@ -264,15 +187,9 @@ async fn template_denies_insecure_transport() {
 /// Through an Object Lambda Access Point SSE-C stays 400 on both.
 #[tokio::test]
 async fn sse_c_needs_https() {
-    let cred = Credential::new(AK, SK);
-    let pass: Arc<dyn Function> = InProcess::new(passthrough::function::Passthrough, &cred);
-    let emu = start(
-        Config::default_for(&["passthrough"]),
-        &[("passthrough", pass)],
-    )
-    .await;
-    let plain = crate::functions::s3_client(emu.endpoint_url(), AK, SK);
-    let tls = https_client(emu.tls_endpoint_url().unwrap(), emu.tls_cert().unwrap()).await;
+    let emu = start_passthrough(in_process(passthrough::function::Passthrough)).await;
+    let plain = &emu.s3;
+    let tls = tls_client(&emu).await;
     // 32 bytes of 7, and its MD5 (computed once with Python's hashlib), both base64.
     let key_b64 = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
     let md5_b64 = "y4HAEFCYWuvAXWFTtA1Qpg==";
@@ -287,77 +204,44 @@ async fn sse_c_needs_https() {
             .sse_customer_key_md5(md5_b64)
             .send()
     };
-    let err = put(&plain).await.expect_err("SSE-C over HTTP");
-    assert_eq!(status_and_code(&err), (400, "InvalidRequest".to_owned()));
-    let err = plain
-        .head_object()
-        .bucket("demo")
-        .key("customer-key.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 404, "nothing stored");
-
-    put(&tls).await.expect("SSE-C over HTTPS");
-    let got = tls
-        .get_object()
-        .bucket("demo")
-        .key("customer-key.txt")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(key_b64)
-        .sse_customer_key_md5(md5_b64)
-        .send()
-        .await
-        .expect("SSE-C GET over HTTPS");
-    assert_eq!(got.sse_customer_algorithm(), Some("AES256"));
-    assert_eq!(
-        &got.body.collect().await.unwrap().into_bytes()[..],
-        b"encrypted with my key"
-    );
-    let err = plain
-        .get_object()
-        .bucket("demo")
-        .key("customer-key.txt")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(key_b64)
-        .sse_customer_key_md5(md5_b64)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err), (400, "InvalidRequest".to_owned()));
-
-    // Directly without the key: 400, as S3 does; through the access point (which cannot pass
-    // a customer key on): 400, over either transport.
-    let err = tls
-        .get_object()
-        .bucket("demo")
-        .key("customer-key.txt")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(status_and_code(&err).0, 400);
-    for client in [&plain, &tls] {
-        let err = client
-            .get_object()
-            .bucket("passthrough")
-            .key("customer-key.txt")
-            .send()
-            .await
-            .unwrap_err();
-        assert_eq!(status_and_code(&err), (400, "InvalidRequest".to_owned()));
-        let err = client
-            .get_object()
-            .bucket("passthrough")
-            .key("report.csv")
+    // A GET of `bucket`/`key` with the customer key.
+    let get_with_key = |c: &aws_sdk_s3::Client, bucket: &'static str, key: &'static str| {
+        c.get_object()
+            .bucket(bucket)
+            .key(key)
             .sse_customer_algorithm("AES256")
             .sse_customer_key(key_b64)
             .sse_customer_key_md5(md5_b64)
             .send()
-            .await
-            .unwrap_err();
-        assert_eq!(status_and_code(&err).0, 400, "{err:?}");
+    };
+    assert_s3_error(put(plain).await, 400, "InvalidRequest");
+    // Nothing stored.
+    let head = plain.head_object().bucket("demo").key("customer-key.txt");
+    assert_s3_status(head.send().await, 404);
+
+    put(&tls).await.expect("SSE-C over HTTPS");
+    let got = get_with_key(&tls, "demo", "customer-key.txt")
+        .await
+        .expect("SSE-C GET over HTTPS");
+    assert_eq!(got.sse_customer_algorithm(), Some("AES256"));
+    assert_eq!(&body_bytes(got).await[..], b"encrypted with my key");
+    let over_http = get_with_key(plain, "demo", "customer-key.txt").await;
+    assert_s3_error(over_http, 400, "InvalidRequest");
+
+    // Directly without the key: 400, as S3 does; through the access point (which cannot pass
+    // a customer key on): 400, over either transport.
+    let without_key = tls.get_object().bucket("demo").key("customer-key.txt");
+    assert_s3_status(without_key.send().await, 400);
+    for client in [plain, &tls] {
+        let through = client
+            .get_object()
+            .bucket("passthrough")
+            .key("customer-key.txt");
+        assert_s3_error(through.send().await, 400, "InvalidRequest");
+        let with_key = get_with_key(client, "passthrough", "report.csv").await;
+        assert_s3_status(with_key, 400);
     }
-    emu.shutdown().await;
+    emu.stop().await;
 }
 
 /// A function run as its real binary gets `AWS_CA_BUNDLE` (the generated certificate) and
@@ -368,21 +252,11 @@ async fn process_functions_get_the_ca_bundle() {
     let bin = crate::runtime::function_binary("passthrough");
     let f: Arc<dyn Function> = Arc::new(
         ProcessFunction::builder("passthrough", bin)
-            .credential(Credential::new(AK, SK))
+            .credential(test_util::credential())
             .build(),
     );
-    let emu = start(Config::default_for(&["passthrough"]), &[("passthrough", f)]).await;
-    let tls = https_client(emu.tls_endpoint_url().unwrap(), emu.tls_cert().unwrap()).await;
-    let got = tls
-        .get_object()
-        .bucket("passthrough")
-        .key("report.csv")
-        .send()
-        .await
-        .expect("GET through the process function over HTTPS");
-    assert_eq!(
-        &got.body.collect().await.unwrap().into_bytes()[..],
-        sample("report.csv")
-    );
-    emu.shutdown().await;
+    let emu = start_passthrough(f).await;
+    let got = get_bytes(&tls_client(&emu).await, "passthrough", "report.csv").await;
+    assert_eq!(&got[..], sample("report.csv"));
+    emu.stop().await;
 }
