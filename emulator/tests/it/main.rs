@@ -30,9 +30,6 @@ use object_lambda_emulator::{
     AccessPointConfig, Action, BucketConfig, Config, Function, OlapConfig,
 };
 
-// The harness is the emulator's `test_util`; these names are what the test files import.
-pub(crate) use test_util::status_and_code;
-
 /// The emulator of [`start`] (through `Deref`: `env.s3`, `env.endpoint_url()`,
 /// `env.emulator`) and the two test functions whose state the tests read.
 pub(crate) struct Env {
