@@ -237,6 +237,22 @@ impl GatewayConfig {
             }
         }
         for b in &self.buckets {
+            // The other bucket keys are settings of the emulator's own store; the backend's
+            // buckets are configured in the backend. Accepting and ignoring them would let a
+            // user believe, say, versioning or default encryption is on when it is not.
+            let store_only = [
+                ("seed_dir", b.seed_dir.is_some()),
+                ("seed_samples", b.seed_samples),
+                ("versioning", b.versioning.is_some()),
+                ("encryption", b.encryption.is_some()),
+                ("object_lock", b.object_lock.is_some()),
+            ];
+            if let Some((key, _)) = store_only.iter().find(|(_, set)| *set) {
+                return bad(format!(
+                    "bucket `{}`: `{key}` is a setting of the emulator's store; configure it on the backend bucket (the gateway applies only `policy` and `logging`)",
+                    b.name
+                ));
+            }
             let Some(l) = &b.logging else { continue };
             if l.target_bucket.is_empty() {
                 return bad(format!(
@@ -346,6 +362,17 @@ mod tests {
         );
         let off = format!("{tls}\nfunction_ca_bundle = \"\"");
         assert_eq!(config(&off).functions_ca_bundle(), None);
+    }
+
+    #[test]
+    fn store_settings_on_backend_buckets_are_refused() {
+        for key in ["versioning = \"Enabled\"", "seed_samples = true"] {
+            let e = config(&format!("[[buckets]]\nname = \"data\"\n{key}\n"))
+                .validate()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("setting of the emulator's store"), "{e}");
+        }
     }
 
     #[test]
