@@ -428,8 +428,15 @@ where
                 .body
                 .get_mut()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match std::task::ready!(Pin::new(body).poll_frame(cx)) {
-                Some(Ok(frame)) if frame.is_data() => return Poll::Ready(Some(Ok(frame))),
+            match std::task::ready!(Pin::new(&mut *body).poll_frame(cx)) {
+                Some(Ok(frame)) if frame.is_data() => {
+                    // With a declared length the caller's connection may stop polling once it
+                    // has that many bytes, without asking for the end.
+                    if body.is_end_stream() {
+                        this.end(Ended::Complete);
+                    }
+                    return Poll::Ready(Some(Ok(frame)));
+                }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     this.end(Ended::Failed);
@@ -443,6 +450,14 @@ where
                 }
             }
         }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended.is_none()
+            || self
+                .body
+                .lock()
+                .is_ok_and(|b| http_body::Body::is_end_stream(&*b))
     }
 }
 

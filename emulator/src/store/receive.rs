@@ -358,6 +358,53 @@ pub(crate) fn declared_checksums(
 mod tests {
     use super::*;
 
+    fn chunks(parts: Vec<Result<Bytes, std::io::Error>>) -> StreamingBlob {
+        StreamingBlob::wrap(futures::stream::iter(parts))
+    }
+
+    #[tokio::test]
+    async fn a_body_of_many_batches_is_written_and_hashed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        std::fs::create_dir_all(layout.tmp_dir()).unwrap();
+        // 3.5 MiB in uneven chunks: several batches, the last one short.
+        let data: Vec<u8> = (0..(7 << 19)).map(|i: u32| (i % 251) as u8).collect();
+        let parts = data
+            .chunks(300_007)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let r = receive(&layout, Some(chunks(parts)), &Declared::default())
+            .await
+            .unwrap();
+        assert_eq!(r.size, data.len() as u64);
+        assert_eq!(std::fs::read(r.temp.path()).unwrap(), data);
+        let mut md5 = Md5::new();
+        md5.update(&data);
+        assert_eq!(r.md5_hex(), hex::encode(md5.finalize()));
+        let mut crc = s3s::checksum::ChecksumHasher {
+            crc64nvme: Some(Default::default()),
+            ..Default::default()
+        };
+        crc.update(&data);
+        assert_eq!(r.computed.crc64nvme, crc.finalize().checksum_crc64nvme);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_fails_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        std::fs::create_dir_all(layout.tmp_dir()).unwrap();
+        let parts = vec![
+            Ok(Bytes::from(vec![1_u8; 3 << 20])),
+            Err(std::io::Error::other("connection reset")),
+        ];
+        let e = receive(&layout, Some(chunks(parts)), &Declared::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code().as_str(), "IncompleteBody");
+        assert_eq!(std::fs::read_dir(layout.tmp_dir()).unwrap().count(), 0);
+    }
+
     #[tokio::test]
     async fn sha256_of_a_body_is_checked() {
         let dir = tempfile::tempdir().unwrap();
