@@ -459,9 +459,7 @@ fn respond_delivery(d: Delivery) -> S3Result<S3Response<Body>> {
             headers,
             body,
         } => {
-            let stream = tokio_stream::wrappers::ReceiverStream::new(body);
-            let mut resp =
-                S3Response::new(Body::http_body(http_body_util::StreamBody::new(stream)));
+            let mut resp = S3Response::new(body);
             resp.status = Some(status);
             resp.headers = headers;
             Ok(resp)

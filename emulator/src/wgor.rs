@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -12,22 +14,20 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_body::Frame;
 use http_body_util::BodyExt;
 use s3s::{HttpResponse, S3Error};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::config::Credential;
 use crate::errors::{self, valid_error_code};
 use crate::sigv4::{self, AuthError};
 
-/// Frames of a WGOR body on their way to the GET caller.
-pub(crate) type BodyFrames = mpsc::Receiver<Result<Frame<Bytes>, io::Error>>;
-
 /// What a WGOR delivers to the GET caller.
 pub(crate) enum Delivery {
-    /// A response to relay: status, headers (prefix stripped) and the streamed body.
+    /// A response to relay: status, headers (prefix stripped) and the streamed body (the
+    /// WGOR's own request body, see [`Relay`]).
     Response {
         status: StatusCode,
         headers: HeaderMap,
-        body: BodyFrames,
+        body: s3s::Body,
     },
     /// An error response: status, code and message become the S3 XML error.
     Error {
@@ -288,7 +288,7 @@ impl DirectAnswer {
     /// are this invocation's. `Err` is the reason the answer was refused.
     pub async fn deliver<B>(self, mut headers: HeaderMap, body: B) -> Result<(), String>
     where
-        B: http_body::Body<Data = Bytes> + Unpin,
+        B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
         B::Error: std::fmt::Display,
     {
         for (name, value) in [
@@ -308,7 +308,7 @@ impl DirectAnswer {
 /// waiting GET caller.
 pub(crate) async fn deliver<B>(tokens: &Tokens, h: &HeaderMap, mut body: B) -> Result<(), S3Error>
 where
-    B: http_body::Body<Data = Bytes> + Unpin,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
     B::Error: std::fmt::Display,
 {
     let route = header_str(h, "x-amz-request-route").unwrap_or_default();
@@ -350,12 +350,16 @@ where
         return Ok(());
     }
 
-    let (frames_tx, frames_rx) = mpsc::channel(8);
+    let (ended_tx, ended) = oneshot::channel();
+    let relay = Relay {
+        body: Mutex::new(body),
+        ended: Some(ended_tx),
+    };
     if tx
         .send(Delivery::Response {
             status,
             headers,
-            body: frames_rx,
+            body: s3s::Body::http_body(relay),
         })
         .is_err()
     {
@@ -365,33 +369,95 @@ where
             "The GET request is no longer waiting.",
         ));
     }
-    // Pump the body through as it arrives; backpressure comes from the bounded channel.
-    loop {
-        match body.frame().await {
-            None => return Ok(()),
-            Some(Ok(frame)) => {
-                if frame.is_data() && frames_tx.send(Ok(frame)).await.is_err() {
-                    return Err(errors::error(
-                        400,
-                        "ConnectionClosedByRequester",
-                        "The requester closed the connection.",
-                    ));
+    // The caller's connection now reads the body straight from the WGOR's; the WGOR is
+    // answered once it has all gone through (200 means the caller has it all).
+    match ended.await {
+        Ok(Ended::Complete) => Ok(()),
+        Ok(Ended::Failed) => Err(errors::error(
+            400,
+            "IncompleteBody",
+            "The request body could not be read.",
+        )),
+        Err(_) => Err(errors::error(
+            400,
+            "ConnectionClosedByRequester",
+            "The requester closed the connection.",
+        )),
+    }
+}
+
+/// How a relayed WGOR body ended (a body dropped before its end: the caller went away).
+enum Ended {
+    Complete,
+    Failed,
+}
+
+/// A WGOR body as the GET caller's response body: its data frames pass through as they
+/// arrive, with no channel or task in between (trailers are dropped); backpressure is the
+/// caller's connection. How it ended goes to the WGOR handler. A failure of the WGOR body
+/// breaks the caller's response (no clean end).
+struct Relay<B> {
+    /// Behind a mutex only to be `Sync` (polled through `get_mut`, never locked).
+    body: Mutex<B>,
+    ended: Option<oneshot::Sender<Ended>>,
+}
+
+impl<B> Relay<B> {
+    fn end(&mut self, how: Ended) {
+        if let Some(tx) = self.ended.take() {
+            let _ = tx.send(how);
+        }
+    }
+}
+
+impl<B> http_body::Body for Relay<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        loop {
+            let body = this
+                .body
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match std::task::ready!(Pin::new(&mut *body).poll_frame(cx)) {
+                Some(Ok(frame)) if frame.is_data() => {
+                    // With a declared length the caller's connection may stop polling once it
+                    // has that many bytes, without asking for the end.
+                    if body.is_end_stream() {
+                        this.end(Ended::Complete);
+                    }
+                    return Poll::Ready(Some(Ok(frame)));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    this.end(Ended::Failed);
+                    return Poll::Ready(Some(Err(io::Error::other(format!(
+                        "WriteGetObjectResponse body failed: {e}"
+                    )))));
+                }
+                None => {
+                    this.end(Ended::Complete);
+                    return Poll::Ready(None);
                 }
             }
-            Some(Err(e)) => {
-                // Breaks the caller's response (no clean end).
-                let _ = frames_tx
-                    .send(Err(io::Error::other(format!(
-                        "WriteGetObjectResponse body failed: {e}"
-                    ))))
-                    .await;
-                return Err(errors::error(
-                    400,
-                    "IncompleteBody",
-                    "The request body could not be read.",
-                ));
-            }
         }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended.is_none()
+            || self
+                .body
+                .lock()
+                .is_ok_and(|b| http_body::Body::is_end_stream(&*b))
     }
 }
 

@@ -369,11 +369,19 @@ async fn shape_body(
         commit,
         ..
     } = output;
-    let mut window = bytes::BytesMut::new();
+    // The window is kept as the chunks that came (no copy into one buffer).
+    let mut window: Vec<bytes::Bytes> = Vec::new();
+    let mut windowed = 0_usize;
     let mut ended = false;
-    while window.len() < settings.commit_window {
+    while windowed < settings.commit_window {
         match body.next().await {
-            Some(chunk) => window.extend_from_slice(&chunk?),
+            Some(chunk) => {
+                let chunk = chunk?;
+                if !chunk.is_empty() {
+                    windowed += chunk.len();
+                    window.push(chunk);
+                }
+            }
             None => {
                 ended = true;
                 break;
@@ -383,11 +391,10 @@ async fn shape_body(
     let must_hold =
         commit == Commit::AfterCompletion || (!selection.is_all() && content_length.is_none());
     if ended || must_hold {
-        let mut spool = Spool::new(
-            settings.spool_memory.max(window.len()),
-            settings.spool_limit,
-        );
-        spool.push(&window).await?;
+        let mut spool = Spool::new(settings.spool_memory.max(windowed), settings.spool_limit);
+        for chunk in &window {
+            spool.push(chunk).await?;
+        }
         if !ended {
             // Polling a finished stream again is not allowed (unfold-based streams panic).
             spool.drain(&mut body).await?;
@@ -402,8 +409,8 @@ async fn shape_body(
         });
     }
     // Still streaming: what is buffered goes first, then the rest as it comes.
-    let head = window.freeze();
-    let rest: ByteStream = Box::pin(futures::stream::once(async move { Ok(head) }).chain(body));
+    let head = futures::stream::iter(window.into_iter().map(Ok));
+    let rest: ByteStream = Box::pin(head.chain(body));
     match content_length {
         Some(declared) => {
             let resolved = selection.resolve(declared)?;

@@ -302,25 +302,47 @@ fn wgor_request(
 }
 
 /// Stream a body as `Transfer-Encoding: chunked` (or with the length set above). The SDK wants a
-/// `Sync` body, so a task pumps the transform's stream into a channel; an error ends the channel
-/// with an error, which aborts the request.
-fn to_sdk_stream(mut body: ByteStream) -> SdkByteStream {
-    let (tx, rx) =
-        tokio::sync::mpsc::channel::<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>(4);
-    tokio::spawn(async move {
-        while let Some(chunk) = body.next().await {
-            let failed = chunk.is_err();
-            let frame = chunk
-                .map(http_body::Frame::data)
-                .map_err(|e| std::io::Error::other(e.to_string()));
-            if tx.send(frame).await.is_err() || failed {
-                break;
-            }
+/// `Sync` body: [`SyncBody`] makes the transform's stream one without a task or channel in
+/// between; an error in the stream aborts the request.
+fn to_sdk_stream(body: ByteStream) -> SdkByteStream {
+    SdkByteStream::from_body_1_x(SyncBody {
+        stream: std::sync::Mutex::new(body),
+        failed: false,
+    })
+}
+
+/// A [`ByteStream`] as an HTTP body that is `Sync`: the stream sits behind a mutex that is
+/// never locked (polling goes through `get_mut`). Ends after the first error.
+struct SyncBody {
+    stream: std::sync::Mutex<ByteStream>,
+    failed: bool,
+}
+
+impl http_body::Body for SyncBody {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        let this = self.get_mut();
+        if this.failed {
+            return std::task::Poll::Ready(None);
         }
-    });
-    SdkByteStream::from_body_1_x(http_body_util::StreamBody::new(
-        tokio_stream::wrappers::ReceiverStream::new(rx),
-    ))
+        let stream = this
+            .stream
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        stream.poll_next_unpin(cx).map(|item| {
+            item.map(|chunk| {
+                chunk.map(http_body::Frame::data).map_err(|e| {
+                    this.failed = true;
+                    std::io::Error::other(e.to_string())
+                })
+            })
+        })
+    }
 }
 
 #[cfg(test)]
