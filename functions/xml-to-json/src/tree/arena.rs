@@ -5,7 +5,7 @@
 //! size). In a `Vec` each 4 KiB page of it is a page fault when first written, and on a VM a
 //! fault costs about 3 µs: 1 500 faults, an eighth of the CPU time of a 6 MB conversion
 //! (bench/runs/2026-12-05-amd-epyc-2.md). Here the first 2 MiB are ordinary pages (a small
-//! document touches a few, as before), and the rest is advised as huge pages
+//! document touches a few, as before), and the next 30 MiB are advised as huge pages
 //! (`MADV_HUGEPAGE`, which Linux honours when transparent huge pages are `always` or
 //! `madvise`): one fault per 2 MiB. Elsewhere it is an ordinary mapping.
 //!
@@ -23,6 +23,12 @@ const FALLBACKS: [usize; 3] = [64 << 20, 1 << 20, 64 << 10];
 /// ordinary pages (a huge page is 2 MiB zeroed at its first write).
 #[cfg(target_os = "linux")]
 const HUGE_FROM: usize = 2 << 20;
+/// End of the range advised as huge pages. On a VM that hands freed memory back to its
+/// host (virtio-balloon free page reporting), a huge page is mostly memory the host must
+/// back anew, which costs more than the 4 KiB pages it replaces: a few are cheaper, a
+/// hundred (a 200 MB document) were not (bench/runs/2026-12-05-amd-epyc-2.md).
+#[cfg(target_os = "linux")]
+const HUGE_TO: usize = 32 << 20;
 
 /// A byte buffer with the part of `Vec<u8>`'s interface the tree uses.
 pub(crate) struct Arena {
@@ -39,7 +45,8 @@ fn reserve(len: usize) -> MmapMut {
             #[cfg(target_os = "linux")]
             if size > HUGE_FROM {
                 // Refused by kernels without transparent huge pages: nothing lost.
-                let _ = map.advise_range(memmap2::Advice::HugePage, HUGE_FROM, size - HUGE_FROM);
+                let end = size.min(HUGE_TO);
+                let _ = map.advise_range(memmap2::Advice::HugePage, HUGE_FROM, end - HUGE_FROM);
             }
             return map;
         }
@@ -99,17 +106,36 @@ impl Arena {
 
     #[inline(always)]
     pub(crate) fn push(&mut self, b: u8) {
-        self.reserve(1);
-        self.map[self.len] = b;
+        // One bounds check: the slot exists, or the arena grows.
+        match self.map.get_mut(self.len) {
+            Some(slot) => *slot = b,
+            None => self.push_cold(b),
+        }
         self.len += 1;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_cold(&mut self, b: u8) {
+        self.grow(self.len + 1);
+        self.map[self.len] = b;
     }
 
     #[inline(always)]
     pub(crate) fn extend_from_slice(&mut self, s: &[u8]) {
-        self.reserve(s.len());
         let end = self.len + s.len();
-        self.map[self.len..end].copy_from_slice(s);
+        match self.map.get_mut(self.len..end) {
+            Some(dst) => dst.copy_from_slice(s),
+            None => self.extend_cold(s, end),
+        }
         self.len = end;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn extend_cold(&mut self, s: &[u8], end: usize) {
+        self.grow(end);
+        self.map[self.len..end].copy_from_slice(s);
     }
 
     #[inline(always)]
