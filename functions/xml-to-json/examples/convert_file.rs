@@ -18,6 +18,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
+    conv.set_expected_len(stdin_len);
     conv.set_pipelined(match std::env::var("XML_TO_JSON_THREADS").as_deref() {
         Ok("1") => false,
         Ok("2") => true,

@@ -1,6 +1,8 @@
 //! The S3 Object Lambda function: glue between the pure converter and the `object-lambda`
 //! runtime (feature `lambda`). The binary and the emulator run [`XmlToJson`].
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
 use bytes::Bytes;
 use futures::StreamExt;
 use object_lambda::{
@@ -13,9 +15,10 @@ use crate::{Config, Converter, Error, ErrorKind};
 /// Output pieces queued for the response: memory for the output stays a few pieces, not
 /// the document.
 const OUT_QUEUE: usize = 4;
-/// Output is handed on once this much is ready (tree mode's serialiser hands over
-/// 64 KiB pieces through the converter's sink).
-const PIECE: usize = 64 << 10;
+/// Output is handed on once this much is ready. Each hand-over may wake the thread that
+/// sends the response (a context switch each way): 256 KiB pieces take a quarter of the
+/// wake-ups of 64 KiB ones (bench/runs/2026-12-05-amd-epyc-2.md).
+const PIECE: usize = 256 << 10;
 
 /// The `xml-to-json` transform: streams the object through a [`Converter`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,6 +48,7 @@ impl Transform for XmlToJson {
         }
         let content_type = config.content_type().to_owned();
         let mut converter = Converter::new(config)?;
+        converter.set_expected_len(input.content_length);
         converter.set_pipelined(pipelined(input.content_length));
         // Tree mode produces its output when the root closes, so malformed or truncated
         // XML is a clean 400. NDJSON (item_depth) streams: an error within the runtime's
@@ -57,31 +61,99 @@ impl Transform for XmlToJson {
     }
 }
 
+type Sender = mpsc::Sender<Result<Bytes, TransformError>>;
+
+/// Capacity of a piece's buffer: a piece and the last write that filled it.
+const PIECE_CAPACITY: usize = PIECE + (64 << 10);
+
+/// Buffers of pieces the response has sent, for the next pieces.
+type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// A piece's buffer, back to the pool once the response is done with it: the few buffers
+/// in flight are reused instead of fresh heap memory per piece (page faults).
+struct Pooled {
+    buf: Vec<u8>,
+    pool: Pool,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        lock(&self.pool).push(buf);
+    }
+}
+
+/// Gathers output (tree mode's serialiser hands it over in 64 KiB pieces through the
+/// converter's sink, NDJSON records come in `feed`'s output) and sends it on in pieces of
+/// about [`PIECE`], in order. Shared by the sink and the converting thread.
+struct Pieces {
+    buf: Vec<u8>,
+    tx: Sender,
+    pool: Pool,
+}
+
+impl Pieces {
+    /// Appends `bytes`, sends a piece once there is one; `false` when nobody listens any
+    /// more (the request was abandoned).
+    fn add(&mut self, bytes: &[u8]) -> bool {
+        self.buf.extend_from_slice(bytes);
+        self.buf.len() < PIECE || self.send()
+    }
+
+    /// Sends what is gathered (the buffer itself: no copy).
+    fn send(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return true;
+        }
+        let next = lock(&self.pool)
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(PIECE_CAPACITY));
+        let piece = Pooled {
+            buf: std::mem::replace(&mut self.buf, next),
+            pool: Arc::clone(&self.pool),
+        };
+        self.tx.blocking_send(Ok(Bytes::from_owner(piece))).is_ok()
+    }
+}
+
+/// A lock that a panic elsewhere does not poison for us.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Runs the conversion on a blocking thread, which pulls the body chunk by chunk and hands
 /// output on in pieces of about [`PIECE`] as soon as it is final, tree mode's document
 /// included (through the converter's sink, while it is serialised), through a bounded
 /// queue. The whole JSON document never sits in memory: it used to be collected in one
 /// buffer (and copied once more from the worker thread when pipelined), which on a 6 MB
-/// object was thousands of page faults of freshly touched memory. The pieces are small
-/// heap blocks that the allocator reuses once the response has sent them, and each input
-/// chunk is dropped before the next is asked for, so the body's reader can reuse its
-/// buffer too.
+/// object was thousands of page faults of freshly touched memory. The pieces' buffers are
+/// reused once the response has sent them ([`Pooled`]), and each input chunk
+/// is dropped before the next is asked for, so the body's reader can reuse its buffer too.
 fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStream {
     let (out_tx, out_rx) = mpsc::channel::<Result<Bytes, TransformError>>(OUT_QUEUE);
-    let sink_tx = out_tx.clone();
+    let pieces = Arc::new(Mutex::new(Pieces {
+        buf: Vec::with_capacity(PIECE_CAPACITY),
+        tx: out_tx.clone(),
+        pool: Pool::default(),
+    }));
+    let sink_pieces = Arc::clone(&pieces);
     converter.set_sink(Box::new(move |piece| {
-        sink_tx
-            .blocking_send(Ok(Bytes::copy_from_slice(piece)))
-            .map_err(|_| std::io::Error::other("the response went away"))
+        if lock(&sink_pieces).add(piece) {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("the response went away"))
+        }
     }));
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let mut out = Vec::with_capacity(2 * PIECE);
-        let send = |out: &mut Vec<u8>| {
-            let piece = Bytes::copy_from_slice(out);
-            out.clear();
-            out_tx.blocking_send(Ok(piece)).is_ok()
-        };
+        let mut out = Vec::new();
         // A blocking thread may wait for the runtime's futures.
         while let Some(chunk) = runtime.block_on(body.next()) {
             let fed =
@@ -91,14 +163,16 @@ fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStre
                 return;
             }
             // Nobody listens any more (the request was abandoned): stop.
-            if out.len() >= PIECE && !send(&mut out) {
+            if !out.is_empty() && !lock(&pieces).add(&out) {
                 return;
             }
+            out.clear();
         }
         match converter.finish(&mut out) {
             Ok(()) => {
-                if !out.is_empty() {
-                    send(&mut out);
+                let mut pieces = lock(&pieces);
+                if pieces.add(&out) {
+                    pieces.send();
                 }
             }
             Err(e) => {
@@ -222,9 +296,9 @@ mod tests {
 
     #[tokio::test]
     async fn tree_output_leaves_in_pieces_while_serialised() {
-        // About 1.3 MB of JSON: sent in pieces of about 64 KiB, not as one buffer.
+        // About 4.5 MB of JSON: sent in pieces of about 256 KiB, not as one buffer.
         let mut xml = String::from("<r>");
-        for i in 0..20_000 {
+        for i in 0..100_000 {
             xml.push_str(&format!("<n id=\"{i}\" v=\"value number {i}\"/>"));
         }
         xml.push_str("</r>");

@@ -46,6 +46,36 @@ fn clean_prefix(bytes: &[u8]) -> usize {
         .count()
 }
 
+/// Where JSON text is appended: the output (`Vec<u8>`) or the tree's string arena.
+pub(crate) trait JsonOut {
+    fn push_byte(&mut self, b: u8);
+    fn push_bytes(&mut self, s: &[u8]);
+}
+
+impl JsonOut for Vec<u8> {
+    #[inline(always)]
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+
+    #[inline(always)]
+    fn push_bytes(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+}
+
+impl JsonOut for crate::tree::Arena {
+    #[inline(always)]
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+
+    #[inline(always)]
+    fn push_bytes(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+}
+
 /// A control character that XML 1.0 does not allow (all below U+0020 except tab, LF, CR).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidChar;
@@ -53,12 +83,12 @@ pub(crate) struct InvalidChar;
 /// Appends the JSON-escaped form of `s` (without quotes) to `out`.
 ///
 /// Fails on characters XML 1.0 forbids, so the output never carries them.
-pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar> {
+pub(crate) fn escape_into<O: JsonOut>(out: &mut O, s: &str) -> Result<(), InvalidChar> {
     let bytes = s.as_bytes();
     // Most strings need no escaping: skip clean 8-byte words first.
     let clean = clean_prefix(bytes);
     if clean == bytes.len() {
-        out.extend_from_slice(bytes);
+        out.push_bytes(bytes);
         return Ok(());
     }
     let mut start = 0;
@@ -66,29 +96,29 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar>
         if !NEEDS_ESCAPE[b as usize] {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
+        out.push_bytes(&bytes[start..i]);
         match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
+            b'"' => out.push_bytes(b"\\\""),
+            b'\\' => out.push_bytes(b"\\\\"),
+            b'\n' => out.push_bytes(b"\\n"),
+            b'\r' => out.push_bytes(b"\\r"),
+            b'\t' => out.push_bytes(b"\\t"),
             _ => return Err(InvalidChar),
         }
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.push_bytes(&bytes[start..]);
     Ok(())
 }
 
 /// Appends `"s"` to `out`; `clean` (the attribute scanner found nothing to escape) copies
 /// `s` as it is instead of escaping it.
 #[inline]
-pub(crate) fn value_into(out: &mut Vec<u8>, s: &str, clean: bool) -> Result<(), InvalidChar> {
+pub(crate) fn value_into<O: JsonOut>(out: &mut O, s: &str, clean: bool) -> Result<(), InvalidChar> {
     if clean {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        out.push_byte(b'"');
+        out.push_bytes(s.as_bytes());
+        out.push_byte(b'"');
         Ok(())
     } else {
         quoted_into(out, s)
@@ -96,10 +126,10 @@ pub(crate) fn value_into(out: &mut Vec<u8>, s: &str, clean: bool) -> Result<(), 
 }
 
 /// Appends `"s"` (escaped, quoted) to `out`.
-pub(crate) fn quoted_into(out: &mut Vec<u8>, s: &str) -> Result<(), InvalidChar> {
-    out.push(b'"');
+pub(crate) fn quoted_into<O: JsonOut>(out: &mut O, s: &str) -> Result<(), InvalidChar> {
+    out.push_byte(b'"');
     escape_into(out, s)?;
-    out.push(b'"');
+    out.push_byte(b'"');
     Ok(())
 }
 

@@ -183,6 +183,14 @@ impl Core {
         &self.config
     }
 
+    /// See `Converter::set_expected_len`: only tree mode's arena holds the document (in
+    /// `item_depth` mode it holds one record).
+    pub(crate) fn expect_len(&mut self, len: Option<u64>) {
+        if let (Sink::Tree(b), 0, Some(len)) = (&mut self.sink, self.config.item_depth, len) {
+            b.expect_len(len);
+        }
+    }
+
     /// Tree mode: see `Converter::set_sink`.
     pub(crate) fn set_sink(&mut self, sink: OutputSink) {
         if let Sink::Tree(b) = &mut self.sink {

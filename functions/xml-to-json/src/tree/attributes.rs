@@ -4,7 +4,9 @@
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 
-use super::{ATTR_BIT, BLOCK_KEY, BResult, BuildError, NO_BLOCK, TAG_STR, TreeBuilder, Val, store};
+use super::{
+    ATTR_BIT, Arena, BLOCK_KEY, BResult, BuildError, NO_BLOCK, TAG_STR, TreeBuilder, Val, store,
+};
 use crate::json;
 use crate::scan::{RawAttr, is_space, scan_value};
 
@@ -78,7 +80,7 @@ fn attr_pattern(name: &str) -> ([u64; 2], [u64; 2], usize) {
 /// 16-byte block and cut back, cheaper than a `memcpy` call; that needs 16 readable
 /// bytes in `src` from `at`.
 #[inline(always)]
-fn append(dst: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+fn append(dst: &mut Arena, src: &[u8], at: usize, len: usize) {
     if len <= 16
         && let Some(block) = src
             .get(at..at + 16)
@@ -97,7 +99,7 @@ fn append(dst: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
 /// written) when it holds anything else that is not clean (see [`crate::scan`]):
 /// another reference, whitespace to normalise, characters to escape, `<`.
 #[inline]
-pub(super) fn predefined_refs_into(out: &mut Vec<u8>, value: &[u8]) -> Option<usize> {
+pub(super) fn predefined_refs_into(out: &mut Arena, value: &[u8]) -> Option<usize> {
     let mut len = 0;
     let mut run = 0;
     let mut i = 0;

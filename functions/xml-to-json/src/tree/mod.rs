@@ -17,12 +17,14 @@ use crate::config::Config;
 use crate::fxhash::FxBuild;
 use crate::json::{self, InvalidChar};
 
+mod arena;
 mod attributes;
 mod group;
 #[cfg(test)]
 mod tests;
 mod write;
 
+pub(crate) use arena::Arena;
 use attributes::AttrSlot;
 pub use write::OutputSink;
 
@@ -171,7 +173,7 @@ impl Keys {
 }
 
 /// Appends `s` escaped and quoted to the string arena.
-fn store(strings: &mut Vec<u8>, max: u64, s: &str) -> BResult<Val> {
+fn store(strings: &mut Arena, max: u64, s: &str) -> BResult<Val> {
     let start = strings.len();
     json::quoted_into(strings, s)?;
     if strings.len() as u64 > max {
@@ -192,7 +194,7 @@ pub(crate) struct TreeBuilder {
     config: Config,
     keys: Keys,
     text_key: u32,
-    strings: Vec<u8>,
+    strings: Arena,
     entries: Vec<Entry>,
     items: Vec<Val>,
     pending: Vec<(u32, Val)>,
@@ -235,10 +237,8 @@ impl TreeBuilder {
             config: config.clone(),
             keys: Keys::default(),
             text_key: 0,
-            // Reserved, not touched: a big allocation is mapped and costs memory only as
-            // it is written. Growing from empty would copy each small size into fresh
-            // memory (about 100 extra page faults on a 6 MB document).
-            strings: Vec::with_capacity(1 << 20),
+            // Address space reserved, not touched; huge pages beyond 2 MiB (see `arena.rs`).
+            strings: Arena::new(),
             entries: Vec::with_capacity(1 << 14),
             items: Vec::with_capacity(1 << 14),
             pending: Vec::new(),
@@ -262,6 +262,11 @@ impl TreeBuilder {
         };
         b.reset_keys();
         b
+    }
+
+    /// The document is about `len` bytes (see `Converter::set_expected_len`).
+    pub(crate) fn expect_len(&mut self, len: u64) {
+        self.strings.expect(len);
     }
 
     fn reset_keys(&mut self) {
