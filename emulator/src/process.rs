@@ -216,24 +216,24 @@ struct Worker {
     api: RuntimeApi,
     /// `Some(why)` once the process has exited (or reported an init error).
     dead: watch::Receiver<Option<String>>,
+    /// Asks the monitor to end the process group (see `Drop`); the monitor owns the child.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     monitor: JoinHandle<()>,
-    /// The process group the function runs in (its pid).
-    group: Option<i32>,
     cold_start_recorded: bool,
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // The monitor owns the child (`kill_on_drop`): aborting it kills the process. Its
-        // group goes too, so processes the function started do not outlive it. Only while
-        // the process has not been reaped: after that its pid (the group id) may belong to
-        // an unrelated process group (pids wrap, at 32 768 on many systems).
-        let running = self.dead.borrow().is_none();
-        if running && let Some(pgid) = self.group {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pgid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        // The monitor owns the child and kills its whole group, so that processes the function
+        // started do not outlive it. Only the monitor may signal the group: it does so before
+        // it reaps the child, while the pid (the group id) cannot have been reused. Signalling
+        // from here after the child was reaped could hit an unrelated process group (pids
+        // wrap, at 32 768 on many systems). With no monitor left (runtime shutting down), the
+        // child still gets SIGKILL from `kill_on_drop`.
+        if let Some(stop) = self.stop.take()
+            && stop.send(()).is_ok()
+        {
+            return;
         }
         self.monitor.abort();
     }
@@ -383,9 +383,24 @@ impl Pool {
             tokio::spawn(forward_logs(spec.name.clone(), err));
         }
         let (dead_tx, dead) = watch::channel(None);
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let name = spec.name.clone();
         let monitor = tokio::spawn(async move {
-            let why = match child.wait().await {
+            let status = tokio::select! {
+                status = child.wait() => status,
+                _ = stop_rx => {
+                    // Not reaped yet (`wait` has not returned), so the group id is still ours.
+                    if let Some(pgid) = group {
+                        let _ = nix::sys::signal::killpg(
+                            nix::unistd::Pid::from_raw(pgid),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            };
+            let why = match status {
                 Ok(status) => format!("the process exited ({status})"),
                 Err(e) => format!("waiting for the process failed: {e}"),
             };
@@ -395,8 +410,8 @@ impl Pool {
         Ok(Worker {
             api,
             dead,
+            stop: Some(stop),
             monitor,
-            group,
             cold_start_recorded: false,
         })
     }

@@ -357,6 +357,22 @@ fn without_called_via_the_supporting_access_point_refuses() {
     );
 }
 
+/// ListBucket through Finance's access point: the access point's policy, then the bucket's.
+fn list_steps<'a>(
+    w: &'a World,
+    ap: &'a str,
+    bucket_arn: &'a str,
+    keys: &'a Context,
+) -> [Step<'a, 'a>; 2] {
+    let step = |resource_policy, resource| Step {
+        resource_policy: Some(resource_policy),
+        action: "s3:ListBucket",
+        resource,
+        context: Some(keys),
+    };
+    [step(&w.access_points[0], ap), step(&w.bucket, bucket_arn)]
+}
+
 #[test]
 fn list_through_an_access_point_is_limited_to_the_prefix() {
     let w = World::new();
@@ -364,26 +380,13 @@ fn list_through_an_access_point_is_limited_to_the_prefix() {
     let policy = Policy::allow_all();
     let ap = arn::access_point(REGION, ACCOUNT, "finance-ap");
     let keys = through_access_point("finance-ap", false);
+    let bucket_arn = arn::bucket(BUCKET);
     let list = |prefix: &str| {
         let ctx = https()
             .with("s3:prefix", prefix)
             .with("s3:delimiter", "/")
             .with("s3:max-keys", "1000");
-        let bucket_arn = arn::bucket(BUCKET);
-        let steps = [
-            Step {
-                resource_policy: Some(&w.access_points[0]),
-                action: "s3:ListBucket",
-                resource: &ap,
-                context: Some(&keys),
-            },
-            Step {
-                resource_policy: Some(&w.bucket),
-                action: "s3:ListBucket",
-                resource: &bucket_arn,
-                context: Some(&keys),
-            },
-        ];
+        let steps = list_steps(&w, &ap, &bucket_arn, &keys);
         evaluate_chain(None, &who, &ctx, &steps).decision
     };
     assert_eq!(list("Finance/"), Decision::Allow);
@@ -391,21 +394,7 @@ fn list_through_an_access_point_is_limited_to_the_prefix() {
     // An administrator's identity policy allows listing; the access point still refuses others.
     let admin = user("admin");
     let ctx = https().with("s3:prefix", "Sales/");
-    let bucket_arn = arn::bucket(BUCKET);
-    let steps = [
-        Step {
-            resource_policy: Some(&w.access_points[0]),
-            action: "s3:ListBucket",
-            resource: &ap,
-            context: Some(&keys),
-        },
-        Step {
-            resource_policy: Some(&w.bucket),
-            action: "s3:ListBucket",
-            resource: &bucket_arn,
-            context: Some(&keys),
-        },
-    ];
+    let steps = list_steps(&w, &ap, &bucket_arn, &keys);
     assert_eq!(
         evaluate_chain(Some(&policy), &admin, &ctx, &steps).decision,
         Decision::Allow

@@ -10,6 +10,14 @@ fn convert(input: &[u8], config: &Config) -> Result<Vec<u8>, Error> {
     convert_chunked(input, config, usize::MAX)
 }
 
+/// `err` is the refusal of the limit named `limit`.
+fn assert_limit(err: &Error, limit: &str) {
+    assert!(
+        matches!(err, Error::LimitExceeded { limit: l, .. } if *l == limit),
+        "{err}"
+    );
+}
+
 fn assert_fast(start: Instant) {
     assert!(
         start.elapsed() < Duration::from_secs(2),
@@ -117,16 +125,7 @@ fn hundred_thousand_deep_converts_without_recursion() {
                 },
             )
             .unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    Error::LimitExceeded {
-                        limit: "max_output_bytes",
-                        ..
-                    }
-                ),
-                "{err}"
-            );
+            assert_limit(&err, "max_output_bytes");
             let ordered = Config {
                 ordered: true,
                 ..config.clone()
@@ -152,16 +151,7 @@ fn attribute_and_namespace_limits() {
     }
     many.push_str("/>");
     let err = convert(many.as_bytes(), &Config::default()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::LimitExceeded {
-                limit: "max_attributes",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_limit(&err, "max_attributes");
     let raised = Config {
         max_attributes: 5000,
         ..Config::default()
@@ -180,16 +170,7 @@ fn attribute_and_namespace_limits() {
             ..Config::default()
         };
         let err = convert(decls.as_bytes(), &config).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::LimitExceeded {
-                    limit: "max_namespace_declarations",
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert_limit(&err, "max_namespace_declarations");
     }
     // Declarations accumulate along the open path and are released on close.
     let nested = "<a xmlns:x=\"u\"><b xmlns:y=\"v\"/><c xmlns:z=\"w\"/></a>";
@@ -214,16 +195,7 @@ fn text_and_output_limits() {
     };
     let text = format!("<a>{}</a>", "x".repeat(2000));
     let err = convert(text.as_bytes(), &small).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::LimitExceeded {
-                limit: "max_text_bytes",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_limit(&err, "max_text_bytes");
     // Joined text counts, not single chunks.
     let joined = format!("<a>{}<b/>{}</a>", "x".repeat(600), "y".repeat(600));
     assert!(convert(joined.as_bytes(), &small).is_err());
@@ -243,16 +215,7 @@ fn text_and_output_limits() {
         }
     }
     let err = failed.expect("unbounded tail accepted");
-    assert!(
-        matches!(
-            err,
-            Error::LimitExceeded {
-                limit: "max_text_bytes",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_limit(&err, "max_text_bytes");
 
     let tiny_out = Config {
         max_output_bytes: 100,
@@ -260,16 +223,7 @@ fn text_and_output_limits() {
     };
     let big = format!("<a>{}</a>", "<b>0123456789</b>".repeat(20));
     let err = convert(big.as_bytes(), &tiny_out).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::LimitExceeded {
-                limit: "max_output_bytes",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_limit(&err, "max_output_bytes");
     let records = Config {
         item_depth: 2,
         ..tiny_out
