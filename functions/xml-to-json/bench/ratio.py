@@ -7,7 +7,10 @@ NAME must not contain `=`. COMMAND is split on spaces and may start with VAR=val
 `"binary, 1 thread=XML_TO_JSON_THREADS=1 target/release/xml-to-json"`. Each round runs the
 peer (xmltodict, as in compare.sh; PEER=0 leaves it out) and then every command once, in
 turn, stdin from INPUT and stdout to /dev/null, so load changes on a shared machine hit all
-alike. PERF=1 adds a second run of each command under `perf stat` for task-clock (CPU time
+alike. The commands' order turns by one each round: on a VM that hands freed memory back to
+its host (virtio-balloon free page reporting, about 2 s after it is freed), the command that
+runs right after xmltodict finds the memory xmltodict freed still backed, which on 200 MB
+made the first command of every round up to a fifth faster than the others. PERF=1 adds a second run of each command under `perf stat` for task-clock (CPU time
 of all threads) and page faults (wall time is from the plain run: perf's start-up would be
 in it). PYTHON and XMLTODICT_CONVERT as in compare.sh.
 """
@@ -42,9 +45,13 @@ cmds.update(parse(s) for s in sys.argv[3:])
 
 samples = {k: [] for k in cmds}
 load = []
-for _ in range(rounds):
+peer_first = [k for k in cmds if k == "xmltodict"]
+others = [k for k in cmds if k != "xmltodict"]
+for r in range(rounds):
     load.append(float(open("/proc/loadavg").read().split()[0]))
-    for name, (argv, env) in cmds.items():
+    turn = r % len(others) if others else 0
+    for name in peer_first + others[turn:] + others[:turn]:
+        argv, env = cmds[name]
         with open(inp, "rb") as f:
             t0 = time.perf_counter()
             subprocess.run(argv, stdin=f, stdout=subprocess.DEVNULL, env=env, check=True)

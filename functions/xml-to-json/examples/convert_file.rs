@@ -22,7 +22,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     conv.set_pipelined(match std::env::var("XML_TO_JSON_THREADS").as_deref() {
         Ok("1") => false,
         Ok("2") => true,
-        _ => xml_to_json::second_core_available() && xml_to_json::pipeline_pays_off(stdin_len),
+        _ => xml_to_json::pipeline_pays_off(stdin_len) && xml_to_json::second_core_available(),
     });
     let mut stdin = std::io::stdin().lock();
     // Standard output as a plain file: `Stdout` is line-buffered and would scan every

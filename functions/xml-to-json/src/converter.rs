@@ -174,6 +174,13 @@ impl Converter {
     }
 
     fn step(&mut self, mut chunk: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        if !last
+            && self.buf.is_empty()
+            && let Some(skip) = self.decoder.detect_in_place(chunk)?
+        {
+            // The first chunk, UTF-8: parsed in place like the ones after it.
+            chunk = chunk.get(skip..).unwrap_or_default();
+        }
         if !last && self.decoder.is_passthrough() {
             if !self.buf.is_empty() && self.buf.len() <= BRIDGE && chunk.len() > 2 * BRIDGE {
                 // A token cut by the previous chunk's end: complete it with the start of this

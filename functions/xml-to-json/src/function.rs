@@ -196,7 +196,7 @@ fn pipelined(object_len: Option<u64>) -> bool {
         std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
             .ok()
             .as_deref(),
-        crate::second_core_available(),
+        crate::second_core_available,
         object_len,
     )
 }
@@ -205,11 +205,13 @@ fn pipelined(object_len: Option<u64>) -> bool {
 /// core, the object is big enough to pay for the second thread
 /// ([`crate::pipeline_pays_off`]) and, on Lambda, the function's memory buys two vCPUs'
 /// worth of time: below that both threads share less than that, and the pipeline's extra
-/// 10–20 % of CPU time makes the conversion slower, not faster.
+/// 10–20 % of CPU time makes the conversion slower, not faster. `second_core` is asked
+/// last: it reads the cgroup's CPU quota (files in /proc and /sys), which a small object
+/// need not wait for.
 fn threads(
     forced: Option<&str>,
     lambda_memory_mb: Option<&str>,
-    second_core: bool,
+    second_core: impl FnOnce() -> bool,
     object_len: Option<u64>,
 ) -> bool {
     match forced {
@@ -220,7 +222,7 @@ fn threads(
     let memory_allows = lambda_memory_mb
         .and_then(|mb| mb.trim().parse::<u32>().ok())
         .is_none_or(|mb| mb >= TWO_VCPUS_MB);
-    memory_allows && second_core && crate::pipeline_pays_off(object_len)
+    memory_allows && crate::pipeline_pays_off(object_len) && second_core()
 }
 
 /// Converter errors as the runtime's S3 error classes, so `?` works.
@@ -248,19 +250,21 @@ mod tests {
     #[test]
     fn two_threads_only_with_a_second_core_and_enough_lambda_memory() {
         let big = Some(1 << 30);
-        assert!(threads(None, None, true, big));
-        assert!(threads(None, None, true, None));
-        assert!(!threads(None, None, false, big));
-        assert!(!threads(None, Some("1024"), true, big));
-        assert!(!threads(None, Some("3537"), true, big));
-        assert!(threads(None, Some("3538"), true, big));
-        assert!(threads(None, Some("10240"), true, big));
-        assert!(!threads(Some("1"), Some("10240"), true, big));
-        assert!(threads(Some("2"), Some("128"), false, Some(10)));
+        assert!(threads(None, None, || true, big));
+        assert!(threads(None, None, || true, None));
+        assert!(!threads(None, None, || false, big));
+        assert!(!threads(None, Some("1024"), || true, big));
+        assert!(!threads(None, Some("3537"), || true, big));
+        assert!(threads(None, Some("3538"), || true, big));
+        assert!(threads(None, Some("10240"), || true, big));
+        assert!(!threads(Some("1"), Some("10240"), || true, big));
+        assert!(threads(Some("2"), Some("128"), || false, Some(10)));
         // Small objects: the second thread costs more than it saves.
-        assert!(!threads(None, None, true, Some(100_000)));
+        assert!(!threads(None, None, || true, Some(100_000)));
+        // ... and they do not wait for the cgroup files to be read.
+        assert!(!threads(None, None, || unreachable!(), Some(100_000)));
         // Unreadable values change nothing.
-        assert!(threads(Some("x"), Some("lots"), true, big));
+        assert!(threads(Some("x"), Some("lots"), || true, big));
     }
 
     async fn run(
