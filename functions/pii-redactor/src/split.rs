@@ -12,10 +12,10 @@
 //! with the bytes, and a finding is accepted by the same rule on either thread.
 //!
 //! The worker is a long-lived thread fed through a channel (a thread started per block waited
-//! up to a millisecond for a core, as long as it then searched), and the caller does not wait
-//! for its part right away: it reads the next block first, so the worker also runs while the
-//! caller reads, checks and emits. How much of a block each side gets adapts to which side
-//! waited for the other (the output does not depend on it).
+//! 1.2–1.4 ms for a vCPU on the VM of the figures, as long as it then searched), and the caller
+//! does not wait for its part right away: it reads the next block first, so the worker also
+//! runs while the caller reads, checks and emits. How much of a block each side gets is sized
+//! from the last block's measured times ([`Balance`]; the output does not depend on it).
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
@@ -34,8 +34,9 @@ const FIRST_SHARE: usize = 28;
 
 /// How long a thread polls for the other's message before it sleeps. A sleeping thread's
 /// wake-up took up to 2 ms on the 2-vCPU VM of the figures (the woken thread was queued
-/// behind its waker on the same vCPU), as long as the search of a part; the parts are
-/// sized so that neither side waits long, so polling costs little CPU time.
+/// behind its waker on the same vCPU), as long as the search of a part. Polling costs CPU
+/// time while one side waits: little on dense text, up to half the one-thread CPU time on
+/// typical text; 200 µs instead of 1 ms made typical text slower (run record 2026-12-05).
 const SPIN: Duration = Duration::from_millis(1);
 
 /// Whether a search of `hay` may take finding `f` (and how): the whole finding in plain
