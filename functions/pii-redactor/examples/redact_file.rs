@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 
-use pii_redactor::{Config, Format, Redactor};
+use pii_redactor::{Config, Redactor};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut payload = String::new();
@@ -35,15 +35,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(f) => redactor.format_for(None, Some(&format!("x.{f}"))),
         None => redactor.format_for(None, file.as_deref()),
     };
-    let mut input: Box<dyn Read> = match &file {
-        Some(f) => Box::new(std::fs::File::open(f)?),
-        None => Box::new(std::io::stdin().lock()),
+    // The size decides the threads as the Lambda function's Content-Length does.
+    let (mut input, len): (Box<dyn Read>, Option<u64>) = match &file {
+        Some(f) => {
+            let f = std::fs::File::open(f)?;
+            let len = f.metadata()?.len();
+            (Box::new(f), Some(len))
+        }
+        None => (Box::new(std::io::stdin().lock()), None),
     };
-    let mut stream = redactor.stream(if format == Format::Text {
-        Format::Text
-    } else {
-        format
-    });
+    let mut stream = redactor.stream_sized(format, len);
     let mut buf = vec![0u8; 64 * 1024];
     let mut redacted = Vec::with_capacity(80 * 1024);
     loop {

@@ -42,11 +42,13 @@ pub struct Config {
     /// Which dates DATE_TIME redacts: `DOB` (default: only after a birth keyword such as `dob`,
     /// `date of birth`, `born`) or `ALL` (every calendar-valid date, including log timestamps).
     pub date_time_scope: DateTimeScope,
-    /// Threads that search plain text: `1` (default) or `2`. With `2`, plain text is searched
-    /// in blocks of [`crate::stream::PARALLEL_BLOCK`] bytes, each split at a line break into
-    /// two halves searched at once (same output). It buys wall time only when the second core
-    /// is idle, and costs some CPU time (see the README's figures).
-    pub threads: usize,
+    /// Threads that search the object: `1`, `2`, or absent (default) for automatic: two when
+    /// [`crate::two_threads`] says they pay (a second core, an object of at least
+    /// [`crate::TWO_THREADS_MIN_BYTES`] or of unknown size, and on Lambda at least
+    /// [`crate::TWO_VCPUS_MB`] of memory). On two threads the object is searched in blocks of
+    /// [`crate::stream::PARALLEL_BLOCK`] bytes, each split at a line break into two parts
+    /// searched at once; the output is the same.
+    pub threads: Option<usize>,
 }
 
 impl Default for Config {
@@ -60,7 +62,7 @@ impl Default for Config {
             format: FormatChoice::Auto,
             redact_fields: Vec::new(),
             date_time_scope: DateTimeScope::Dob,
-            threads: 1,
+            threads: None,
         }
     }
 }
@@ -172,8 +174,11 @@ impl Config {
         if self.redact_fields.len() > MAX_FIELDS {
             return Err(bad("redact_fields", format!("at most {MAX_FIELDS} names")));
         }
-        if !(1..=2).contains(&self.threads) {
-            return Err(bad("threads", "must be 1 or 2".to_owned()));
+        if self.threads.is_some_and(|n| !(1..=2).contains(&n)) {
+            return Err(bad(
+                "threads",
+                "must be 1 or 2 (or absent: automatic)".to_owned(),
+            ));
         }
         for f in &self.redact_fields {
             if f.trim().is_empty() || f.len() > 128 {

@@ -20,6 +20,7 @@ use crate::shapes::{
     self, Checker, Finding, SECRET_AFTER_ID, SECRET_AFTER_KEYWORD, Shape, email_tail, secret_tail,
 };
 
+use crate::split::Worker;
 use dfa::{Caches, Dfa, DfaCache, Dfas};
 
 mod dfa;
@@ -36,6 +37,8 @@ pub(crate) struct Engine {
     /// Caches of finished streams: the DFA states they built are reused, so a small object
     /// (one warm Lambda invocation) does not rebuild them.
     pool: Mutex<Vec<Caches>>,
+    /// Idle search threads of finished streams (two-thread search, `crate::split`).
+    workers: Mutex<Vec<Worker>>,
     shapes: Vec<Shape>,
     fallbacks: Vec<Vec<PatternID>>,
     kw: Keywords,
@@ -76,6 +79,7 @@ impl Engine {
         Ok(Engine {
             dfas,
             pool: Mutex::new(Vec::new()),
+            workers: Mutex::new(Vec::new()),
             shapes,
             fallbacks,
             kw,
@@ -106,6 +110,21 @@ impl Engine {
             && pool.len() < POOL
         {
             pool.push(c);
+        }
+    }
+
+    /// An idle search thread a finished stream left, if any.
+    pub(crate) fn take_worker(&self) -> Option<Worker> {
+        self.workers.lock().ok().and_then(|mut w| w.pop())
+    }
+
+    /// Keeps a finished stream's idle search thread for the next stream (at most [`POOL`];
+    /// dropping one ends its thread).
+    pub(crate) fn give_worker(&self, worker: Worker) {
+        if let Ok(mut workers) = self.workers.lock()
+            && workers.len() < POOL
+        {
+            workers.push(worker);
         }
     }
 
@@ -467,10 +486,24 @@ impl ScanState {
         self.pending.is_none() && self.floor <= at
     }
 
-    /// Continues where `other`, a search of the text after this one's, ended.
-    pub(crate) fn take_over(&mut self, other: &mut ScanState) {
-        self.pending = other.pending.take();
-        self.floor = other.floor;
+    /// Continues where `other`, a search of the text after this one's, ended; `delta` is
+    /// what is added to `other`'s offsets to make them this one's.
+    pub(crate) fn take_over(&mut self, other: &mut ScanState, delta: usize) {
+        self.pending = other.pending.take().map(|p| Finding {
+            start: p.start + delta,
+            end: p.end + delta,
+            ..p
+        });
+        // A search that found nothing leaves the floor where it was.
+        if other.floor > 0 {
+            self.floor = other.floor + delta;
+        }
+    }
+
+    /// The state of a search that has found nothing yet (the caches are kept).
+    pub(crate) fn reset(&mut self) {
+        self.pending = None;
+        self.floor = 0;
     }
 
     /// The window dropped its first `n` bytes.

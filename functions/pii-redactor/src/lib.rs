@@ -65,6 +65,8 @@ pub struct Redactor {
     engine: Arc<Engine>,
     opts: Arc<Options>,
     format_choice: FormatChoice,
+    /// The payload's `threads` (`None`: automatic).
+    threads: Option<usize>,
 }
 
 impl Redactor {
@@ -82,12 +84,12 @@ impl Redactor {
             unsupported: cfg.unsupported_content,
             fields: FieldNames::new(&cfg.redact_fields),
             labels,
-            threads: cfg.threads,
         };
         Ok(Redactor {
             engine: Arc::new(engine),
             opts: Arc::new(opts),
             format_choice: cfg.format,
+            threads: cfg.threads,
         })
     }
 
@@ -100,9 +102,36 @@ impl Redactor {
         cfg.format(Format::from_hint(content_type, key))
     }
 
-    /// A streaming redactor for one object.
+    /// A streaming redactor for one object of unknown size.
     pub fn stream(&self, format: Format) -> StreamRedactor {
-        StreamRedactor::new(Arc::clone(&self.engine), Arc::clone(&self.opts), format)
+        self.stream_sized(format, None)
+    }
+
+    /// A streaming redactor for one object of `object_len` bytes (`None`: unknown). The size
+    /// decides the number of threads when the payload leaves `threads` out ([`two_threads`]).
+    pub fn stream_sized(&self, format: Format, object_len: Option<u64>) -> StreamRedactor {
+        let threads = self.threads_for(object_len);
+        // A known large object gets its second thread now, while its first block is read.
+        let prestart = threads > 1 && object_len.is_some();
+        StreamRedactor::new(
+            Arc::clone(&self.engine),
+            Arc::clone(&self.opts),
+            format,
+            threads,
+            prestart,
+        )
+    }
+
+    /// The number of threads [`Redactor::stream_sized`] uses for an object of `object_len`
+    /// bytes on this machine.
+    pub fn threads_for(&self, object_len: Option<u64>) -> usize {
+        let two = two_threads(
+            self.threads,
+            lambda_memory_mb().as_deref(),
+            second_core_available(),
+            object_len,
+        );
+        if two { 2 } else { 1 }
     }
 
     /// Redacts a whole object held in memory.
@@ -114,7 +143,7 @@ impl Redactor {
             return Ok(input.to_vec());
         }
         let mut out = Vec::with_capacity(input.len() + 64);
-        let mut s = self.stream(format);
+        let mut s = self.stream_sized(format, Some(input.len() as u64));
         s.push(input, &mut out)?;
         s.finish(&mut out)?;
         Ok(out)
@@ -143,6 +172,47 @@ impl Redactor {
     pub fn patterns(&self) -> Vec<String> {
         self.engine.patterns()
     }
+}
+
+/// Memory (MB) from which a Lambda function gets two vCPUs' worth of CPU time: Lambda gives
+/// CPU time in proportion to memory, one vCPU's worth at 1 769 MB.
+pub const TWO_VCPUS_MB: u32 = 2 * 1769;
+
+/// Objects smaller than this are searched on one thread when `threads` is left out: starting
+/// and feeding the second thread costs more than it saves (README: figures).
+pub const TWO_THREADS_MIN_BYTES: u64 = 1 << 20;
+
+/// Whether to search on two threads: the payload's `threads` (`explicit`) decides when set.
+/// Otherwise two when there is a second core, the object is big enough to pay for the second
+/// thread ([`TWO_THREADS_MIN_BYTES`]; an unknown size may be anything, and a small object
+/// never fills a block, so the thread is only started once one is full) and, on Lambda
+/// (`lambda_memory_mb`, the function's `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), the memory buys
+/// two vCPUs' worth of time ([`TWO_VCPUS_MB`]): below that both threads share less than
+/// that, and the second thread only adds its overhead.
+pub fn two_threads(
+    explicit: Option<usize>,
+    lambda_memory_mb: Option<&str>,
+    second_core: bool,
+    object_len: Option<u64>,
+) -> bool {
+    if let Some(n) = explicit {
+        return n >= 2;
+    }
+    let memory_allows = lambda_memory_mb
+        .and_then(|mb| mb.trim().parse::<u32>().ok())
+        .is_none_or(|mb| mb >= TWO_VCPUS_MB);
+    memory_allows && second_core && object_len.is_none_or(|n| n >= TWO_THREADS_MIN_BYTES)
+}
+
+/// Whether the machine offers a second core (asked once per process).
+fn second_core_available() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) >= 2
+}
+
+/// The Lambda function's memory size, when running on Lambda.
+fn lambda_memory_mb() -> Option<String> {
+    std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").ok()
 }
 
 /// Redacts a string as plain text with `cfg`.

@@ -7,12 +7,14 @@
 //! which is why any chunk split gives the same output.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::config::{MaskMode, Mode, UnsupportedContent};
 use crate::engine::{Engine, ScanState};
 use crate::error::Error;
 use crate::format::Format;
 use crate::shapes::{Finding, MAX_MATCH};
+use crate::split::{Accept, Done, InFlight, Split};
 use crate::structure::{ESC_CONT, ESC_START, FieldNames, NUM, PLAIN, RUN_START, Tokenizer};
 
 /// Bytes after a candidate's start that must be buffered before it is decided.
@@ -21,8 +23,8 @@ pub const LOOKAHEAD: usize = 1024;
 pub const LOOKBACK: usize = 256;
 /// Input is processed in slices of this size, whatever the caller's chunk size.
 const SLICE: usize = 64 * 1024;
-/// With `threads: 2`, plain text is searched in blocks of this size, two halves at once
-/// (`crate::split`); the window then holds up to this much more.
+/// On two threads the object is searched in blocks of this size, each in two parts at once
+/// (`crate::split`); the window then holds up to twice this much more.
 pub const PARALLEL_BLOCK: usize = 512 * 1024;
 /// With `unsupported_content: pass`, output is held back until this many bytes proved to be UTF-8.
 pub const SNIFF: usize = 64 * 1024;
@@ -42,7 +44,6 @@ pub(crate) struct Options {
     pub(crate) unsupported: UnsupportedContent,
     pub(crate) fields: FieldNames,
     pub(crate) labels: Vec<String>,
-    pub(crate) threads: usize,
 }
 
 /// Redacts one object pushed as a sequence of chunks.
@@ -66,8 +67,8 @@ pub struct StreamRedactor {
     passthrough: bool,
     open_quote: bool,
     failed: bool,
-    /// Plain text with `threads: 2`.
-    parallel: bool,
+    /// The two-thread search, when used.
+    split: Option<Split>,
 }
 
 impl Drop for StreamRedactor {
@@ -77,7 +78,15 @@ impl Drop for StreamRedactor {
 }
 
 impl StreamRedactor {
-    pub(crate) fn new(engine: Arc<Engine>, opts: Arc<Options>, format: Format) -> StreamRedactor {
+    /// `threads`: 2 searches on two threads; `prestart`: get the second thread now (the
+    /// object is known to be large).
+    pub(crate) fn new(
+        engine: Arc<Engine>,
+        opts: Arc<Options>,
+        format: Format,
+        threads: usize,
+        prestart: bool,
+    ) -> StreamRedactor {
         let fields = opts.fields.clone();
         let tok = match format {
             Format::Text => None,
@@ -86,7 +95,13 @@ impl StreamRedactor {
             Format::Tsv => Some(Tokenizer::csv(fields, b'\t')),
         };
         let sniff = (opts.unsupported == UnsupportedContent::Pass).then(Vec::new);
-        let parallel = format == Format::Text && opts.threads > 1;
+        let split = (threads > 1).then(|| {
+            let mut sp = Split::new(Arc::clone(&engine), PARALLEL_BLOCK);
+            if prestart {
+                sp.prepare();
+            }
+            sp
+        });
         StreamRedactor {
             st: engine.scan_state(),
             engine,
@@ -104,7 +119,7 @@ impl StreamRedactor {
             passthrough: false,
             open_quote: false,
             failed: false,
-            parallel,
+            split,
         }
     }
 
@@ -191,11 +206,16 @@ impl StreamRedactor {
             tok.feed(piece, &mut self.class, &mut self.field);
         }
         self.check_utf8(last)?;
-        // Two threads search whole blocks; until one is buffered, nothing is searched.
-        let wait =
-            self.parallel && !last && self.buf.len() < self.scan + PARALLEL_BLOCK + LOOKAHEAD;
-        if !wait {
-            self.scan_and_emit(last, out)?;
+        match &self.split {
+            Some(sp) if sp.usable => {
+                // Two threads search whole blocks; until the next one is buffered, nothing
+                // is searched.
+                let frontier = sp.in_flight.map_or(self.scan, |f| f.end);
+                if last || self.buf.len() >= frontier + sp.block + LOOKAHEAD {
+                    self.split_step(last, out)?;
+                }
+            }
+            _ => self.scan_and_emit(last, out)?,
         }
         self.drain();
         Ok(())
@@ -220,34 +240,33 @@ impl StreamRedactor {
         Ok(())
     }
 
-    fn scan_and_emit(&mut self, last: bool, out: &mut Vec<u8>) -> Result<(), Error> {
+    /// Where the search may go up to: [`LOOKAHEAD`] before the end of what is buffered (the
+    /// end at the end of the object), never inside a UTF-8 sequence.
+    fn limit(&self, last: bool) -> usize {
         let mut limit = if last {
             self.buf.len()
         } else {
             self.buf.len().saturating_sub(LOOKAHEAD)
         };
-        // Never cut inside a UTF-8 sequence.
         while limit > 0 && limit < self.buf.len() && (self.buf[limit] & 0xC0) == 0x80 {
             limit -= 1;
         }
-        if self.parallel
-            && let Some((found, scanned)) =
-                crate::split::find_split(&self.engine, &mut self.st, &self.buf, self.scan, limit)?
-        {
-            for f in found {
-                self.take(f, out)?;
-            }
-            self.scan = scanned;
+        limit
+    }
+
+    fn accept(&self) -> Accept {
+        Accept {
+            structured: self.tok.as_ref().map(|_| self.json),
         }
+    }
+
+    /// Takes every finding from the scan position up to `limit` (one thread).
+    fn search_until(&mut self, limit: usize, out: &mut Vec<u8>) -> Result<(), Error> {
+        let accept = self.accept();
         while self.scan < limit {
-            let (buf, class, field, json) = (&self.buf, &self.class, &self.field, self.json);
-            let structured = self.tok.is_some();
+            let (buf, class, field) = (&self.buf, &self.class, &self.field);
             let found = self.engine.next(&mut self.st, buf, self.scan, limit, |f| {
-                if structured {
-                    fit(f, class, field, json)
-                } else {
-                    Some(*f)
-                }
+                accept.apply(f, class, field)
             })?;
             let Some(f) = found else {
                 self.scan = limit;
@@ -255,6 +274,17 @@ impl StreamRedactor {
             };
             self.take(f, out)?;
         }
+        Ok(())
+    }
+
+    fn scan_and_emit(&mut self, last: bool, out: &mut Vec<u8>) -> Result<(), Error> {
+        let limit = self.limit(last);
+        self.search_until(limit, out)?;
+        self.emit_ready(last, out)
+    }
+
+    /// Emits what no later decision can change.
+    fn emit_ready(&mut self, last: bool, out: &mut Vec<u8>) -> Result<(), Error> {
         let target = if last {
             self.buf.len()
         } else {
@@ -263,6 +293,70 @@ impl StreamRedactor {
         if target > self.emit {
             self.emit_until(target, out)?;
         }
+        Ok(())
+    }
+
+    /// One block on two threads (`crate::split`): takes the worker's part of the previous
+    /// block, hands it the second part of this one, searches the first part here. At the end
+    /// of the object, waits for the worker's part at once.
+    fn split_step(&mut self, last: bool, out: &mut Vec<u8>) -> Result<(), Error> {
+        let limit = self.limit(last);
+        let accept = self.accept();
+        let Some(sp) = self.split.as_mut() else {
+            return self.scan_and_emit(last, out);
+        };
+        let back = match sp.in_flight.take() {
+            Some(fl) => Some((fl, sp.receive(fl.q, !last)?)),
+            None => None,
+        };
+        let from = back.as_ref().map_or(self.scan, |(fl, _)| fl.end);
+        let next = sp
+            .cut(&self.buf, from, limit)
+            .filter(|q| sp.send(&self.buf, &self.class, &self.field, accept, *q, limit));
+        if let Some((fl, done)) = back {
+            self.take_part(fl, done, out)?;
+        }
+        let Some(q) = next else {
+            self.search_until(limit, out)?;
+            return self.emit_ready(last, out);
+        };
+        let (started, at) = (Instant::now(), self.scan);
+        self.search_until(q, out)?;
+        self.split_mut()?
+            .searched(q.saturating_sub(at), started.elapsed());
+        let fl = InFlight {
+            q,
+            end: limit,
+            valid: self.st.settled(q),
+        };
+        if last {
+            let done = self.split_mut()?.receive(q, false)?;
+            self.take_part(fl, done, out)?;
+        } else {
+            self.split_mut()?.in_flight = Some(fl);
+        }
+        self.emit_ready(last, out)
+    }
+
+    fn split_mut(&mut self) -> Result<&mut Split, Error> {
+        self.split
+            .as_mut()
+            .ok_or_else(|| Error::Internal("two-thread state lost".to_owned()))
+    }
+
+    /// Takes the findings of the worker's part `fl` (or, when they are not the sequential
+    /// ones, searches the part here again).
+    fn take_part(&mut self, fl: InFlight, mut done: Done, out: &mut Vec<u8>) -> Result<(), Error> {
+        if fl.valid {
+            for f in done.findings()? {
+                self.take(f, out)?;
+            }
+            done.hand_over(&mut self.st);
+            self.scan = self.scan.max(fl.end);
+        } else {
+            self.search_until(fl.end, out)?;
+        }
+        self.split_mut()?.reuse(done);
         Ok(())
     }
 
@@ -388,6 +482,9 @@ impl StreamRedactor {
             self.field.drain(..keep_from);
         }
         self.st.shift(keep_from);
+        if let Some(fl) = self.split.as_mut().and_then(|sp| sp.in_flight.as_mut()) {
+            fl.shift(keep_from);
+        }
         self.base += keep_from as u64;
         self.scan -= keep_from;
         self.emit -= keep_from;
@@ -397,7 +494,7 @@ impl StreamRedactor {
 
 /// Adjusts a finding to the document structure, or rejects it: matches must lie inside one
 /// string / cell and outside redacted fields; a JSON number must be matched whole.
-fn fit(f: &Finding, class: &[u8], field: &[u8], json: bool) -> Option<Finding> {
+pub(crate) fn fit(f: &Finding, class: &[u8], field: &[u8], json: bool) -> Option<Finding> {
     let mut s = f.start;
     let e = f.end;
     while s < e && matches!(class[s], ESC_START | ESC_CONT) {
