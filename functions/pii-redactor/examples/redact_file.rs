@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => (Box::new(std::io::stdin().lock()), None),
     };
-    let mut stream = redactor.stream_sized(format, len);
+    let mut stream = redactor.stream_sized(format, len, pii_redactor::second_core_available());
     let mut buf = vec![0u8; 64 * 1024];
     let mut redacted = Vec::with_capacity(80 * 1024);
     loop {

@@ -44,8 +44,8 @@ pub struct Config {
     pub date_time_scope: DateTimeScope,
     /// Threads that search the object: `1`, `2`, or absent (default) for automatic: two when
     /// [`crate::two_threads`] says they pay (a second core, an object of at least
-    /// [`crate::TWO_THREADS_MIN_BYTES`] or of unknown size, and on Lambda at least
-    /// [`crate::TWO_VCPUS_MB`] of memory). On two threads the object is searched in blocks of
+    /// [`crate::TWO_THREADS_MIN_BYTES`] or of unknown size, and on Lambda at least 3 538 MB
+    /// of memory, two vCPUs' worth of CPU time). On two threads the object is searched in blocks of
     /// [`crate::stream::PARALLEL_BLOCK`] bytes, each split at a line break into two parts
     /// searched at once; the output is the same.
     pub threads: Option<usize>,

@@ -96,7 +96,8 @@ impl Transform for PiiRedactor {
             };
         }
         let format = redactor.format_for(input.content_type.as_deref(), Some(ctx.key()));
-        let stream = redactor.stream_sized(format, input.content_length);
+        let stream =
+            redactor.stream_sized(format, input.content_length, object_lambda::second_vcpu());
         let body = object_lambda::map_chunks(input.body, Processor(stream));
         let output = ObjectOutput::streaming(input.content_type, body);
         // Deny mode can only decide at the end of the object: hold the output so finding PII

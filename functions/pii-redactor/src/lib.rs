@@ -104,13 +104,20 @@ impl Redactor {
 
     /// A streaming redactor for one object of unknown size.
     pub fn stream(&self, format: Format) -> StreamRedactor {
-        self.stream_sized(format, None)
+        self.stream_sized(format, None, second_core_available())
     }
 
-    /// A streaming redactor for one object of `object_len` bytes (`None`: unknown). The size
-    /// decides the number of threads when the payload leaves `threads` out ([`two_threads`]).
-    pub fn stream_sized(&self, format: Format, object_len: Option<u64>) -> StreamRedactor {
-        let threads = self.threads_for(object_len);
+    /// A streaming redactor for one object of `object_len` bytes (`None`: unknown), with or
+    /// without a second core's worth of CPU time (`second_core`: the Lambda function asks
+    /// `object_lambda::second_vcpu`, which also weighs the function's memory). Both decide
+    /// the number of threads when the payload leaves `threads` out ([`two_threads`]).
+    pub fn stream_sized(
+        &self,
+        format: Format,
+        object_len: Option<u64>,
+        second_core: bool,
+    ) -> StreamRedactor {
+        let threads = self.threads_for(object_len, second_core);
         // A known large object gets its second thread now, while its first block is read.
         let prestart = threads > 1 && object_len.is_some();
         StreamRedactor::new(
@@ -123,15 +130,13 @@ impl Redactor {
     }
 
     /// The number of threads [`Redactor::stream_sized`] uses for an object of `object_len`
-    /// bytes on this machine.
-    pub fn threads_for(&self, object_len: Option<u64>) -> usize {
-        let two = two_threads(
-            self.threads,
-            lambda_memory_mb().as_deref(),
-            second_core_available(),
-            object_len,
-        );
-        if two { 2 } else { 1 }
+    /// bytes.
+    pub fn threads_for(&self, object_len: Option<u64>, second_core: bool) -> usize {
+        if two_threads(self.threads, second_core, object_len) {
+            2
+        } else {
+            1
+        }
     }
 
     /// Redacts a whole object held in memory.
@@ -143,7 +148,7 @@ impl Redactor {
             return Ok(input.to_vec());
         }
         let mut out = Vec::with_capacity(input.len() + 64);
-        let mut s = self.stream_sized(format, Some(input.len() as u64));
+        let mut s = self.stream_sized(format, Some(input.len() as u64), second_core_available());
         s.push(input, &mut out)?;
         s.finish(&mut out)?;
         Ok(out)
@@ -174,45 +179,28 @@ impl Redactor {
     }
 }
 
-/// Memory (MB) from which a Lambda function gets two vCPUs' worth of CPU time: Lambda gives
-/// CPU time in proportion to memory, one vCPU's worth at 1 769 MB.
-pub const TWO_VCPUS_MB: u32 = 2 * 1769;
-
 /// Objects smaller than this are searched on one thread when `threads` is left out: starting
 /// and feeding the second thread costs more than it saves (README: figures).
 pub const TWO_THREADS_MIN_BYTES: u64 = 1 << 20;
 
 /// Whether to search on two threads: the payload's `threads` (`explicit`) decides when set.
-/// Otherwise two when there is a second core, the object is big enough to pay for the second
-/// thread ([`TWO_THREADS_MIN_BYTES`]; an unknown size may be anything, and a small object
-/// never fills a block, so the thread is only started once one is full) and, on Lambda
-/// (`lambda_memory_mb`, the function's `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), the memory buys
-/// two vCPUs' worth of time ([`TWO_VCPUS_MB`]): below that both threads share less than
-/// that, and the second thread only adds its overhead.
-pub fn two_threads(
-    explicit: Option<usize>,
-    lambda_memory_mb: Option<&str>,
-    second_core: bool,
-    object_len: Option<u64>,
-) -> bool {
+/// Otherwise two when a second core's worth of CPU time is there (`second_core`) and the
+/// object is big enough to pay for the second thread ([`TWO_THREADS_MIN_BYTES`]; an unknown
+/// size may be anything, and a small object never fills a block, so the thread is only
+/// started once one is full).
+pub fn two_threads(explicit: Option<usize>, second_core: bool, object_len: Option<u64>) -> bool {
     if let Some(n) = explicit {
         return n >= 2;
     }
-    let memory_allows = lambda_memory_mb
-        .and_then(|mb| mb.trim().parse::<u32>().ok())
-        .is_none_or(|mb| mb >= TWO_VCPUS_MB);
-    memory_allows && second_core && object_len.is_none_or(|n| n >= TWO_THREADS_MIN_BYTES)
+    second_core && object_len.is_none_or(|n| n >= TWO_THREADS_MIN_BYTES)
 }
 
-/// Whether the machine offers a second core (asked once per process).
-fn second_core_available() -> bool {
+/// Whether the machine (or the cgroup's CPU quota) offers a second core; asked once per
+/// process. On Lambda, ask `object_lambda::second_vcpu` instead: it also weighs the
+/// function's memory.
+pub fn second_core_available() -> bool {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) >= 2
-}
-
-/// The Lambda function's memory size, when running on Lambda.
-fn lambda_memory_mb() -> Option<String> {
-    std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").ok()
 }
 
 /// Redacts a string as plain text with `cfg`.

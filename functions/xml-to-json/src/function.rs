@@ -185,33 +185,24 @@ fn convert_on_thread(mut converter: Converter, mut body: ByteStream) -> ByteStre
     }))
 }
 
-/// Memory (MB) from which a Lambda function gets two vCPUs' worth of CPU time: Lambda
-/// gives CPU time in proportion to memory, one vCPU's worth at 1 769 MB.
-const TWO_VCPUS_MB: u32 = 2 * 1769;
-
 /// Whether to convert on two threads (see [`threads`]).
 fn pipelined(object_len: Option<u64>) -> bool {
     threads(
         std::env::var("XML_TO_JSON_THREADS").ok().as_deref(),
-        std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-            .ok()
-            .as_deref(),
-        crate::second_core_available,
+        object_lambda::second_vcpu,
         object_len,
     )
 }
 
-/// `XML_TO_JSON_THREADS=1` or `2` decides. Otherwise two threads when there is a second
-/// core, the object is big enough to pay for the second thread
-/// ([`crate::pipeline_pays_off`]) and, on Lambda, the function's memory buys two vCPUs'
-/// worth of time: below that both threads share less than that, and the pipeline's extra
-/// 10–20 % of CPU time makes the conversion slower, not faster. `second_core` is asked
+/// `XML_TO_JSON_THREADS=1` or `2` decides. Otherwise two threads when the object is big
+/// enough to pay for the second thread ([`crate::pipeline_pays_off`]) and a second vCPU's
+/// worth of time is there ([`object_lambda::second_vcpu`]: without it the pipeline's extra
+/// 10–20 % of CPU time makes the conversion slower, not faster). `second_vcpu` is asked
 /// last: it reads the cgroup's CPU quota (files in /proc and /sys), which a small object
 /// need not wait for.
 fn threads(
     forced: Option<&str>,
-    lambda_memory_mb: Option<&str>,
-    second_core: impl FnOnce() -> bool,
+    second_vcpu: impl FnOnce() -> bool,
     object_len: Option<u64>,
 ) -> bool {
     match forced {
@@ -219,10 +210,7 @@ fn threads(
         Some("2") => return true,
         _ => {}
     }
-    let memory_allows = lambda_memory_mb
-        .and_then(|mb| mb.trim().parse::<u32>().ok())
-        .is_none_or(|mb| mb >= TWO_VCPUS_MB);
-    memory_allows && crate::pipeline_pays_off(object_len) && second_core()
+    crate::pipeline_pays_off(object_len) && second_vcpu()
 }
 
 /// Converter errors as the runtime's S3 error classes, so `?` works.
@@ -248,23 +236,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_threads_only_with_a_second_core_and_enough_lambda_memory() {
+    // The Lambda memory rule is `object_lambda::second_vcpu`'s, tested there.
+    fn two_threads_only_with_a_second_vcpu_and_a_big_object() {
         let big = Some(1 << 30);
-        assert!(threads(None, None, || true, big));
-        assert!(threads(None, None, || true, None));
-        assert!(!threads(None, None, || false, big));
-        assert!(!threads(None, Some("1024"), || true, big));
-        assert!(!threads(None, Some("3537"), || true, big));
-        assert!(threads(None, Some("3538"), || true, big));
-        assert!(threads(None, Some("10240"), || true, big));
-        assert!(!threads(Some("1"), Some("10240"), || true, big));
-        assert!(threads(Some("2"), Some("128"), || false, Some(10)));
+        assert!(threads(None, || true, big));
+        assert!(threads(None, || true, None));
+        assert!(!threads(None, || false, big));
+        assert!(!threads(Some("1"), || true, big));
+        assert!(threads(Some("2"), || false, Some(10)));
         // Small objects: the second thread costs more than it saves.
-        assert!(!threads(None, None, || true, Some(100_000)));
+        assert!(!threads(None, || true, Some(100_000)));
         // ... and they do not wait for the cgroup files to be read.
-        assert!(!threads(None, None, || unreachable!(), Some(100_000)));
+        assert!(!threads(None, || unreachable!(), Some(100_000)));
         // Unreadable values change nothing.
-        assert!(threads(Some("x"), Some("lots"), || true, big));
+        assert!(threads(Some("x"), || true, big));
     }
 
     async fn run(

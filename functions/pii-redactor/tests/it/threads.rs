@@ -42,7 +42,7 @@ fn agree_as(payload: &str, format: Format, text: &[u8]) {
     let one = with_threads(payload, 1);
     let two = with_threads(payload, 2);
     let want = redact_as(&one, format, text, text.len().max(1)).unwrap();
-    assert_eq!(redactor(&two).threads_for(None), 2);
+    assert_eq!(redactor(&two).threads_for(None, false), 2);
     for chunk in [text.len().max(1), 1 << 20, 65_536, 8191] {
         let got = redact_as(&two, format, text, chunk).unwrap();
         assert!(
@@ -164,21 +164,17 @@ proptest! {
 #[test]
 fn automatic_threads() {
     let big = Some(100 << 20);
-    assert!(two_threads(None, None, true, big));
-    assert!(two_threads(None, None, true, None));
-    assert!(!two_threads(None, None, false, big));
-    assert!(!two_threads(None, None, true, Some(100_000)));
-    assert!(!two_threads(None, Some("1769"), true, big));
-    assert!(!two_threads(None, Some("3537"), true, big));
-    assert!(two_threads(None, Some("3538"), true, big));
-    assert!(two_threads(None, Some("10240"), true, big));
-    assert!(!two_threads(Some(1), Some("10240"), true, big));
-    assert!(two_threads(Some(2), Some("128"), false, Some(10)));
-    // An unreadable memory size changes nothing.
-    assert!(two_threads(None, Some("lots"), true, big));
+    // Lambda's memory rule is `object_lambda::second_vcpu`'s (`second_core` here), tested there.
+    assert!(two_threads(None, true, big));
+    assert!(two_threads(None, true, None));
+    assert!(!two_threads(None, false, big));
+    assert!(!two_threads(None, true, Some(100_000)));
+    assert!(!two_threads(Some(1), true, big));
+    assert!(two_threads(Some(2), false, Some(10)));
     let auto = redactor("");
-    assert_eq!(auto.threads_for(Some(10)), 1);
-    assert_eq!(redactor(r#"{"threads":1}"#).threads_for(big), 1);
+    assert_eq!(auto.threads_for(Some(10), true), 1);
+    assert_eq!(auto.threads_for(big, true), 2);
+    assert_eq!(redactor(r#"{"threads":1}"#).threads_for(big, true), 1);
 }
 
 #[test]
