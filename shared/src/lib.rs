@@ -66,16 +66,24 @@ pub use transform::{
     map_chunks,
 };
 
-use clap::Parser;
-
 /// Run a transform: as a webhook with `--webhook HOST:PORT`, as a Lambda function
 /// when `AWS_LAMBDA_RUNTIME_API` is set, else in local mode (stdin → stdout). Never returns on
 /// failure: it exits the process with status 1.
 pub fn run<T: Transform>(transform: T) {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() && webhook::addr_from_args().is_none() {
         // Local mode: one object, no worker threads needed (see `local::run_local_blocking`).
-        let args = local::LocalArgs::parse();
-        std::process::exit(local::run_local_blocking(transform, args));
+        let code = match local::LocalArgs::from_env() {
+            local::Parsed::Run(args) => local::run_local_blocking(transform, args),
+            local::Parsed::Help(text) => {
+                print!("{text}");
+                0
+            }
+            local::Parsed::Usage(text) => {
+                eprint!("{text}");
+                2
+            }
+        };
+        std::process::exit(code);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

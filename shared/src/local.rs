@@ -9,7 +9,6 @@
 use std::os::fd::AsFd;
 
 use bytes::{Bytes, BytesMut};
-use clap::Parser;
 use futures::{Stream, StreamExt};
 use http::HeaderMap;
 
@@ -18,28 +17,8 @@ use crate::context::{CallerIdentity, RequestContext};
 use crate::error::TransformError;
 use crate::transform::{ObjectInput, Transform};
 
-/// Command-line options of local mode.
-#[derive(Debug, Parser)]
-#[command(
-    about = "Transform an object from stdin to stdout, as the S3 Object Lambda function would"
-)]
-pub(crate) struct LocalArgs {
-    /// The access point payload (JSON text).
-    #[arg(long, default_value = "")]
-    pub payload: String,
-    /// Content-Type of the original object.
-    #[arg(long)]
-    pub content_type: Option<String>,
-    /// Object key the caller asked for.
-    #[arg(long, default_value = "object")]
-    pub key: String,
-    /// Caller ARN (e.g. for watermarks), as `userIdentity.arn`.
-    #[arg(long)]
-    pub principal: Option<String>,
-    /// Query string of the caller's request, e.g. `width=200&format=webp`.
-    #[arg(long, default_value = "")]
-    pub query: String,
-}
+mod args;
+pub(crate) use args::{LocalArgs, Parsed};
 
 /// Run local mode; returns the process exit code.
 pub(crate) async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i32 {
