@@ -30,6 +30,8 @@ pub mod function;
 mod fxhash;
 mod handler;
 mod json;
+#[cfg(feature = "lambda")]
+mod local;
 mod names;
 mod ns;
 mod ordered;
