@@ -341,6 +341,53 @@ mod tests {
         Box::pin(futures::stream::iter(items))
     }
 
+    /// Without a blocking form of its own, local mode runs `transform` (the default
+    /// `transform_blocking` declines without reading or writing anything).
+    #[test]
+    fn transform_blocking_declines_by_default() {
+        struct Unchanged;
+        impl Transform for Unchanged {
+            type Config = crate::NoConfig;
+            async fn transform(
+                &self,
+                _: crate::NoConfig,
+                _: RequestContext,
+                input: ObjectInput,
+            ) -> Result<ObjectOutput, TransformError> {
+                Ok(ObjectOutput::unchanged(input))
+            }
+        }
+        struct Untouched;
+        impl std::io::Read for Untouched {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                panic!("read")
+            }
+        }
+        impl std::io::Write for Untouched {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                panic!("written")
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                panic!("flushed")
+            }
+        }
+        let ctx = RequestContext::new(
+            "local",
+            "key",
+            Vec::new(),
+            http::HeaderMap::new(),
+            crate::CallerIdentity::default(),
+        );
+        let input = BlockingInput {
+            content_type: None,
+            content_length: None,
+            body: Box::new(Untouched),
+        };
+        let declined =
+            Unchanged.transform_blocking(&crate::NoConfig {}, &ctx, input, Box::new(Untouched));
+        assert!(declined.is_none());
+    }
+
     #[tokio::test]
     async fn map_chunks_processes_and_finishes() {
         let out = collect(map_chunks(chunks(&["ab", "", "c"]), Upper), 100)

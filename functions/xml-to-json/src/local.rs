@@ -56,3 +56,65 @@ pub(crate) fn convert(
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    /// Standard output in a test: bytes kept where the test can read them.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            lock(&self.0).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run(payload: &str, doc: Vec<u8>, pipelined: bool) -> Result<Vec<u8>, TransformError> {
+        let mut converter = Converter::new(Config::from_payload(payload).unwrap()).unwrap();
+        converter.set_pipelined(pipelined);
+        let output = Shared::default();
+        convert(
+            converter,
+            Box::new(std::io::Cursor::new(doc)),
+            Box::new(output.clone()),
+        )?;
+        Ok(lock(&output.0).clone())
+    }
+
+    /// About 1 MB: many input chunks, tree output in many sink pieces.
+    fn document() -> Vec<u8> {
+        let mut doc = String::from("<r>");
+        for i in 0..20_000 {
+            doc.push_str(&format!("<n id=\"{i}\"><t k=\"a\" v=\"{i}\"/></n>"));
+        }
+        doc.push_str("</r>");
+        doc.into_bytes()
+    }
+
+    #[test]
+    fn writes_what_convert_returns() {
+        let doc = document();
+        for payload in ["", r#"{"item_depth":2}"#] {
+            let expected = crate::convert(&doc, &Config::from_payload(payload).unwrap()).unwrap();
+            for pipelined in [false, true] {
+                let got = run(payload, doc.clone(), pipelined).unwrap();
+                assert!(got == expected, "{payload:?}, pipelined {pipelined}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_transform_errors() {
+        let mut doc = document();
+        doc.truncate(doc.len() - 2);
+        let err = run("", doc, false).unwrap_err();
+        assert_eq!(err.code(), "InvalidObjectContent");
+    }
+}
