@@ -50,7 +50,50 @@ fn find(bytes: &[u8], mut from: usize, quote: u8) -> Option<usize> {
 
 /// Index of the `>` that ends the tag starting at `tag[0]` (`<`): the first one outside
 /// single- or double-quoted text. `None` when the tag does not end in `tag`.
+///
+/// Usually the first `>` of all, which `memchr` finds: it is outside quotes when no `'`
+/// comes before it and an even number of `"` do ([`plain_quotes`]). Otherwise the quotes
+/// are followed one by one ([`tag_end_quoted`]).
 fn tag_end(tag: &[u8]) -> Option<usize> {
+    let gt = 1 + memchr::memchr(b'>', tag.get(1..)?)?;
+    if plain_quotes(tag.get(..gt)?) {
+        Some(gt)
+    } else {
+        tag_end_quoted(tag)
+    }
+}
+
+/// Whether `bytes` has no `'` and an even number of `"`, 8 bytes a step: the exact masks
+/// of the `"` bytes of all words XORed together have an even number of bits when the
+/// count is even.
+fn plain_quotes(bytes: &[u8]) -> bool {
+    let mut odd = 0u64;
+    let mut single = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        odd ^= equal_bytes(w, b'"');
+        single |= equal_bytes(w, b'\'');
+    }
+    for &c in words.remainder() {
+        odd ^= u64::from(c == b'"');
+        single |= u64::from(c == b'\'');
+    }
+    single == 0 && odd.count_ones() % 2 == 0
+}
+
+/// The high bit of each byte of `w` that equals `b`, and no other bit (no borrow from one
+/// byte to the next, unlike [`zero_bytes`]).
+#[inline(always)]
+fn equal_bytes(w: u64, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(b));
+    !(((x & !HI).wrapping_add(!HI)) | x) & HI
+}
+
+/// [`tag_end`] following the quotes from the start of the tag, as quick-xml does.
+fn tag_end_quoted(tag: &[u8]) -> Option<usize> {
     let mut quote = 0;
     let mut from = 1;
     loop {
@@ -127,6 +170,9 @@ mod tests {
             b"<!-- c -->",
             b"<?pi?>",
             b"text<a>",
+            b"<a x=\"a>b\" y=\"c\">",
+            b"<a x='a\"b' y=\"c\">",
+            b"<a x=\"1\">\"",
             b"<a0123456789abcdef x=\"0123456789abcdef'\" y='01234567\"89abcdef'>",
         ];
         for &case in cases {
@@ -151,8 +197,10 @@ mod tests {
         for pad in 0..20 {
             let tag = format!("<a x=\"{}\" y='>'>", "v".repeat(pad));
             assert_eq!(tag_end(tag.as_bytes()), Some(tag.len() - 1), "{tag}");
+            assert_eq!(tag_end_quoted(tag.as_bytes()), Some(tag.len() - 1), "{tag}");
             let quoted = format!("<a x=\"{}>", "v".repeat(pad));
             assert_eq!(tag_end(quoted.as_bytes()), None, "{quoted}");
+            assert_eq!(tag_end_quoted(quoted.as_bytes()), None, "{quoted}");
         }
     }
 }
