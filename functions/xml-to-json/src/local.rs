@@ -3,7 +3,7 @@
 //! the calling thread, with no async runtime. The Lambda path's hand-over of 256 KiB pieces
 //! from the converting thread to the runtime's (`function.rs`) cost a local run on 6 MB
 //! about 1 ms of 21: page faults of the piece buffers, a thread start and wake-ups
-//! (bench/runs/2026-12-06-amd-epyc.md).
+//! (bench/runs/2026-12-06-intel-xeon-vm.md).
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};

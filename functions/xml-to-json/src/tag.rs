@@ -3,7 +3,7 @@
 //! word (8 bytes) at a time. quick-xml calls `memchr3` once per quote and `>` (21 calls
 //! for an OpenStreetMap `<node>` with 10 attributes, each about 60 instructions for a few
 //! bytes): a fifth of the instructions of a 6 MB conversion
-//! (bench/runs/2026-12-06-amd-epyc.md).
+//! (bench/runs/2026-12-06-intel-xeon-vm.md).
 
 use quick_xml::events::{BytesStart, Event};
 
