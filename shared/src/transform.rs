@@ -91,7 +91,7 @@ pub trait Transform: Send + Sync + 'static {
     /// Default: `None`, without touching `input` or `output`: local mode then runs
     /// `transform` on an async runtime, as Lambda does. A transform implements this when the
     /// hand-over between its converting thread and the runtime's shows in a local run's
-    /// time: for xml-to-json on 6 MB it was about 1 ms of 21
+    /// time: for xml-to-json on 6 MB it was about 2 ms of 26
     /// (functions/xml-to-json/bench/runs/2026-12-06-intel-xeon-vm.md).
     fn transform_blocking(
         &self,

@@ -2,8 +2,8 @@
 //! [`object_lambda::Transform::transform_blocking`]): standard input to standard output on
 //! the calling thread, with no async runtime. The Lambda path's hand-over of 256 KiB pieces
 //! from the converting thread to the runtime's (`function.rs`) cost a local run on 6 MB
-//! about 1 ms of 21: page faults of the piece buffers, a thread start and wake-ups
-//! (bench/runs/2026-12-06-intel-xeon-vm.md).
+//! about 2 ms of 26 (200 page faults of the piece buffers and a thread, 13 M instructions
+//! of the runtime and the copies, wake-ups; bench/runs/2026-12-06-intel-xeon-vm.md).
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
