@@ -98,6 +98,7 @@ pub(crate) fn read_segment<E: Events>(
     // The reader stands between markup (after a tag), so the bytes that follow may be
     // taken from it: its next event would start with them.
     let mut after_tag = false;
+    let valid = tag::valid_prefix(data);
     loop {
         let mut ev_start = base + skipped + reader.buffer_position() as usize;
         // Whitespace that would be dropped anyway is skipped by the reader itself
@@ -111,7 +112,7 @@ pub(crate) fn read_segment<E: Events>(
             } else {
                 ev_start
             };
-            if let Some((len, event)) = data.get(at..).and_then(tag::start_tag) {
+            if let Some((len, event)) = tag::start_tag(data, valid, at) {
                 if at > ev_start {
                     sink.space(ev_start, at).map_err(|p| (p, ev_start))?;
                 }
