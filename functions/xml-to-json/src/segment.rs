@@ -105,8 +105,8 @@ pub(crate) fn read_segment<E: Events>(
         // (no text event, no UTF-8 check). A markup event then starts after it.
         let trim = sink.trims_leading_space();
         if after_tag {
-            // A start tag after (dropped) whitespace: read here, a word at a time
-            // (`crate::tag`), as the reader would read it. Anything else is the reader's.
+            // A start tag after (dropped) whitespace: read here (`crate::tag`), as the
+            // reader would read it but cheaper. Anything else is the reader's.
             let at = if trim {
                 skip_space(data, ev_start)
             } else {

@@ -1,9 +1,10 @@
 //! Start and empty-element tags read without quick-xml's reader: the tag ends at the first
-//! `>` outside a quoted value, exactly as quick-xml's `ElementParser` decides, but found a
-//! word (8 bytes) at a time. quick-xml calls `memchr3` once per quote and `>` (21 calls
-//! for an OpenStreetMap `<node>` with 10 attributes, each about 60 instructions for a few
-//! bytes): a fifth of the instructions of a 6 MB conversion
-//! (bench/runs/2026-12-06-intel-xeon-vm.md).
+//! `>` outside a quoted value, exactly as quick-xml's `ElementParser` decides, but found
+//! with one `memchr` and a count of the quotes before it, 8 bytes at a time. quick-xml
+//! calls `memchr3` once per quote and `>` (21 calls for an OpenStreetMap `<node>` with 10
+//! attributes, each about 60 instructions for a few bytes): a fifth of the instructions of
+//! a 6 MB conversion (bench/runs/2026-12-06-intel-xeon-vm.md). The UTF-8 check is the
+//! segment's, done once ([`valid_prefix`]).
 
 use quick_xml::events::{BytesStart, Event};
 
