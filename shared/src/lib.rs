@@ -62,8 +62,8 @@ pub use error::{ErrorKind, ObjectLambdaError, TransformError};
 pub use event::{EventError, Invocation, Operation};
 pub use handler::{Handler, HandlerBuilder};
 pub use transform::{
-    ByteStream, ChunkProcessor, Commit, ObjectInput, ObjectOutput, Transform, blocking, collect,
-    map_chunks,
+    BlockingInput, BlockingOutput, ByteStream, ChunkProcessor, Commit, ObjectInput, ObjectOutput,
+    Transform, blocking, collect, map_chunks,
 };
 
 /// Run a transform: as a webhook with `--webhook HOST:PORT`, as a Lambda function

@@ -15,14 +15,25 @@ use http::HeaderMap;
 use crate::config::parse_payload;
 use crate::context::{CallerIdentity, RequestContext};
 use crate::error::TransformError;
-use crate::transform::{ObjectInput, Transform};
+use crate::transform::{BlockingInput, ObjectInput, Transform};
 
 mod args;
 pub(crate) use args::{LocalArgs, Parsed};
 
-/// Run local mode; returns the process exit code.
-pub(crate) async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i32 {
-    match transform_stdio(transform, args).await {
+/// Runs local mode; returns the process exit code. A transform with a blocking form
+/// ([`Transform::transform_blocking`]) runs it on this thread, with no async runtime;
+/// otherwise `transform` runs on a runtime of its own, on this thread. One object from stdin
+/// needs no async worker threads (transforms do their CPU work on blocking threads), and
+/// starting a multi-thread runtime's workers is a measurable part of a short local run
+/// (functions/xml-to-json/bench/runs/2026-12-05-amd-epyc.md).
+pub(crate) fn run_local_blocking<T: Transform>(transform: T, args: LocalArgs) -> i32 {
+    let result = prepare(&transform, args).and_then(|(config, ctx, content_type)| {
+        match transform_stdio_blocking(&transform, &config, &ctx, content_type.clone()) {
+            Some(result) => result,
+            None => on_runtime(transform_stdio(transform, config, ctx, content_type)),
+        }
+    });
+    match result {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{}: {}", e.code(), e.message());
@@ -31,21 +42,14 @@ pub(crate) async fn run_local<T: Transform>(transform: T, args: LocalArgs) -> i3
     }
 }
 
-/// Runs local mode on a runtime of its own, on the calling thread; returns the process exit
-/// code. One object from stdin needs no async worker threads (transforms do their CPU work
-/// on blocking threads), and starting a multi-thread runtime's workers is a measurable part
-/// of a short local run (functions/xml-to-json/bench/runs/2026-12-05-amd-epyc.md).
-pub(crate) fn run_local_blocking<T: Transform>(transform: T, args: LocalArgs) -> i32 {
-    match tokio::runtime::Builder::new_current_thread()
+fn on_runtime(
+    work: impl std::future::Future<Output = Result<(), TransformError>>,
+) -> Result<(), TransformError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime.block_on(run_local(transform, args)),
-        Err(e) => {
-            eprintln!("InternalError: cannot start the async runtime: {e}");
-            1
-        }
-    }
+        .map_err(|e| TransformError::internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(work)
 }
 
 fn identity_from_arn(arn: Option<String>) -> CallerIdentity {
@@ -74,10 +78,11 @@ fn identity_from_arn(arn: Option<String>) -> CallerIdentity {
     }
 }
 
-async fn transform_stdio<T: Transform>(
-    transform: T,
+/// The payload, parsed and validated, the request context and the content type.
+fn prepare<T: Transform>(
+    transform: &T,
     args: LocalArgs,
-) -> Result<(), TransformError> {
+) -> Result<(T::Config, RequestContext, Option<String>), TransformError> {
     let config: T::Config = parse_payload(&args.payload)?;
     transform.validate(&config)?;
     let query = url::form_urlencoded::parse(args.query.trim_start_matches('?').as_bytes())
@@ -90,8 +95,47 @@ async fn transform_stdio<T: Transform>(
         HeaderMap::new(),
         identity_from_arn(args.principal),
     );
+    Ok((config, ctx, args.content_type))
+}
+
+/// [`Transform::transform_blocking`] from standard input to standard output; `None` when the
+/// transform has no blocking form.
+fn transform_stdio_blocking<T: Transform>(
+    transform: &T,
+    config: &T::Config,
+    ctx: &RequestContext,
+    content_type: Option<String>,
+) -> Option<Result<(), TransformError>> {
+    let (stdin, stdout) = match stdio_files() {
+        Ok(files) => files,
+        Err(e) => return Some(Err(e.into())),
+    };
+    let input = BlockingInput {
+        content_type,
+        content_length: stdin_file_length(),
+        body: Box::new(stdin),
+    };
+    transform.transform_blocking(config, ctx, input, Box::new(stdout))
+}
+
+/// Standard input and output as plain files: unbuffered (the transform reads in chunks of
+/// its own), and not `Stdout`, which is line buffered (it would scan every byte for a
+/// newline).
+fn stdio_files() -> std::io::Result<(std::fs::File, std::fs::File)> {
+    Ok((
+        std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?),
+        std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?),
+    ))
+}
+
+async fn transform_stdio<T: Transform>(
+    transform: T,
+    config: T::Config,
+    ctx: RequestContext,
+    content_type: Option<String>,
+) -> Result<(), TransformError> {
     let input = ObjectInput {
-        content_type: args.content_type,
+        content_type,
         content_length: stdin_file_length(),
         content_encoding: None,
         body: Box::pin(stdin_chunks()?),
@@ -99,9 +143,8 @@ async fn transform_stdio<T: Transform>(
     let output = transform.transform(config, ctx, input).await?;
     let mut body = output.body;
     // Written where the output arrives, without a hop to a blocking thread per write: a
-    // local run has nothing else to do meanwhile. A plain file, not `Stdout` (line
-    // buffered: it would scan every byte for a newline).
-    let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    // local run has nothing else to do meanwhile.
+    let (_, stdout) = stdio_files()?;
     let mut stdout = std::io::BufWriter::with_capacity(STDOUT_BUFFER, stdout);
     while let Some(chunk) = body.next().await {
         std::io::Write::write_all(&mut stdout, &chunk?)?;

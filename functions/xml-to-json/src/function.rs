@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use futures::StreamExt;
 use object_lambda::{
-    ByteStream, ObjectInput, ObjectOutput, RequestContext, Transform, TransformError,
+    BlockingInput, BlockingOutput, ByteStream, ObjectInput, ObjectOutput, RequestContext,
+    Transform, TransformError,
 };
 use tokio::sync::mpsc;
 
@@ -37,19 +38,9 @@ impl Transform for XmlToJson {
         _ctx: RequestContext,
         input: ObjectInput,
     ) -> Result<ObjectOutput, TransformError> {
-        if let Some(encoding) = input
-            .content_encoding
-            .as_deref()
-            .filter(|e| !e.eq_ignore_ascii_case("identity"))
-        {
-            return Err(TransformError::unsupported_content_type(format!(
-                "objects stored with Content-Encoding {encoding} are not supported"
-            )));
-        }
+        refuse_encoded(input.content_encoding.as_deref())?;
         let content_type = config.content_type().to_owned();
-        let mut converter = Converter::new(config)?;
-        converter.set_expected_len(input.content_length);
-        converter.set_pipelined(pipelined(input.content_length));
+        let converter = converter(config, input.content_length)?;
         // Tree mode produces its output when the root closes, so malformed or truncated
         // XML is a clean 400. NDJSON (item_depth) streams: an error within the runtime's
         // commit window is a 400, a later one aborts the response (never a clean, short
@@ -59,6 +50,40 @@ impl Transform for XmlToJson {
             convert_on_thread(converter, input.body),
         ))
     }
+
+    /// Local mode converts on the main thread and writes standard output itself
+    /// (`crate::local`), as `examples/convert_file` does: no hand-over of 256 KiB pieces
+    /// to the runtime's thread, no thread or async runtime started.
+    fn transform_blocking(
+        &self,
+        config: &Config,
+        _ctx: &RequestContext,
+        input: BlockingInput,
+        output: BlockingOutput,
+    ) -> Option<Result<(), TransformError>> {
+        Some(
+            converter(config.clone(), input.content_length)
+                .and_then(|converter| crate::local::convert(converter, input.body, output)),
+        )
+    }
+}
+
+/// Objects stored compressed are refused: the converter reads XML, not gzip.
+fn refuse_encoded(content_encoding: Option<&str>) -> Result<(), TransformError> {
+    match content_encoding.filter(|e| !e.eq_ignore_ascii_case("identity")) {
+        Some(encoding) => Err(TransformError::unsupported_content_type(format!(
+            "objects stored with Content-Encoding {encoding} are not supported"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A converter for an object of `object_len` bytes (when known), on one or two threads.
+fn converter(config: Config, object_len: Option<u64>) -> Result<Converter, TransformError> {
+    let mut converter = Converter::new(config)?;
+    converter.set_expected_len(object_len);
+    converter.set_pipelined(pipelined(object_len));
+    Ok(converter)
 }
 
 type Sender = mpsc::Sender<Result<Bytes, TransformError>>;

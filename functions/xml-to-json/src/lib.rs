@@ -30,6 +30,8 @@ pub mod function;
 mod fxhash;
 mod handler;
 mod json;
+#[cfg(feature = "lambda")]
+mod local;
 mod names;
 mod ns;
 mod ordered;
@@ -38,6 +40,7 @@ mod position;
 mod problem;
 mod scan;
 mod segment;
+mod tag;
 mod tree;
 
 pub use config::{CONTENT_TYPE_JSON, CONTENT_TYPE_NDJSON, Config, ForceList, content_type};

@@ -9,6 +9,7 @@ use quick_xml::reader::Reader;
 
 use crate::problem::Problem;
 use crate::scan::is_space;
+use crate::tag;
 /// Whether a reader error only means "the input stopped in the middle of a token".
 fn is_incomplete(e: &XmlError, data: &[u8], at: usize) -> bool {
     let rest = data.get(at..).unwrap_or_default();
@@ -92,11 +93,37 @@ pub(crate) fn read_segment<E: Events>(
     config.expand_empty_elements = false;
     config.trim_text(false);
     config.check_comments = true;
+    // Bytes read past the reader (start tags, see below): its positions do not count them.
+    let mut skipped = 0;
+    // The reader stands between markup (after a tag), so the bytes that follow may be
+    // taken from it: its next event would start with them.
+    let mut after_tag = false;
+    let valid = tag::valid_prefix(data);
     loop {
-        let mut ev_start = base + reader.buffer_position() as usize;
+        let mut ev_start = base + skipped + reader.buffer_position() as usize;
         // Whitespace that would be dropped anyway is skipped by the reader itself
         // (no text event, no UTF-8 check). A markup event then starts after it.
         let trim = sink.trims_leading_space();
+        if after_tag {
+            // A start tag after (dropped) whitespace: read here (`crate::tag`), as the
+            // reader would read it but cheaper. Anything else is the reader's.
+            let at = if trim {
+                skip_space(data, ev_start)
+            } else {
+                ev_start
+            };
+            if let Some((len, event)) = tag::start_tag(data, valid, at) {
+                if at > ev_start {
+                    sink.space(ev_start, at).map_err(|p| (p, ev_start))?;
+                }
+                let used = at + len - ev_start;
+                let source = reader.get_mut();
+                *source = source.get(used..).unwrap_or_default();
+                skipped += used;
+                sink.event(event, at).map_err(|p| (p, at))?;
+                continue;
+            }
+        }
         reader.config_mut().trim_text_start = trim;
         let event = match reader.read_event() {
             Ok(event) => event,
@@ -108,7 +135,7 @@ pub(crate) fn read_segment<E: Events>(
                     }
                     ev_start = after;
                 }
-                let at = base + reader.error_position() as usize;
+                let at = base + skipped + reader.error_position() as usize;
                 if !last && is_incomplete(&e, data, ev_start.min(at)) {
                     return Ok((ev_start, true));
                 }
@@ -127,6 +154,7 @@ pub(crate) fn read_segment<E: Events>(
         if let Event::Eof = event {
             return Ok((data.len(), false));
         }
+        after_tag = matches!(event, Event::Start(_) | Event::Empty(_) | Event::End(_));
         sink.event(event, ev_start).map_err(|p| (p, ev_start))?;
     }
 }
