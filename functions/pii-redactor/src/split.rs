@@ -28,6 +28,9 @@ use crate::shapes::Finding;
 /// Fewest bytes worth splitting (a hand-over costs a few microseconds, a wake-up more).
 pub(crate) const MIN_SPLIT: usize = 64 * 1024;
 
+/// The first block is this many times smaller than the others (see [`Split::next_block`]).
+const FIRST_BLOCK_DIVISOR: usize = 4;
+
 /// The caller's share of the first block, in 64ths: it also reads, checks and emits the
 /// whole block, so a little less than half. Later blocks are cut by [`Balance`].
 const FIRST_SHARE: usize = 28;
@@ -157,7 +160,9 @@ pub(crate) struct Split {
     spare: Option<Job>,
     balance: Balance,
     /// Bytes searched per block (both parts).
-    pub(crate) block: usize,
+    block: usize,
+    /// Whether a part was handed to the worker yet.
+    started: bool,
 }
 
 impl Split {
@@ -170,6 +175,18 @@ impl Split {
             spare: None,
             balance: Balance::default(),
             block,
+            started: false,
+        }
+    }
+
+    /// Bytes to buffer (past the last block) before the next block is searched: a quarter
+    /// block until the worker has had a part, so it starts searching sooner (the object's
+    /// first bytes are read while it idles).
+    pub(crate) fn next_block(&self) -> usize {
+        if self.started {
+            self.block
+        } else {
+            self.block / FIRST_BLOCK_DIVISOR
         }
     }
 
@@ -236,6 +253,7 @@ impl Split {
         }
         (job.from, job.limit) = (q - c0, end - c0);
         self.balance.sent(end - q);
+        self.started = true;
         if worker.jobs.send(job).is_err() {
             self.worker = None;
             self.usable = false;

@@ -211,7 +211,7 @@ impl StreamRedactor {
                 // Two threads search whole blocks; until the next one is buffered, nothing
                 // is searched.
                 let frontier = sp.in_flight.map_or(self.scan, |f| f.end);
-                if last || self.buf.len() >= frontier + sp.block + LOOKAHEAD {
+                if last || self.buf.len() >= frontier + sp.next_block() + LOOKAHEAD {
                     self.split_step(last, out)?;
                 }
             }
