@@ -56,8 +56,8 @@ fn build_dfa(patterns: &[&str], kind: MatchKind, reverse: bool) -> dense::DFA<Ve
 const BYTE_RANK: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz0123456789.,-:/_=\"'@()ETAOINSRHLDCUMFPGWYBVKXJQZ\n;#+*&%$!?<>[]{}|~`^\\\t\r";
 
 /// `dfa` (forward, no quit bytes) as the source of a `Table` (`src/engine/table.rs`) whose
-/// transitions are in the file `trans`: every state reachable from a start state, the dead
-/// state first and the match states next, each the byte offset of its row.
+/// transitions are in the file `trans` (an array expression): every state reachable from a
+/// start state, the dead state first and the match states next, each the index of its row.
 fn table_source(dfa: &dense::DFA<Vec<u32>>, trans: &Path) -> String {
     let npat = dfa.pattern_len();
     let looks = std::iter::once(None).chain((0..=255u8).map(Some));
@@ -109,40 +109,41 @@ fn table_source(dfa: &dense::DFA<Vec<u32>>, trans: &Path) -> String {
     by_rank.sort();
     // Column -> a byte of its class.
     let reps: Vec<u8> = by_rank.iter().map(|(_, b)| *b).collect();
-    let row = 4 * (nclass + 1);
-    assert!(row <= 256, "too many byte classes for a table");
+    let row = nclass + 1;
+    assert!((16..=256).contains(&row), "byte classes unfit for a table");
     let id: HashMap<StateID, u32> = order
         .iter()
         .enumerate()
         .map(|(i, s)| (*s, u32::try_from(i * row).expect("table too large")))
         .collect();
-    let mut bytes = Vec::with_capacity(order.len() * row);
+    let mut text = String::with_capacity(order.len() * row * 7);
+    text.push('[');
     for s in &order {
         let next = reps
             .iter()
             .map(|b| dfa.next_state(*s, *b))
             .chain([dfa.next_eoi_state(*s)]);
         for n in next {
-            bytes.extend_from_slice(&id[&n].to_le_bytes());
+            write!(text, "{},", id[&n]).expect("write to String");
         }
     }
-    std::fs::write(trans, bytes).expect("writing a table");
+    text.push(']');
+    std::fs::write(trans, text).expect("writing a table");
     let columns: Vec<usize> = (0..=255u8)
         .map(|b| {
-            4 * reps
-                .iter()
+            reps.iter()
                 .position(|r| classes.get(*r) == classes.get(b))
                 .expect("class")
         })
         .collect();
-    let patterns: Vec<usize> = order[1..=nmatch]
-        .iter()
-        .map(|s| dfa.match_pattern(*s, 0).as_usize())
-        .collect();
+    let mut patterns = vec![0; (1 + nmatch) * row / 16 + 1];
+    for (i, s) in order.iter().enumerate().take(1 + nmatch).skip(1) {
+        patterns[i * row / 16] = dfa.match_pattern(*s, 0).as_usize();
+    }
     let start_ids: Vec<u32> = starts.iter().map(|s| id[s]).collect();
     format!(
-        "Table {{ columns: {columns:?}, eoi: {}, special_end: {}, row: {row}, patterns: &{patterns:?}, starts: &{start_ids:?}, trans: include_bytes!({:?}) }}",
-        4 * nclass,
+        "Table {{ columns: {columns:?}, eoi: {}, special_end: {}, patterns: &{patterns:?}, starts: &{start_ids:?}, trans: &Aligned64 {{ bytes: include!({:?}) }}.bytes }}",
+        nclass,
         (1 + nmatch) * row,
         trans.display().to_string()
     )
@@ -167,7 +168,7 @@ fn main() {
         let fwd_var = format!("{}_FWD", name.to_uppercase());
         let table = table_source(
             &build_dfa(&fwd, MatchKind::LeftmostFirst, false),
-            &Path::new(&out).join(format!("{name}.fwd.table")),
+            &Path::new(&out).join(format!("{name}.fwd.table.rs")),
         );
         writeln!(statics, "static {fwd_var}: Table = {table};").expect("write to String");
         let mut file = |part: &str, bytes: Vec<u8>| {

@@ -27,6 +27,13 @@ struct Aligned<B: ?Sized> {
     bytes: B,
 }
 
+/// Aligned to a cache line: a [`Table`]'s transitions (so a row of 16 or 48 entries starts at
+/// a line).
+#[repr(C, align(64))]
+struct Aligned64<B: ?Sized> {
+    bytes: B,
+}
+
 /// Serialized dense DFAs that `build.rs` compiled from [`Automata`]'s patterns.
 struct Embedded {
     /// [`Automata::key`] of the patterns they were compiled from.
