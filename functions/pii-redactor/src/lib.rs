@@ -28,7 +28,6 @@
 //! # Ok::<(), pii_redactor::Error>(())
 //! ```
 
-mod affinity;
 mod checks;
 pub mod config;
 mod context;

@@ -76,8 +76,6 @@ pub(crate) struct Job {
     result: Result<(), Error>,
     /// How long the search took.
     took: Duration,
-    /// The CPU the caller was on when it sent the job (see `crate::affinity`).
-    caller_cpu: Option<usize>,
 }
 
 impl Job {
@@ -121,15 +119,7 @@ impl Worker {
         std::thread::Builder::new()
             .name("pii-search".to_owned())
             .spawn(move || {
-                let cpus = crate::affinity::Cpus::of_this_thread();
-                let mut avoided = None;
                 while let Some(mut job) = wait(&todo) {
-                    if job.caller_cpu != avoided
-                        && let Some(cpu) = job.caller_cpu
-                    {
-                        cpus.avoid(cpu);
-                        avoided = Some(cpu);
-                    }
                     job.run();
                     if finished.send(job).is_err() {
                         break;
@@ -256,9 +246,7 @@ impl Split {
             found: Vec::new(),
             result: Ok(()),
             took: Duration::ZERO,
-            caller_cpu: None,
         });
-        job.caller_cpu = crate::affinity::current_cpu();
         job.st.reset();
         job.accept = accept;
         swap_bufs(&mut self.bufs, &mut job);
