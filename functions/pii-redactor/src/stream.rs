@@ -311,7 +311,7 @@ impl StreamRedactor {
         };
         let from = back.as_ref().map_or(self.scan, |(fl, _)| fl.end);
         let next = sp
-            .cut(&self.buf, from, limit)
+            .cut(&self.buf, from, limit, last)
             .filter(|q| sp.send(&self.buf, &self.class, &self.field, accept, *q, limit));
         if let Some((fl, done)) = back {
             self.take_part(fl, done, out)?;
