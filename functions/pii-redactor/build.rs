@@ -51,8 +51,9 @@ fn build_dfa(patterns: &[&str], kind: MatchKind, reverse: bool) -> dense::DFA<Ve
 }
 
 /// Bytes of text roughly from the commonest down (letters of English, digits, punctuation of
-/// logs and data): a table row's columns follow this order, so the transitions taken most
-/// often share cache lines. Only the speed depends on it.
+/// logs and data): a table row's columns follow this order, meant to put the transitions taken
+/// most often on one cache line. Only the speed depends on it, and against byte-value order no
+/// difference was measured (run record 2026-12-06).
 const BYTE_RANK: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz0123456789.,-:/_=\"'@()ETAOINSRHLDCUMFPGWYBVKXJQZ\n;#+*&%$!?<>[]{}|~`^\\\t\r";
 
 /// `dfa` (forward, no quit bytes) as the source of a `Table` (`src/engine/table.rs`) whose

@@ -5,17 +5,17 @@
 //! Why not the dense DFA itself: loading a serialized one safely (`dense::DFA::from_bytes`)
 //! validates every transition, ~0.3 ms of every process's start-up for the 1.5 MB forward
 //! DFA, while an embedded table needs no validation (indexing is bounds-checked, so a wrong
-//! table could only give wrong answers or panic, never undefined behaviour). The table is also
-//! smaller: rows of the DFA's 48 columns instead of 64, with the columns of the commonest
-//! text bytes first, so a row's hot transitions share cache lines.
+//! table could only give wrong answers or panic, never undefined behaviour). Its rows are
+//! also shorter: the DFA's 48 columns (192 bytes, three cache lines) instead of a stride of
+//! 64, the commonest text bytes' columns first (the order made no measurable difference).
 
 use regex_automata::{Anchored, HalfMatch, Input, MatchError, PatternID};
 
 /// A forward DFA as `build.rs` wrote it.
 ///
 /// A state is the index of its row's first entry in [`Table::trans`]; each row holds the next
-/// state for each column. The dead state is 0, then come the match
-/// states (so "dead or match" is one comparison), then the rest.
+/// state for each column. The dead state is 0, then come the match states (so "dead or
+/// match" is one comparison), then the rest.
 #[derive(Debug)]
 pub(crate) struct Table {
     /// Each byte's column.
