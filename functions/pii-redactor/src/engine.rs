@@ -4,8 +4,8 @@
 //! for the match end, then the match start), minus its per-call overhead: the start of most
 //! shapes is known from the shape itself (an e-mail starts at its `@`, a MAC address is 17
 //! bytes long...), so the reverse DFA only runs for the shapes whose start is ambiguous.
-//! The default types' DFAs are dense ones compiled by `build.rs` (searched forward by
-//! [`dfa::lockstep_fwd`]); other type sets get lazy DFAs built here.
+//! The default types' DFAs are compiled by `build.rs` (the forward one written out as a
+//! [`table::Table`]); other type sets get lazy DFAs built here.
 
 use std::sync::Mutex;
 
@@ -24,6 +24,7 @@ use crate::split::Worker;
 use dfa::{Caches, Dfa, DfaCache, Dfas};
 
 mod dfa;
+mod table;
 #[cfg(test)]
 mod tests;
 

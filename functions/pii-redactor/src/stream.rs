@@ -211,7 +211,7 @@ impl StreamRedactor {
                 // Two threads search whole blocks; until the next one is buffered, nothing
                 // is searched.
                 let frontier = sp.in_flight.map_or(self.scan, |f| f.end);
-                if last || self.buf.len() >= frontier + sp.block + LOOKAHEAD {
+                if last || self.buf.len() >= frontier + sp.next_block() + LOOKAHEAD {
                     self.split_step(last, out)?;
                 }
             }
@@ -311,7 +311,7 @@ impl StreamRedactor {
         };
         let from = back.as_ref().map_or(self.scan, |(fl, _)| fl.end);
         let next = sp
-            .cut(&self.buf, from, limit)
+            .cut(&self.buf, from, limit, last)
             .filter(|q| sp.send(&self.buf, &self.class, &self.field, accept, *q, limit));
         if let Some((fl, done)) = back {
             self.take_part(fl, done, out)?;

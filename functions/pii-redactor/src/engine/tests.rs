@@ -260,7 +260,7 @@ fn fragment_text(rng: &mut Rng) -> String {
 fn default_types_use_the_embedded_automata() {
     let engine = Engine::new(TypeSet::default_on(), DateTimeScope::Dob).unwrap();
     let dfas = engine.dfas.as_ref().unwrap();
-    assert!(matches!(dfas.fwd, Dfa::Dense(..)));
+    assert!(matches!(dfas.fwd, Dfa::Table(_)));
     assert!(matches!(dfas.rev, Some(Dfa::Dense(..))));
     assert!(matches!(dfas.exact, Some(Dfa::Dense(..))));
     let other = Engine::new(TypeSet::all(), DateTimeScope::Dob).unwrap();
@@ -275,14 +275,14 @@ fn embedded_automata_search_like_lazy_ones() {
     let a = Automata::new(TypeSet::default_on());
     let dense = Dfas::new(&a, true).unwrap();
     let lazy = Dfas::new(&a, false).unwrap();
-    assert!(matches!(dense.fwd, Dfa::Dense(..)) && matches!(lazy.fwd, Dfa::Lazy(_)));
+    assert!(matches!(dense.fwd, Dfa::Table(_)) && matches!(lazy.fwd, Dfa::Lazy(_)));
     let mut texts = vec![
         mixed_text(3, 6_000),
         mixed_text_at(4, 8_000, Density::Typical),
     ];
     let mut rng = Rng::new(17);
     texts.extend((0..100).map(|_| fragment_text(&mut rng)));
-    // Longer soups, so the second stream of `lockstep_fwd` starts, meets and gives up
+    // Longer soups, so the second run of `Table::lockstep` starts, meets and gives up
     // in every way.
     texts.extend((0..20).map(|_| (0..25).map(|_| fragment_text(&mut rng)).collect()));
     let (mut dc, mut lc) = (dense.fwd.create_cache(), lazy.fwd.create_cache());
