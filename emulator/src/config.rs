@@ -78,6 +78,16 @@ pub struct Config {
     /// PEM private key for `tls_listen` (with `tls_cert`).
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
+    /// In-process (built-in) functions hand their `inputS3Url` fetch and their
+    /// WriteGetObjectResponse to the emulator directly, with the same checks but without the
+    /// HTTP framing and loopback copies (README: "In-process functions"). `false`: over the
+    /// emulator's own socket, as a function in another process does.
+    #[serde(default = "yes")]
+    pub in_process_direct: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -99,6 +109,7 @@ impl Default for Config {
             tls_listen: None,
             tls_cert: None,
             tls_key: None,
+            in_process_direct: true,
         }
     }
 }

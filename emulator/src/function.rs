@@ -42,6 +42,13 @@ pub trait Function: Send + Sync + 'static {
     fn use_ca_bundle(&self, path: &std::path::Path) {
         let _ = path;
     }
+
+    /// The emulator that runs this function can take its requests in-process
+    /// ([`object_lambda::LocalEndpoint`]). Called once, before the first invocation. The
+    /// default ignores it (a function in another process).
+    fn use_local_endpoint(&self, endpoint: std::sync::Arc<dyn object_lambda::LocalEndpoint>) {
+        let _ = endpoint;
+    }
 }
 
 /// An invocation that failed before the function ran, with the S3 error the caller gets

@@ -1,6 +1,7 @@
-//! Running an `object-lambda` transform in-process, exactly as Lambda would run its binary: the
-//! real [`Handler`] fetches `inputS3Url` over HTTP and answers with WriteGetObjectResponse to the
-//! emulator's endpoint.
+//! Running an `object-lambda` transform in-process, as Lambda would run its binary: the real
+//! [`Handler`] fetches `inputS3Url` and answers with WriteGetObjectResponse. When the emulator
+//! offers its in-process endpoint (`local_endpoint.rs`) both go to it without the wire; else
+//! (or for another endpoint) over HTTP.
 
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub struct InProcess<T: Transform + Clone> {
     /// What the handler's clients verify the emulator's HTTPS certificate with
     /// ([`Function::use_ca_bundle`]); else `AWS_CA_BUNDLE` of this process, if set.
     ca_bundle: Arc<std::sync::OnceLock<std::path::PathBuf>>,
+    /// The emulator's in-process endpoint ([`Function::use_local_endpoint`]).
+    local: Arc<std::sync::OnceLock<Arc<dyn object_lambda::LocalEndpoint>>>,
 }
 
 impl<T: Transform + Clone> InProcess<T> {
@@ -37,6 +40,7 @@ impl<T: Transform + Clone> InProcess<T> {
             handler: Arc::new(OnceCell::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(crate::DEFAULT_MAX_PROCESSES)),
             ca_bundle: Arc::new(std::sync::OnceLock::new()),
+            local: Arc::new(std::sync::OnceLock::new()),
         })
     }
 }
@@ -60,17 +64,22 @@ impl<T: Transform + Clone> Function for InProcess<T> {
         let _ = self.ca_bundle.set(path.to_owned());
     }
 
+    fn use_local_endpoint(&self, endpoint: Arc<dyn object_lambda::LocalEndpoint>) {
+        let _ = self.local.set(endpoint);
+    }
+
     fn invoke(
         &self,
         event: Value,
         ctx: lambda_runtime::Context,
     ) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>> {
-        let (transform, credential, cell, permits, ca_bundle) = (
+        let (transform, credential, cell, permits, ca_bundle, local) = (
             self.transform.clone(),
             self.credential.clone(),
             self.handler.clone(),
             self.permits.clone(),
             self.ca_bundle.get().cloned(),
+            self.local.get().cloned(),
         );
         Box::pin(async move {
             let _permit = permits
@@ -83,6 +92,10 @@ impl<T: Transform + Clone> Function for InProcess<T> {
                     let builder = Handler::builder(transform);
                     let builder = match ca_bundle {
                         Some(path) => builder.ca_bundle(path),
+                        None => builder,
+                    };
+                    let builder = match local {
+                        Some(endpoint) => builder.local_endpoint(endpoint),
                         None => builder,
                     };
                     builder

@@ -40,6 +40,7 @@ mod event;
 mod function;
 pub mod gateway;
 mod in_process;
+mod local_endpoint;
 mod intrinsics;
 mod invoke;
 mod listxml;
@@ -291,6 +292,16 @@ impl EmulatorBuilder {
         });
         let public = builder.build();
 
+        // In-process functions hand their requests to this emulator directly.
+        let served = Arc::new(local_endpoint::Served {
+            shared: shared.clone(),
+            public: public.clone(),
+        });
+        if shared.config.in_process_direct {
+            for f in shared.functions.values() {
+                f.use_local_endpoint(Arc::new(local_endpoint::InProcessEndpoint::new(&served)));
+            }
+        }
         let limits = accept::Limits::new(
             shared.config.max_connections,
             shared.config.header_read_timeout_ms,
@@ -327,6 +338,7 @@ impl EmulatorBuilder {
             tasks,
             log_task: Some(log_task),
             _temp: temp,
+            _served: served,
         })
     }
 }
@@ -386,6 +398,8 @@ pub struct RunningEmulator {
     /// The access log writer: writes what it holds when stopped.
     log_task: Option<tokio::task::JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
+    /// What in-process functions' requests are served with (they hold it weakly).
+    _served: Arc<local_endpoint::Served>,
 }
 
 impl RunningEmulator {

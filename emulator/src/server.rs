@@ -74,14 +74,23 @@ pub(crate) async fn dispatch(
     if shared.invoke_api && crate::invoke::api::is_invoke(&req) {
         return Ok(crate::invoke::api::handle(&shared, req).await);
     }
+    Ok(serve_s3(shared, public, req.map(Body::from)).await)
+}
+
+/// Plain S3 and Object Lambda requests, from the wire or from an in-process function
+/// (`local_endpoint.rs`): access logs, the early checks, then s3s.
+pub(crate) async fn serve_s3(
+    shared: Arc<Shared>,
+    public: S3Service,
+    req: http::Request<Body>,
+) -> HttpResponse {
     // Server access logs: noted before routing, completed as the response is sent.
     let logged = crate::accesslog::hook::begin(&shared, &req);
     let resp = route_s3(public, req).await;
-    Ok(crate::accesslog::hook::finish(logged, resp))
+    crate::accesslog::hook::finish(logged, resp)
 }
 
-/// Plain S3 and Object Lambda requests: the early checks, then s3s.
-async fn route_s3(public: S3Service, req: http::Request<hyper::body::Incoming>) -> HttpResponse {
+async fn route_s3(public: S3Service, req: http::Request<Body>) -> HttpResponse {
     if let Err(e) = crate::precheck::check_auth(&req)
         .and_then(|()| crate::precheck::check_body_size(&req))
         .and_then(|()| crate::precheck::check_sse_c_transport(&req))
@@ -92,7 +101,7 @@ async fn route_s3(public: S3Service, req: http::Request<hyper::body::Incoming>) 
             r
         });
     }
-    match public.call(req.map(Body::from)).await {
+    match public.call(req).await {
         Ok(resp) => resp,
         Err(e) => {
             tracing::error!(error = ?e, "s3s failed");

@@ -11,9 +11,14 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, HeaderName, Method};
+use http_body_util::{BodyDataStream, BodyExt};
 
 use crate::error::{ErrorKind, TransformError};
+use crate::local_endpoint::{LocalBody, LocalEndpoint};
 use crate::transform::{ByteStream, ObjectInput};
+
+/// An answer of the supporting access point, from the wire or from a [`LocalEndpoint`].
+pub(crate) type Upstream = http::Response<LocalBody>;
 
 /// Conditional request headers evaluated by S3 on the original.
 const CONDITIONAL: [&str; 4] = [
@@ -33,20 +38,35 @@ pub(crate) type UpstreamHeaders = HeaderMap;
 ///
 /// The client is built on first use: building it loads the system's root certificates (about
 /// half of a cold start's work before the first `next` otherwise). Clones share one client.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Fetcher {
     client: Arc<OnceLock<reqwest::Client>>,
     /// Verify HTTPS with this bundle (else `AWS_CA_BUNDLE`, see [`crate::ca_bundle`]).
     ca_bundle: Option<std::path::PathBuf>,
+    /// The host serving the endpoint in this process: requests for its origin go to it.
+    local: Option<Arc<dyn LocalEndpoint>>,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("ca_bundle", &self.ca_bundle)
+            .field("local", &self.local.as_ref().map(|l| l.origin().to_owned()))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Fetcher {
     /// A fetcher verifying HTTPS with the PEM bundle `path` (`None`: `AWS_CA_BUNDLE` if set,
-    /// else the system's roots).
-    pub(crate) fn with_ca_bundle(path: Option<std::path::PathBuf>) -> Self {
+    /// else the system's roots), handing requests for `local`'s origin to it.
+    pub(crate) fn new(
+        ca_bundle: Option<std::path::PathBuf>,
+        local: Option<Arc<dyn LocalEndpoint>>,
+    ) -> Self {
         Self {
             client: Arc::default(),
-            ca_bundle: path,
+            ca_bundle,
+            local,
         }
     }
 
@@ -80,9 +100,10 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        let content_length = header("content-length").and_then(|v| v.parse().ok());
         let input = ObjectInput {
             content_type: header("content-type"),
-            content_length: resp.content_length(),
+            content_length,
             content_encoding: header("content-encoding"),
             body: body_stream(resp),
         };
@@ -95,9 +116,16 @@ impl Fetcher {
         method: Method,
         input_s3_url: &str,
         user_headers: &HeaderMap,
-    ) -> Result<reqwest::Response, TransformError> {
+    ) -> Result<Upstream, TransformError> {
         let headers = forwarded_headers(input_s3_url, user_headers);
-        self.client()?
+        if let Some(local) = &self.local
+            && let Some(rest) = input_s3_url.strip_prefix(local.origin())
+            && rest.starts_with('/')
+        {
+            return local_request(local.as_ref(), method, input_s3_url, headers).await;
+        }
+        let resp = self
+            .client()?
             .request(method, input_s3_url)
             .headers(headers)
             .send()
@@ -109,14 +137,35 @@ impl Fetcher {
                     ErrorKind::ServiceUnavailable,
                     "The supporting access point could not be reached",
                 )
-            })
+            })?;
+        Ok(http::Response::<reqwest::Body>::from(resp)
+            .map(|b| b.map_err(|e| Box::new(e.without_url()) as _).boxed_unsync()))
     }
 }
 
-fn body_stream(resp: reqwest::Response) -> ByteStream {
-    Box::pin(resp.bytes_stream().map(|chunk| {
+/// The request as the wire would carry it (`Host` from the URL), handed to the host.
+async fn local_request(
+    local: &dyn LocalEndpoint,
+    method: Method,
+    url: &str,
+    headers: HeaderMap,
+) -> Result<Upstream, TransformError> {
+    let bad = |_| TransformError::new(ErrorKind::ServiceUnavailable, "Invalid inputS3Url");
+    let uri: http::Uri = url.parse().map_err(bad)?;
+    let mut req = http::Request::new(());
+    if let Some(host) = uri.authority().and_then(|a| a.as_str().parse().ok()) {
+        req.headers_mut().insert(http::header::HOST, host);
+    }
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    req.headers_mut().extend(headers);
+    Ok(local.request(req).await)
+}
+
+fn body_stream(resp: Upstream) -> ByteStream {
+    Box::pin(BodyDataStream::new(resp.into_body()).map(|chunk| {
         chunk.map_err(|e| {
-            tracing::warn!(error = %e.without_url(), "reading the original failed");
+            tracing::warn!(error = %e, "reading the original failed");
             TransformError::new(
                 ErrorKind::ServiceUnavailable,
                 "Reading the object from the supporting access point failed",
@@ -154,10 +203,10 @@ pub(crate) fn forwarded_headers(input_s3_url: &str, user_headers: &HeaderMap) ->
 }
 
 /// Turn an upstream error answer into the error to relay.
-pub(crate) async fn upstream_error(resp: reqwest::Response) -> TransformError {
+pub(crate) async fn upstream_error(resp: Upstream) -> TransformError {
     let status = resp.status().as_u16();
     let mut body = Vec::new();
-    let mut stream = resp.bytes_stream();
+    let mut stream = BodyDataStream::new(resp.into_body());
     while let Some(Ok(chunk)) = stream.next().await {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_ERROR_BODY {
@@ -211,12 +260,9 @@ fn xml_tag(text: &str, tag: &str) -> Option<String> {
 }
 
 /// Read a whole (small) upstream body; used for LIST answers.
-pub(crate) async fn read_text(
-    resp: reqwest::Response,
-    limit: usize,
-) -> Result<String, TransformError> {
+pub(crate) async fn read_text(resp: Upstream, limit: usize) -> Result<String, TransformError> {
     let mut body = Vec::new();
-    let mut stream = resp.bytes_stream();
+    let mut stream = BodyDataStream::new(resp.into_body());
     while let Some(chunk) = stream.next().await {
         let chunk: Bytes = chunk.map_err(|_| {
             TransformError::new(

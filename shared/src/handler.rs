@@ -22,6 +22,7 @@ use crate::context::{RequestContext, SupportingObjects};
 use crate::error::{ErrorKind, TransformError};
 use crate::event::{Invocation, Operation};
 use crate::fetch::Fetcher;
+use crate::local_endpoint::LocalSink;
 use crate::range::Selection;
 use crate::respond::{ObjectHeaders, Reply, ResponseSink, S3Sink};
 use crate::spool::Spool;
@@ -43,6 +44,7 @@ pub struct HandlerBuilder<T: Transform> {
     clients: ClientSettings,
     sink: Option<Arc<dyn ResponseSink>>,
     settings: Option<RuntimeSettings>,
+    local: Option<Arc<dyn crate::LocalEndpoint>>,
 }
 
 impl<T: Transform> HandlerBuilder<T> {
@@ -64,6 +66,13 @@ impl<T: Transform> HandlerBuilder<T> {
     /// roots, for the `inputS3Url` fetch and WriteGetObjectResponse (default: `AWS_CA_BUNDLE`).
     pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.clients.ca_bundle = Some(path.into());
+        self
+    }
+    /// Requests for `endpoint`'s origin (the `inputS3Url` fetch) and the answers
+    /// (WriteGetObjectResponse) go to the host in this process instead of over the wire; see
+    /// [`LocalEndpoint`](crate::LocalEndpoint). For hosts that run the transform themselves.
+    pub fn local_endpoint(mut self, endpoint: Arc<dyn crate::LocalEndpoint>) -> Self {
+        self.local = Some(endpoint);
         self
     }
     /// Region for the S3 client.
@@ -95,12 +104,14 @@ impl<T: Transform> HandlerBuilder<T> {
             .endpoint_url
             .clone()
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok());
-        let sink = self
-            .sink
-            .unwrap_or_else(|| Arc::new(S3Sink::lazy(s3.clone())));
+        let sink = match (self.sink, &self.local) {
+            (Some(sink), _) => sink,
+            (None, Some(local)) => Arc::new(LocalSink(local.clone())),
+            (None, None) => Arc::new(S3Sink::lazy(s3.clone())),
+        };
         Ok(Handler {
             transform: Arc::new(self.transform),
-            fetcher: Fetcher::with_ca_bundle(self.clients.ca_bundle.clone()),
+            fetcher: Fetcher::new(self.clients.ca_bundle.clone(), self.local),
             sink,
             supporting: Some(s3),
             local_endpoint: endpoint.is_some(),
@@ -117,6 +128,7 @@ impl<T: Transform> Handler<T> {
             clients: ClientSettings::default(),
             sink: None,
             settings: None,
+            local: None,
         }
     }
 

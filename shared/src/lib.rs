@@ -47,6 +47,7 @@ mod fetch;
 mod handler;
 mod http;
 mod local;
+mod local_endpoint;
 mod logging;
 mod range;
 mod respond;
@@ -61,6 +62,7 @@ pub use cpu::{TWO_VCPUS_MB, second_vcpu};
 pub use error::{ErrorKind, ObjectLambdaError, TransformError};
 pub use event::{EventError, Invocation, Operation};
 pub use handler::{Handler, HandlerBuilder};
+pub use local_endpoint::{BoxError, LocalBody, LocalEndpoint};
 pub use transform::{
     BlockingInput, BlockingOutput, ByteStream, ChunkProcessor, Commit, ObjectInput, ObjectOutput,
     Transform, blocking, collect, map_chunks,

@@ -14,10 +14,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use futures::StreamExt;
 use futures::future::BoxFuture;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -171,7 +170,7 @@ async fn answer<T: Transform>(
         _ = handled => reply.try_recv().ok(),
     };
     match reply {
-        Some(reply) => http_reply(reply, &route, &token),
+        Some(reply) => crate::local_endpoint::as_wgor(reply, &route, &token),
         None => {
             capture.lock().remove(&token);
             full(500, "the function ended without an answer")
@@ -179,57 +178,3 @@ async fn answer<T: Transform>(
     }
 }
 
-/// A [`Reply`] as MinIO's webhook answer.
-fn http_reply(reply: Reply, route: &str, token: &str) -> http::Response<Body> {
-    let mut headers: Vec<(String, String)> = vec![
-        ("x-amz-request-route".into(), route.to_owned()),
-        ("x-amz-request-token".into(), token.to_owned()),
-        ("x-amz-fwd-status".into(), reply.status.to_string()),
-    ];
-    if let Some((code, message)) = &reply.error {
-        headers.push(("x-amz-fwd-error-code".into(), code.clone()));
-        headers.push(("x-amz-fwd-error-message".into(), message.clone()));
-    }
-    let h = &reply.headers;
-    let fwd = |name: &str| format!("x-amz-fwd-header-{name}");
-    if let Some(v) = &h.content_type {
-        headers.push((fwd("Content-Type"), v.clone()));
-    }
-    if let Some(v) = &h.content_range {
-        headers.push((fwd("Content-Range"), v.clone()));
-    }
-    if let Some(v) = h.parts_count {
-        headers.push((fwd("x-amz-mp-parts-count"), v.to_string()));
-    }
-    if reply.body.is_some() {
-        headers.push((fwd("Accept-Ranges"), "bytes".into()));
-        if let Some(v) = h.content_length {
-            headers.push(("content-length".into(), v.to_string()));
-        }
-    }
-    for (name, value) in &h.forwarded {
-        headers.push((fwd(name), value.clone()));
-    }
-    let body: Body = match reply.body {
-        Some(stream) => BodyExt::boxed_unsync(StreamBody::new(stream.map(|chunk| {
-            chunk
-                .map(http_body::Frame::data)
-                .map_err(|e| Box::new(e) as BoxError)
-        }))),
-        None => Full::new(Bytes::new())
-            .map_err(|e| match e {})
-            .boxed_unsync(),
-    };
-    let mut resp = http::Response::new(body);
-    *resp.status_mut() =
-        http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in headers {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) {
-            resp.headers_mut().append(n, v);
-        }
-    }
-    resp
-}
