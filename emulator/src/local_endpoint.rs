@@ -66,12 +66,8 @@ impl LocalEndpoint for InProcessEndpoint {
                 ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 tls,
             });
-            let resp = crate::server::serve_s3(
-                served.shared.clone(),
-                served.public.clone(),
-                req,
-            )
-            .await;
+            let resp =
+                crate::server::serve_s3(served.shared.clone(), served.public.clone(), req).await;
             resp.map(BodyExt::boxed_unsync)
         })
     }

@@ -177,4 +177,3 @@ async fn answer<T: Transform>(
         }
     }
 }
-

@@ -40,7 +40,16 @@ pub(crate) fn wait_for_port(port: u16, what: &str) {
 }
 
 /// Sends SIGTERM (graceful), then SIGKILL if the process is still there after 10 s.
+///
+/// A child that has already been waited for is not signalled again: its pid is free once
+/// reaped, and with Linux's default `pid_max` of 32 768 a busy machine hands it to another
+/// process soon (a second `terminate` of the same child, e.g. the test's own and then its
+/// `Drop`'s, sent SIGTERM to whatever process got the pid next). Until this function reaps
+/// the child, its pid stays its own, even after it exits.
 pub(crate) fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
+    if let Ok(Some(status)) = child.try_wait() {
+        return Some(status);
+    }
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
