@@ -346,4 +346,63 @@ mod tests {
         let e = error_from_status(403, b"<Error><Code>Bad-Code</Code></Error>");
         assert_eq!(e.code(), "AccessDenied");
     }
+
+    /// Records the requests a host would serve in-process and answers each with 200 "local".
+    #[derive(Default)]
+    struct Recording(std::sync::Mutex<Vec<http::Request<()>>>);
+
+    impl LocalEndpoint for Recording {
+        fn origin(&self) -> &str {
+            "http://127.0.0.1:9000"
+        }
+
+        fn request(
+            &self,
+            req: http::Request<()>,
+        ) -> futures::future::BoxFuture<'static, http::Response<LocalBody>> {
+            self.0.lock().unwrap().push(req);
+            let body = http_body_util::Full::new(Bytes::from_static(b"local"))
+                .map_err(|e| match e {})
+                .boxed_unsync();
+            Box::pin(async move { http::Response::new(body) })
+        }
+
+        fn write_get_object_response(
+            &self,
+            _headers: HeaderMap,
+            _body: LocalBody,
+        ) -> futures::future::BoxFuture<'static, Result<(), String>> {
+            Box::pin(async { Err("not here".to_owned()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_for_the_hosts_origin_go_to_it_as_they_would_go_on_the_wire() {
+        let host = Arc::new(Recording::default());
+        let fetcher = Fetcher::new(None, Some(host.clone()));
+        let url = "http://127.0.0.1:9000/ap/k?X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode&X-Amz-Signature=abc";
+        let user = headers(&[("x-amz-checksum-mode", "ENABLED"), ("range", "bytes=0-1")]);
+        let (input, _) = fetcher.get(url, &user).await.expect("served");
+        let body: Vec<Bytes> = input.body.map(|c| c.unwrap()).collect().await;
+        assert_eq!(body.concat(), b"local");
+        {
+            let seen = host.0.lock().unwrap();
+            assert_eq!(seen.len(), 1);
+            let req = &seen[0];
+            assert_eq!(req.method(), Method::GET);
+            assert_eq!(req.uri().to_string(), url);
+            assert_eq!(req.headers()["host"], "127.0.0.1:9000");
+            assert_eq!(req.headers()["x-amz-checksum-mode"], "ENABLED");
+            assert!(
+                req.headers().get("range").is_none(),
+                "Range applies to the output"
+            );
+        }
+
+        // An origin that only shares the prefix is not the host's (and this one is not even a
+        // valid URL, so the wire refuses it).
+        let other = "http://127.0.0.1:90001/ap/k?X-Amz-Signature=abc";
+        assert!(fetcher.get(other, &HeaderMap::new()).await.is_err());
+        assert_eq!(host.0.lock().unwrap().len(), 1);
+    }
 }
