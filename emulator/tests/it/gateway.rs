@@ -39,6 +39,21 @@ pub(crate) fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// SIGTERM to the process `pid`, through kill(2) itself rather than the `kill` command:
+/// procps-ng 4.0.2's (Debian 12) reads a negative pid wrongly (`kill -TERM -12345` became
+/// `kill(-1, SIGTERM)`: every process the caller may signal, which ended whole test runs and
+/// everything else on the machine whenever a process group's id started with 1).
+pub(crate) fn sigterm(pid: u32) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("a pid"));
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+}
+
+/// SIGTERM to the process group `pgid` (see [`sigterm`]).
+pub(crate) fn sigterm_group(pgid: u32) {
+    let pgid = nix::unistd::Pid::from_raw(i32::try_from(pgid).expect("a pgid"));
+    let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGTERM);
+}
+
 /// Sends SIGTERM (graceful), then SIGKILL if the process is still there after 10 s.
 ///
 /// A child that has already been waited for is not signalled again: its pid is free once
@@ -50,9 +65,7 @@ pub(crate) fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
     if let Ok(Some(status)) = child.try_wait() {
         return Some(status);
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    sigterm(child.id());
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {

@@ -1,7 +1,6 @@
 //! The gateway in front of moto with the workspace's function binaries behind the Runtime API:
 //! start-up checks, a dead backend, GET/HEAD/LIST, metrics, HTTPS, graceful SIGTERM.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use object_lambda_emulator::test_util::{
@@ -277,9 +276,7 @@ async fn sigterm_lets_in_flight_gets_finish() {
     ));
     let c = gw.client();
     let resp = get_object(&c, "pass", "big.bin").await;
-    let _ = Command::new("kill")
-        .args(["-TERM", &gw.child.id().to_string()])
-        .status();
+    crate::gateway::sigterm(gw.child.id());
     // Draining: health says so, and no new connection is taken.
     let m = gw.metrics.clone().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);

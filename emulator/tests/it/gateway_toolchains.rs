@@ -165,9 +165,7 @@ async fn functions_run_under_cargo_lambda_watch() {
     assert!(json.is_object(), "{json}");
     drop(gw);
     // watch runs the functions in its process group: stop them all.
-    let _ = Command::new("kill")
-        .args(["-TERM", &format!("-{}", watch.0.id())])
-        .status();
+    crate::gateway::sigterm_group(watch.0.id());
 }
 
 /// A Python interpreter with `awslambdaric` and `boto3` (`OBJECT_LAMBDA_PYTHON`, which `.ci/run`
