@@ -81,23 +81,6 @@ async fn in_process_invocations_are_bounded_and_stopped_when_the_caller_leaves()
     );
 }
 
-/// Passes the object through unchanged.
-#[derive(Clone)]
-struct Identity;
-
-impl Transform for Identity {
-    type Config = NoConfig;
-
-    async fn transform(
-        &self,
-        _config: NoConfig,
-        _ctx: RequestContext,
-        input: ObjectInput,
-    ) -> Result<ObjectOutput, TransformError> {
-        Ok(ObjectOutput::unchanged(input))
-    }
-}
-
 /// What a caller sees of one GET through the access point: status, error code, the headers
 /// that must survive the trip, and the body.
 async fn seen(
@@ -137,7 +120,8 @@ async fn seen(
 }
 
 /// An in-process function hands its fetch and its WriteGetObjectResponse to the emulator
-/// directly (`in_process_direct`, the default) or over the emulator's socket; the caller
+/// directly (`in_process_direct`, the default) or over the emulator's socket (here the real
+/// `passthrough`, on an access point named `identity`); the caller
 /// cannot tell the two apart: same bytes, headers, ranges, errors and conditional answers.
 #[tokio::test]
 async fn in_process_functions_answer_alike_with_and_without_the_wire() {
@@ -149,7 +133,11 @@ async fn in_process_functions_answer_alike_with_and_without_the_wire() {
     for direct in [true, false] {
         let mut config = test_util::config(&["identity"]);
         config.in_process_direct = direct;
-        let env = TestEmulator::start(config, vec![("identity", in_process(Identity))]).await;
+        let env = TestEmulator::start(
+            config,
+            vec![("identity", in_process(passthrough::function::Passthrough))],
+        )
+        .await;
         env.s3
             .put_object()
             .bucket(object_lambda_emulator::DEFAULT_BUCKET)
