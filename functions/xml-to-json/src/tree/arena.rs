@@ -138,6 +138,15 @@ impl Arena {
         self.map[self.len..end].copy_from_slice(s);
     }
 
+    /// Inserts `bytes` at `at`, moving what follows to the right.
+    pub(crate) fn insert(&mut self, at: usize, bytes: &[u8]) {
+        let at = at.min(self.len);
+        self.reserve(bytes.len());
+        self.map.copy_within(at..self.len, at + bytes.len());
+        self.map[at..at + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
     #[inline(always)]
     pub(crate) fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);

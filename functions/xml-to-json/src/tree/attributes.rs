@@ -7,6 +7,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use super::{
     ATTR_BIT, Arena, BLOCK_KEY, BResult, BuildError, NO_BLOCK, TAG_STR, TreeBuilder, Val, store,
 };
+use super::compact::{self, MARKER};
 use crate::json;
 use crate::scan::{RawAttr, is_space, scan_value};
 
@@ -14,10 +15,10 @@ use crate::scan::{RawAttr, is_space, scan_value};
 pub(super) struct AttrSlot {
     name: String,
     id: u32,
-    /// What precedes the value in the output, `,"@name":"`, then 16 padding bytes (see
-    /// [`append`]).
-    lead: Vec<u8>,
-    lead_len: usize,
+    /// The key id as the varint that precedes the value in a block (see `compact.rs`),
+    /// padded to 16 bytes (see [`append`]).
+    code: [u8; 16],
+    code_len: usize,
     /// The first (up to) 8 bytes of `name` and the mask of its bytes, for one-word compares.
     name_word: u64,
     name_mask: u64,
@@ -94,8 +95,8 @@ fn append(dst: &mut Arena, src: &[u8], at: usize, len: usize) {
     dst.extend_from_slice(src.get(at..at + len).unwrap_or_default());
 }
 
-/// Appends `value` with its predefined entity references replaced, JSON-escaped, and a
-/// closing `"`; returns the length of the replaced text. `None` (with `out` partly
+/// Appends `value` with its predefined entity references replaced, JSON-escaped; returns
+/// the length of the replaced text. `None` (with `out` partly
 /// written) when it holds anything else that is not clean (see [`crate::scan`]):
 /// another reference, whitespace to normalise, characters to escape, `<`.
 #[inline]
@@ -131,7 +132,6 @@ pub(super) fn predefined_refs_into(out: &mut Arena, value: &[u8]) -> Option<usiz
         }
     }
     out.extend_from_slice(value.get(run..)?);
-    out.push(b'"');
     Some(len + value.len() - run)
 }
 
@@ -161,11 +161,9 @@ impl TreeBuilder {
                 let id = self.keys.intern(&self.scratch, &self.config)?;
                 let cache = &mut self.attr_cache[element];
                 cache.truncate(index);
-                let mut lead = vec![b','];
-                lead.extend_from_slice(self.keys.quoted(id));
-                lead.push(b'"');
-                let lead_len = lead.len();
-                lead.resize(lead_len + 16, 0);
+                let (varint, code_len) = compact::varint(u64::from(id));
+                let mut code = [0u8; 16];
+                code[..code_len].copy_from_slice(&varint[..code_len]);
                 let mut word = [0u8; 8];
                 let short = name.len().min(8);
                 word[..short].copy_from_slice(&name.as_bytes()[..short]);
@@ -178,8 +176,8 @@ impl TreeBuilder {
                     name_mask: u64::MAX.checked_shr(8 * (8 - short) as u32).unwrap_or(0),
                     name: name.to_owned(),
                     id,
-                    lead,
-                    lead_len,
+                    code,
+                    code_len,
                     declaration: is_declaration(name),
                 });
                 (id, false)
@@ -208,16 +206,19 @@ impl TreeBuilder {
             return Ok(known);
         };
         let strings = &mut self.strings;
-        let quoted_key = self.keys.quoted(key);
-        strings.reserve(quoted_key.len() + value.len() + 3);
         if frame.block_start == NO_BLOCK {
             frame.block_start = strings.len();
-            strings.push(b'{');
-        } else {
-            strings.push(b',');
+            strings.push(MARKER);
         }
-        strings.extend_from_slice(quoted_key);
-        json::value_into(strings, value, clean)?;
+        compact::push_varint(strings, u64::from(key));
+        if clean {
+            compact::push_varint(strings, value.len() as u64);
+            strings.extend_from_slice(value.as_bytes());
+        } else {
+            let at = compact::open_len(strings);
+            json::escape_into(strings, value)?;
+            compact::finish_len(strings, at);
+        }
         if strings.len() as u64 > self.config.max_output_bytes {
             return Err(BuildError::OutputTooLarge);
         }
@@ -248,9 +249,10 @@ impl TreeBuilder {
         };
         let strings = &mut self.strings;
         let mark = strings.len();
-        // Enough for every attribute (`,"@k":"v"` is at most the prefix and 4 bytes longer
-        // than ` k="v"`), so the pushes below never reallocate.
-        strings.reserve(raw.len() + cache.len() * (self.config.attr_prefix.len() + 4) + 32);
+        // Enough for every attribute (key and length varints, at most 5 + 10 bytes, for
+        // ` k="v"`), so the pushes below never reallocate.
+        strings.reserve(raw.len() + cache.len() * 16 + 32);
+        strings.push(MARKER);
         let mut i = 0;
         let mut n = 0;
         let ok = loop {
@@ -312,9 +314,11 @@ impl TreeBuilder {
                 // Only predefined entity references (`&amp;` in a user name): replaced here.
                 if !ascii_only {
                     let undo = strings.len();
-                    append(strings, &slot.lead, 0, slot.lead_len);
+                    append(strings, &slot.code, 0, slot.code_len);
+                    let at = compact::open_len(strings);
                     match predefined_refs_into(strings, value) {
                         Some(len) if len as u64 <= max_value => {
+                            compact::finish_len(strings, at);
                             n += 1;
                             i = end + 1;
                             continue;
@@ -346,11 +350,13 @@ impl TreeBuilder {
                     break false;
                 }
                 let undo = strings.len();
-                append(strings, &slot.lead, 0, slot.lead_len - 1);
-                if json::quoted_into(strings, &normalized).is_err() {
+                append(strings, &slot.code, 0, slot.code_len);
+                let at = compact::open_len(strings);
+                if json::escape_into(strings, &normalized).is_err() {
                     strings.truncate(undo);
                     break false;
                 }
+                compact::finish_len(strings, at);
                 n += 1;
                 i = end + 1;
                 continue;
@@ -358,14 +364,9 @@ impl TreeBuilder {
             if value.len() as u64 > max_value {
                 break false;
             }
-            append(strings, &slot.lead, 0, slot.lead_len);
-            if quote == b'"' {
-                // The value and its closing quote.
-                append(strings, raw, start, value.len() + 1);
-            } else {
-                append(strings, raw, start, value.len());
-                strings.push(b'"');
-            }
+            append(strings, &slot.code, 0, slot.code_len);
+            compact::push_varint(strings, value.len() as u64);
+            append(strings, raw, start, value.len());
             n += 1;
             i = end + 1;
         };
@@ -374,11 +375,9 @@ impl TreeBuilder {
             return false;
         }
         if n > 0 {
-            // The first lead's comma opens the object.
-            if let Some(first) = strings.get_mut(mark) {
-                *first = b'{';
-            }
             frame.block_start = mark;
+        } else {
+            strings.truncate(mark);
         }
         true
     }

@@ -19,6 +19,7 @@ use crate::json::{self, InvalidChar};
 
 mod arena;
 mod attributes;
+mod compact;
 mod group;
 #[cfg(test)]
 mod tests;
@@ -54,9 +55,9 @@ const TAG_OBJ: u32 = 2;
 const TAG_ARR: u32 = 3;
 /// Marks an attribute in a pending entry's key (attributes are never forced into lists).
 const ATTR_BIT: u32 = 1 << 31;
-/// Key of an attribute block: a pending entry whose value is the already serialised
-/// members `"@a":"1","@b":"2"` of an element's attributes. It has no key text of its own
-/// (`Keys::quoted` is empty for it), so the serialiser copies the members verbatim.
+/// Key of an attribute block: a pending entry whose value is the compact members of an
+/// element's attributes (see `compact.rs`), which the serialiser writes as
+/// `"@a":"1","@b":"2"`. It has no key text of its own (`Keys::quoted` is empty for it).
 const BLOCK_KEY: u32 = ATTR_BIT - 1;
 /// `Frame::block_start` when the element has no attribute block.
 const NO_BLOCK: usize = usize::MAX;
@@ -107,7 +108,7 @@ struct Frame {
     key: u32,
     pending_start: usize,
     text_start: usize,
-    /// Where the element's attribute block (`{"@a":"1",...`) starts in `strings`.
+    /// Where the element's attribute block (see `compact.rs`) starts in `strings`.
     block_start: usize,
     /// End of the attribute block in `strings`.
     block_end: usize,
@@ -124,7 +125,8 @@ struct Group {
     fill: u32,
 }
 
-/// Interned keys, stored JSON-escaped with their quotes and the following `:`.
+/// Interned keys, stored JSON-escaped as `,"key":"`: the middle, `"key":`, is the key as an
+/// object member is written, the whole of it what precedes an attribute's value in a block.
 #[derive(Default)]
 struct Keys {
     bytes: Vec<u8>,
@@ -142,8 +144,9 @@ impl Keys {
             .filter(|&id| id < BLOCK_KEY)
             .ok_or(BuildError::OutputTooLarge)?;
         let start = self.bytes.len();
+        self.bytes.push(b',');
         json::quoted_into(&mut self.bytes, name)?;
-        self.bytes.push(b':');
+        self.bytes.extend_from_slice(b":\"");
         let start = u32::try_from(start).map_err(|_| BuildError::OutputTooLarge)?;
         let end = u32::try_from(self.bytes.len()).map_err(|_| BuildError::OutputTooLarge)?;
         self.spans.push((start, end, config.forces_list(name)));
@@ -153,12 +156,16 @@ impl Keys {
 
     /// `"key":`
     fn quoted(&self, id: u32) -> &[u8] {
-        let (s, e, _) = self
-            .spans
+        let (s, e) = self.span(id);
+        self.bytes.get(s + 1..e.saturating_sub(1)).unwrap_or_default()
+    }
+
+    /// Where `,"key":"` is in `bytes` (empty for an unknown id).
+    #[inline(always)]
+    fn span(&self, id: u32) -> (usize, usize) {
+        self.spans
             .get(id as usize)
-            .copied()
-            .unwrap_or((0, 0, false));
-        self.bytes.get(s as usize..e as usize).unwrap_or_default()
+            .map_or((0, 0), |&(s, e, _)| (s as usize, e as usize))
     }
 
     fn forced(&self, id: u32) -> bool {
@@ -407,8 +414,7 @@ impl TreeBuilder {
             && frame.block_end == self.strings.len()
             && self.pending.len() == frame.pending_start + 1
         {
-            // Attributes only: the block is the whole object, still at the arena's end.
-            self.strings.push(b'}');
+            // Attributes only: the block, still at the arena's end, is the whole object.
             self.pending.truncate(frame.pending_start);
             let val = Val::new(
                 TAG_STR,

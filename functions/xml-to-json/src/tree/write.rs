@@ -1,7 +1,10 @@
 //! Serialising a finished element, with an explicit stack (no recursion on depth), into
 //! `out` or in pieces to an output sink.
 
-use super::{BResult, BuildError, Entry, Finished, TAG_NULL, TAG_OBJ, TAG_STR, TreeBuilder, Val};
+use super::compact::MARKER;
+use super::{
+    BLOCK_KEY, BResult, BuildError, Entry, Finished, TAG_NULL, TAG_OBJ, TAG_STR, TreeBuilder, Val,
+};
 use crate::json;
 
 /// Receives the serialised document in pieces (see `Converter::set_sink`).
@@ -100,7 +103,16 @@ impl TreeBuilder {
                 match v.tag() {
                     TAG_NULL => out.extend_from_slice(b"null"),
                     TAG_STR => {
-                        out.extend_from_slice(self.strings.get(v.range()).unwrap_or_default());
+                        let r = v.range();
+                        let s = self.strings.get(r.clone()).unwrap_or_default();
+                        if s.first() == Some(&MARKER) {
+                            // An element with attributes only.
+                            out.push(b'{');
+                            self.write_block(r.start + 1..r.end, out);
+                            out.push(b'}');
+                        } else {
+                            out.extend_from_slice(s);
+                        }
                     }
                     tag => {
                         let r = v.range();
@@ -144,6 +156,15 @@ impl TreeBuilder {
                     key: 0,
                     val: Val::NULL,
                 });
+                if entry.key == BLOCK_KEY {
+                    // The element's attributes, the first members of its object.
+                    self.write_block(entry.val.range(), out);
+                    if self.sent + out.len() as u64 > limit {
+                        return Err(BuildError::OutputTooLarge);
+                    }
+                    spill(&mut self.sink, out, &mut self.sent)?;
+                    continue;
+                }
                 out.extend_from_slice(self.keys.quoted(entry.key));
                 if pretty {
                     out.push(b' ');
