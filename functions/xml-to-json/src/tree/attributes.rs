@@ -4,10 +4,10 @@
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 
+use super::compact::{self, MARKER};
 use super::{
     ATTR_BIT, Arena, BLOCK_KEY, BResult, BuildError, NO_BLOCK, TAG_STR, TreeBuilder, Val, store,
 };
-use super::compact::{self, MARKER};
 use crate::json;
 use crate::scan::{RawAttr, is_space, scan_value};
 
@@ -364,8 +364,15 @@ impl TreeBuilder {
             if value.len() as u64 > max_value {
                 break false;
             }
-            append(strings, &slot.code, 0, slot.code_len);
-            compact::push_varint(strings, value.len() as u64);
+            if value.len() < 0x80 && slot.code_len < 16 {
+                // Key and a one-byte length as one short copy.
+                let mut code = slot.code;
+                code[slot.code_len] = value.len() as u8;
+                append(strings, &code, 0, slot.code_len + 1);
+            } else {
+                append(strings, &slot.code, 0, slot.code_len);
+                compact::push_varint(strings, value.len() as u64);
+            }
             append(strings, raw, start, value.len());
             n += 1;
             i = end + 1;

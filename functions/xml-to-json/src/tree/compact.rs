@@ -57,6 +57,12 @@ pub(super) fn push_varint(out: &mut Arena, v: u64) {
 /// Reads a LEB128 value at `*i` and moves past it.
 #[inline(always)]
 fn read_varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
+    // Most keys and lengths are below 128: one byte.
+    let first = *bytes.get(*i)?;
+    if first < 0x80 {
+        *i += 1;
+        return Some(u64::from(first));
+    }
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *bytes.get(*i)?;
@@ -148,7 +154,17 @@ mod tests {
 
     #[test]
     fn varints_round_trip() {
-        for v in [0, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let (bytes, n) = varint(v);
             let mut i = 0;
             assert_eq!(read_varint(&bytes[..n], &mut i), Some(v));

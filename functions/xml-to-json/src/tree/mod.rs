@@ -157,7 +157,9 @@ impl Keys {
     /// `"key":`
     fn quoted(&self, id: u32) -> &[u8] {
         let (s, e) = self.span(id);
-        self.bytes.get(s + 1..e.saturating_sub(1)).unwrap_or_default()
+        self.bytes
+            .get(s + 1..e.saturating_sub(1))
+            .unwrap_or_default()
     }
 
     /// Where `,"key":"` is in `bytes` (empty for an unknown id).
