@@ -34,8 +34,10 @@ pub fn second_core_available() -> bool {
 }
 
 /// Objects smaller than this convert on one thread: starting the worker, handing batches
-/// over and the buffers in flight cost more than the second core saves (README: figures).
-pub const PIPELINE_MIN_BYTES: u64 = 8 << 20;
+/// over and the buffers in flight cost more than the second core saves. On OSM extracts the
+/// two break even at 2–3 MB and two threads take 13–17 % off the wall time from 4 MB
+/// (bench/runs/2026-12-06-intel-xeon-vm.md, session 14).
+pub const PIPELINE_MIN_BYTES: u64 = 4 << 20;
 
 /// Whether an object of `len` bytes (unknown: `None`) is big enough for a pipelined
 /// converter ([`PIPELINE_MIN_BYTES`]); an unknown length may be anything, so it is.
