@@ -50,6 +50,8 @@ fn clean_prefix(bytes: &[u8]) -> usize {
 pub(crate) trait JsonOut {
     fn push_byte(&mut self, b: u8);
     fn push_bytes(&mut self, s: &[u8]);
+    fn byte_len(&self) -> usize;
+    fn cut(&mut self, len: usize);
 }
 
 impl JsonOut for Vec<u8> {
@@ -61,6 +63,16 @@ impl JsonOut for Vec<u8> {
     #[inline(always)]
     fn push_bytes(&mut self, s: &[u8]) {
         self.extend_from_slice(s);
+    }
+
+    #[inline(always)]
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn cut(&mut self, len: usize) {
+        self.truncate(len);
     }
 }
 
@@ -74,6 +86,37 @@ impl JsonOut for crate::tree::Arena {
     fn push_bytes(&mut self, s: &[u8]) {
         self.extend_from_slice(s);
     }
+
+    #[inline(always)]
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn cut(&mut self, len: usize) {
+        self.truncate(len);
+    }
+}
+
+/// Appends `src[at..at + len]`. A run of up to `N` bytes (most names, keys and values) is
+/// copied as one `N`-byte block and cut back, cheaper than a `memcpy` call; that needs `N`
+/// readable bytes in `src` from `at`, else it is an ordinary copy.
+#[inline(always)]
+pub(crate) fn append_short<const N: usize, O: JsonOut>(
+    out: &mut O,
+    src: &[u8],
+    at: usize,
+    len: usize,
+) {
+    if len <= N
+        && let Some(block) = src.get(at..at + N)
+    {
+        let keep = out.byte_len() + len;
+        out.push_bytes(block);
+        out.cut(keep);
+        return;
+    }
+    out.push_bytes(src.get(at..at + len).unwrap_or_default());
 }
 
 /// A control character that XML 1.0 does not allow (all below U+0020 except tab, LF, CR).

@@ -77,22 +77,11 @@ fn attr_pattern(name: &str) -> ([u64; 2], [u64; 2], usize) {
     )
 }
 
-/// Appends `src[at..at + len]`. Short runs (most names and values) are copied as one
-/// 16-byte block and cut back, cheaper than a `memcpy` call; that needs 16 readable
-/// bytes in `src` from `at`.
+/// Appends `src[at..at + len]` as one 16-byte copy when it is that short (see
+/// [`json::append_short`]).
 #[inline(always)]
 fn append(dst: &mut Arena, src: &[u8], at: usize, len: usize) {
-    if len <= 16
-        && let Some(block) = src
-            .get(at..at + 16)
-            .and_then(|b| <&[u8; 16]>::try_from(b).ok())
-    {
-        let keep = dst.len() + len;
-        dst.extend_from_slice(block);
-        dst.truncate(keep);
-        return;
-    }
-    dst.extend_from_slice(src.get(at..at + len).unwrap_or_default());
+    json::append_short::<16, _>(dst, src, at, len);
 }
 
 /// Appends `value` with its predefined entity references replaced, JSON-escaped; returns

@@ -18,6 +18,7 @@
 //! children is a pending entry under `BLOCK_KEY` and starts after the marker.
 
 use super::{Arena, TreeBuilder};
+use crate::json;
 
 /// First byte of a block in the arena.
 pub(super) const MARKER: u8 = 0x01;
@@ -98,23 +99,6 @@ pub(super) fn finish_len(out: &mut Arena, at: usize) {
     }
 }
 
-/// Appends `src[at..at + len]`; a run of up to 32 bytes (most keys and values) as one
-/// 32-byte copy cut back, cheaper than a `memcpy` call, when `src` has the bytes.
-#[inline(always)]
-fn put(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
-    if len <= 32
-        && let Some(block) = src
-            .get(at..at + 32)
-            .and_then(|b| <&[u8; 32]>::try_from(b).ok())
-    {
-        let keep = out.len() + len;
-        out.extend_from_slice(block);
-        out.truncate(keep);
-        return;
-    }
-    out.extend_from_slice(src.get(at..at + len).unwrap_or_default());
-}
-
 impl TreeBuilder {
     /// Writes the members of the block at `members` in the arena (`"@a":"1","@b":"2"`,
     /// without braces) to `out`.
@@ -140,8 +124,9 @@ impl TreeBuilder {
                 first = false;
             }
             out.reserve(end - start + len + 64);
-            put(out, keys, start, end - start);
-            put(out, arena, i, len);
+            // Keys and most values are short: one 32-byte copy each.
+            json::append_short::<32, _>(out, keys, start, end - start);
+            json::append_short::<32, _>(out, arena, i, len);
             out.push(b'"');
             i += len;
         }
