@@ -118,3 +118,34 @@ fn predefined_refs_match_the_general_path() {
         }
     }
 }
+
+/// Attribute values of 128 bytes or more take a multi-byte length in a compact block
+/// (`compact::finish_len` moves the value right): clean, with predefined references (the
+/// fast path's replacement), with characters to escape and with character references (the
+/// general path), on the first element of a name (general path) and the next ones (cached
+/// attribute list, fast path).
+#[test]
+fn long_attribute_values_survive_the_compact_blocks() {
+    let long = "x".repeat(200);
+    let values = [
+        (long.clone(), long.clone()),
+        (format!("{long}&amp;{long}"), format!("{long}&{long}")),
+        (format!("a\"{long}"), format!("a\\\"{long}")),
+        (format!("{long}&#65;\t"), format!("{long}A ")),
+        ("short".to_owned(), "short".to_owned()),
+    ];
+    for (raw, json) in &values {
+        let quoted = raw.replace('"', "&quot;");
+        let doc = format!(
+            "<r><e a=\"1\" v=\"{quoted}\" z=\"2\"/><e a=\"1\" v=\"{quoted}\" z=\"2\"/><e a=\"1\" v=\"{quoted}\" z=\"2\"><c/></e></r>"
+        );
+        let got = crate::convert(doc.as_bytes(), &Config::default()).unwrap();
+        let attrs = format!(r#""@a":"1","@v":"{json}","@z":"2""#);
+        let expected = format!(r#"{{"r":{{"e":[{{{attrs}}},{{{attrs}}},{{{attrs},"c":null}}]}}}}"#);
+        assert_eq!(
+            String::from_utf8(got).unwrap().trim_end(),
+            expected,
+            "{raw}"
+        );
+    }
+}
