@@ -110,6 +110,32 @@ mod tests {
         }
     }
 
+    /// `max_output_bytes` counts tree mode's stored document as written (attribute keys
+    /// spelled out), so a document whose JSON is over the limit fails while it is parsed,
+    /// before the first piece of output is handed over, even when its compact form is under
+    /// the limit.
+    #[test]
+    fn output_limit_fails_before_any_output() {
+        let doc = document();
+        let full = crate::convert(&doc, &Config::default()).unwrap().len();
+        let limit = full * 2 / 3;
+        let payload = format!(r#"{{"max_output_bytes":{limit}}}"#);
+        let mut converter = Converter::new(Config::from_payload(&payload).unwrap()).unwrap();
+        converter.set_pipelined(false);
+        let output = Shared::default();
+        let err = convert(
+            converter,
+            Box::new(std::io::Cursor::new(doc)),
+            Box::new(output.clone()),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("max_output_bytes"), "{err}");
+        assert!(
+            lock(&output.0).is_empty(),
+            "output was handed over before the limit error"
+        );
+    }
+
     #[test]
     fn errors_are_transform_errors() {
         let mut doc = document();

@@ -19,6 +19,8 @@ pub(super) struct AttrSlot {
     /// padded to 16 bytes (see [`append`]).
     code: [u8; 16],
     code_len: usize,
+    /// What the attribute adds to the output besides its value, `,"@name":""`.
+    written_len: usize,
     /// The first (up to) 8 bytes of `name` and the mask of its bytes, for one-word compares.
     name_word: u64,
     name_mask: u64,
@@ -150,6 +152,7 @@ impl TreeBuilder {
                 let id = self.keys.intern(&self.scratch, &self.config)?;
                 let cache = &mut self.attr_cache[element];
                 cache.truncate(index);
+                let written_len = self.keys.quoted(id).len() + 3;
                 let (varint, code_len) = compact::varint(u64::from(id));
                 let mut code = [0u8; 16];
                 code[..code_len].copy_from_slice(&varint[..code_len]);
@@ -167,6 +170,7 @@ impl TreeBuilder {
                     id,
                     code,
                     code_len,
+                    written_len,
                     declaration: is_declaration(name),
                 });
                 (id, false)
@@ -187,7 +191,10 @@ impl TreeBuilder {
     ) -> BResult<bool> {
         let (key, known) = self.attr_key(index, name)?;
         if !self.attr_blocks {
-            let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
+            let val = {
+                let limit = self.stored_limit();
+                store(&mut self.strings, limit, value)?
+            };
             self.pending.push((key | ATTR_BIT, val));
             return Ok(known);
         }
@@ -199,7 +206,9 @@ impl TreeBuilder {
             frame.block_start = strings.len();
             strings.push(MARKER);
         }
+        let meta_start = strings.len();
         compact::push_varint(strings, u64::from(key));
+        let value_start = strings.len();
         if clean {
             compact::push_varint(strings, value.len() as u64);
             strings.extend_from_slice(value.as_bytes());
@@ -208,7 +217,11 @@ impl TreeBuilder {
             json::escape_into(strings, value)?;
             compact::finish_len(strings, at);
         }
-        if strings.len() as u64 > self.config.max_output_bytes {
+        // Key and length varints out, `,"@name":""` in (the length's varint is counted as
+        // value bytes here: at most a few bytes early for the limit).
+        let meta = value_start - meta_start;
+        self.unwritten += (self.keys.quoted(key).len() + 3).saturating_sub(meta) as u64;
+        if strings.len() as u64 + self.unwritten > self.config.max_output_bytes {
             return Err(BuildError::OutputTooLarge);
         }
         Ok(known)
@@ -242,6 +255,8 @@ impl TreeBuilder {
         // ` k="v"`), so the pushes below never reallocate.
         strings.reserve(raw.len() + cache.len() * 16 + 32);
         strings.push(MARKER);
+        // What the block grows by when written (see `TreeBuilder::unwritten`).
+        let mut grow = 0;
         let mut i = 0;
         let mut n = 0;
         let ok = loop {
@@ -308,6 +323,7 @@ impl TreeBuilder {
                     match predefined_refs_into(strings, value) {
                         Some(len) if len as u64 <= max_value => {
                             compact::finish_len(strings, at);
+                            grow += slot.written_len.saturating_sub(slot.code_len);
                             n += 1;
                             i = end + 1;
                             continue;
@@ -346,6 +362,7 @@ impl TreeBuilder {
                     break false;
                 }
                 compact::finish_len(strings, at);
+                grow += slot.written_len.saturating_sub(slot.code_len);
                 n += 1;
                 i = end + 1;
                 continue;
@@ -363,13 +380,16 @@ impl TreeBuilder {
                 compact::push_varint(strings, value.len() as u64);
             }
             append(strings, raw, start, value.len());
+            grow += slot.written_len.saturating_sub(slot.code_len);
             n += 1;
             i = end + 1;
         };
-        if !ok || strings.len() as u64 > self.config.max_output_bytes {
+        if !ok || strings.len() as u64 + self.unwritten + grow as u64 > self.config.max_output_bytes
+        {
             strings.truncate(mark);
             return false;
         }
+        self.unwritten += grow as u64;
         if n > 0 {
             frame.block_start = mark;
         } else {

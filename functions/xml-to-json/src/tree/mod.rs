@@ -233,6 +233,10 @@ pub(crate) struct TreeBuilder {
     sink: Option<OutputSink>,
     /// Bytes handed to the sink since [`Self::take_sent`] was last called.
     sent: u64,
+    /// How much longer than stored the attribute blocks will be once written (their keys
+    /// spelled out, see `compact.rs`): `max_output_bytes` counts the stored document as
+    /// soon as it is parsed, as written.
+    unwritten: u64,
 }
 
 impl TreeBuilder {
@@ -268,6 +272,7 @@ impl TreeBuilder {
                 && !config.text_key.starts_with(&config.attr_prefix),
             sink: None,
             sent: 0,
+            unwritten: 0,
         };
         b.reset_keys();
         b
@@ -290,7 +295,14 @@ impl TreeBuilder {
     }
 
     fn store_str(&mut self, s: &str) -> BResult<Val> {
-        store(&mut self.strings, self.config.max_output_bytes, s)
+        let limit = self.stored_limit();
+        store(&mut self.strings, limit, s)
+    }
+
+    /// The most the arena may hold: `max_output_bytes` less what its blocks grow by when
+    /// written.
+    fn stored_limit(&self) -> u64 {
+        self.config.max_output_bytes.saturating_sub(self.unwritten)
     }
 
     /// Opens an element; `name` is final (namespaces already applied).
@@ -336,7 +348,10 @@ impl TreeBuilder {
         for (i, (name, value)) in attrs.iter().enumerate() {
             // Never a block: the `@xmlns` object below joins the same object.
             let (key, _) = self.attr_key(i, name)?;
-            let val = store(&mut self.strings, self.config.max_output_bytes, value)?;
+            let val = {
+                let limit = self.stored_limit();
+                store(&mut self.strings, limit, value)?
+            };
             self.pending.push((key | ATTR_BIT, val));
         }
         if attrs.has_decls() {
@@ -405,11 +420,8 @@ impl TreeBuilder {
         let text_val = if text.is_empty() {
             None
         } else {
-            Some(store(
-                &mut self.strings,
-                self.config.max_output_bytes,
-                text,
-            )?)
+            let limit = self.stored_limit();
+            Some(store(&mut self.strings, limit, text)?)
         };
         self.text.truncate(frame.text_start);
         if text_val.is_none()
@@ -454,6 +466,7 @@ impl TreeBuilder {
         self.pending.clear();
         self.frames.clear();
         self.text.clear();
+        self.unwritten = 0;
         if self.keys.bytes.len() > KEY_TABLE_RESET {
             self.reset_keys();
         }
