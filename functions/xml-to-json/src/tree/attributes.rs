@@ -370,15 +370,9 @@ impl TreeBuilder {
             if value.len() as u64 > max_value {
                 break false;
             }
-            if value.len() < 0x80 && slot.code_len < 16 {
-                // Key and a one-byte length as one short copy.
-                let mut code = slot.code;
-                code[slot.code_len] = value.len() as u8;
-                append(strings, &code, 0, slot.code_len + 1);
-            } else {
-                append(strings, &slot.code, 0, slot.code_len);
-                compact::push_varint(strings, value.len() as u64);
-            }
+            // The key as one short copy, then the length.
+            append(strings, &slot.code, 0, slot.code_len);
+            compact::push_varint(strings, value.len() as u64);
             append(strings, raw, start, value.len());
             grow += slot.written_len.saturating_sub(slot.code_len);
             n += 1;
