@@ -54,49 +54,34 @@ pub(crate) trait JsonOut {
     fn cut(&mut self, len: usize);
 }
 
-impl JsonOut for Vec<u8> {
-    #[inline(always)]
-    fn push_byte(&mut self, b: u8) {
-        self.push(b);
-    }
+/// The output and the arena have the same four methods under the same names.
+macro_rules! json_out {
+    ($($t:ty),*) => {$(
+        impl JsonOut for $t {
+            #[inline(always)]
+            fn push_byte(&mut self, b: u8) {
+                self.push(b);
+            }
 
-    #[inline(always)]
-    fn push_bytes(&mut self, s: &[u8]) {
-        self.extend_from_slice(s);
-    }
+            #[inline(always)]
+            fn push_bytes(&mut self, s: &[u8]) {
+                self.extend_from_slice(s);
+            }
 
-    #[inline(always)]
-    fn byte_len(&self) -> usize {
-        self.len()
-    }
+            #[inline(always)]
+            fn byte_len(&self) -> usize {
+                self.len()
+            }
 
-    #[inline(always)]
-    fn cut(&mut self, len: usize) {
-        self.truncate(len);
-    }
+            #[inline(always)]
+            fn cut(&mut self, len: usize) {
+                self.truncate(len);
+            }
+        }
+    )*};
 }
 
-impl JsonOut for crate::tree::Arena {
-    #[inline(always)]
-    fn push_byte(&mut self, b: u8) {
-        self.push(b);
-    }
-
-    #[inline(always)]
-    fn push_bytes(&mut self, s: &[u8]) {
-        self.extend_from_slice(s);
-    }
-
-    #[inline(always)]
-    fn byte_len(&self) -> usize {
-        self.len()
-    }
-
-    #[inline(always)]
-    fn cut(&mut self, len: usize) {
-        self.truncate(len);
-    }
-}
+json_out!(Vec<u8>, crate::tree::Arena);
 
 /// Appends `src[at..at + len]`. A run of up to `N` bytes (most names, keys and values) is
 /// copied as one `N`-byte block and cut back, cheaper than a `memcpy` call; that needs `N`
