@@ -191,6 +191,13 @@ impl Core {
         }
     }
 
+    /// Tree mode: write big arrays on two threads (see `Converter::set_pipelined`).
+    pub(crate) fn set_split_arrays(&mut self, on: bool) {
+        if let Sink::Tree(b) = &mut self.sink {
+            b.split_arrays = on;
+        }
+    }
+
     /// Tree mode: see `Converter::set_sink`.
     pub(crate) fn set_sink(&mut self, sink: OutputSink) {
         if let Sink::Tree(b) = &mut self.sink {

@@ -12,12 +12,13 @@
 //! MARKER  key len value  key len value ...
 //! ```
 //!
-//! The serialiser spells the keys out ([`TreeBuilder::write_block`]). A block that is a
+//! The serialiser spells the keys out ([`View::write_block`]). A block that is a
 //! whole value (an element with attributes only) keeps its [`MARKER`], which no other
 //! string value starts with (they start with `"`); a block that opens an object with
 //! children is a pending entry under `BLOCK_KEY` and starts after the marker.
 
-use super::{Arena, TreeBuilder};
+use super::Arena;
+use super::write::View;
 use crate::json;
 
 /// First byte of a block in the arena.
@@ -99,7 +100,7 @@ pub(super) fn finish_len(out: &mut Arena, at: usize) {
     }
 }
 
-impl TreeBuilder {
+impl View<'_> {
     /// Writes the members of the block at `members` in the arena (`"@a":"1","@b":"2"`,
     /// without braces) to `out`.
     pub(super) fn write_block(&self, members: std::ops::Range<usize>, out: &mut Vec<u8>) {

@@ -21,6 +21,7 @@ mod arena;
 mod attributes;
 mod compact;
 mod group;
+mod parallel;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -213,7 +214,7 @@ pub(crate) struct TreeBuilder {
     groups: Vec<Group>,
     group_of: Vec<u32>,
     group_map: HashMap<u32, u32, FxBuild>,
-    stack: Vec<(bool, u32, u32, u32)>,
+    stack: Vec<write::Open>,
     /// Per element-name key: key ids of the attributes last seen at each position
     /// (elements of one name usually repeat their attribute list).
     attr_cache: Vec<Vec<AttrSlot>>,
@@ -233,6 +234,8 @@ pub(crate) struct TreeBuilder {
     sink: Option<OutputSink>,
     /// Bytes handed to the sink since [`Self::take_sent`] was last called.
     sent: u64,
+    /// Big arrays are serialised on two threads (`parallel.rs`).
+    pub(crate) split_arrays: bool,
     /// How much longer than stored the attribute blocks will be once written (their keys
     /// spelled out, see `compact.rs`): `max_output_bytes` counts the stored document as
     /// soon as it is parsed, as written.
@@ -272,6 +275,7 @@ impl TreeBuilder {
                 && !config.text_key.starts_with(&config.attr_prefix),
             sink: None,
             sent: 0,
+            split_arrays: false,
             unwritten: 0,
         };
         b.reset_keys();
