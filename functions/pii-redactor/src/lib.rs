@@ -28,6 +28,7 @@
 //! # Ok::<(), pii_redactor::Error>(())
 //! ```
 
+mod affinity;
 mod checks;
 pub mod config;
 mod context;

@@ -76,10 +76,15 @@ pub(crate) struct Job {
     result: Result<(), Error>,
     /// How long the search took.
     took: Duration,
+    /// The CPU the caller sent the job from (see `crate::affinity`).
+    caller_cpu: Option<usize>,
 }
 
 impl Job {
     fn run(&mut self) {
+        if let Some(cpu) = self.caller_cpu {
+            crate::affinity::step_off(cpu);
+        }
         let start = Instant::now();
         self.found.clear();
         self.result = collect(
@@ -247,7 +252,9 @@ impl Split {
             found: Vec::new(),
             result: Ok(()),
             took: Duration::ZERO,
+            caller_cpu: None,
         });
+        job.caller_cpu = crate::affinity::current_cpu();
         job.st.reset();
         job.accept = accept;
         swap_bufs(&mut self.bufs, &mut job);
